@@ -1,0 +1,305 @@
+"""The canonical frames of a RecordSet and their column names: the one place that names them.
+
+Every reader produces these frames; every rule kind reads them. Frames are long and tidy,
+keyed by ``record_id``. Text columns use pandas' default ``str`` dtype (pyarrow-backed);
+missing values are NaN. Multi-valued scalar fields (phases, who_masked) are joined with ``|``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+# --- studies: one row per record -------------------------------------------------------------
+
+STUDY_TEXT_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "registry",  # ctgov | isrctn | euctr | who | other
+    "source_format",  # ctgov-v2-json | ctgov-csv | ctgov-text | ...
+    "nct_id",
+    "org_study_id",
+    "brief_title",
+    "official_title",
+    "acronym",
+    "overall_status",
+    "why_stopped",
+    "start_date",
+    "start_date_type",
+    "primary_completion_date",
+    "primary_completion_date_type",
+    "completion_date",
+    "completion_date_type",
+    "first_submit_date",
+    "last_update_date",
+    "brief_summary",
+    "detailed_description",
+    "study_type",
+    "phases",
+    "allocation",
+    "intervention_model",
+    "intervention_model_description",
+    "primary_purpose",
+    "masking",
+    "masking_description",
+    "who_masked",
+    "enrollment_type",
+    "eligibility_criteria",
+    "sex",
+    "minimum_age",
+    "maximum_age",
+    "healthy_volunteers",
+    "lead_sponsor",
+    "responsible_party",
+    "design_inferred",  # how design fields were inferred from wording, if they were
+    "present_fields",  # '|'-joined canonical columns the input format carries for this record
+)
+STUDY_NUMERIC_COLUMNS: tuple[str, ...] = ("enrollment_count",)
+STUDY_BOOL_COLUMNS: tuple[str, ...] = ("has_results",)
+STUDY_COLUMNS: tuple[str, ...] = STUDY_TEXT_COLUMNS + STUDY_NUMERIC_COLUMNS + STUDY_BOOL_COLUMNS
+
+OUTCOME_COLUMNS = ("record_id", "kind", "position", "measure", "description", "time_frame", "raw")
+OUTCOME_KINDS = ("primary", "secondary", "other")
+ARM_COLUMNS = ("record_id", "position", "label", "type", "description", "intervention_names")
+INTERVENTION_COLUMNS = (
+    "record_id",
+    "position",
+    "type",
+    "name",
+    "description",
+    "arm_labels",
+    "other_names",
+)
+TERM_COLUMNS = ("record_id", "kind", "position", "term")  # kind: condition | keyword
+SOURCE_COLUMNS = ("record_id", "field", "path", "line", "column", "pointer")
+
+# --- canonical field paths -------------------------------------------------------------------
+# A finding's `field` is a canonical path: API v2 module paths for study fields, and
+# `outcomes[<kind>][<0-based position>].<column>`, `arms[<i>].<column>`, ... for list items.
+
+STUDY_FIELD_PATHS: dict[str, str] = {
+    "nct_id": "identificationModule.nctId",
+    "org_study_id": "identificationModule.orgStudyIdInfo.id",
+    "brief_title": "identificationModule.briefTitle",
+    "official_title": "identificationModule.officialTitle",
+    "acronym": "identificationModule.acronym",
+    "overall_status": "statusModule.overallStatus",
+    "why_stopped": "statusModule.whyStopped",
+    "start_date": "statusModule.startDateStruct.date",
+    "start_date_type": "statusModule.startDateStruct.type",
+    "primary_completion_date": "statusModule.primaryCompletionDateStruct.date",
+    "primary_completion_date_type": "statusModule.primaryCompletionDateStruct.type",
+    "completion_date": "statusModule.completionDateStruct.date",
+    "completion_date_type": "statusModule.completionDateStruct.type",
+    "first_submit_date": "statusModule.studyFirstSubmitDate",
+    "last_update_date": "statusModule.lastUpdateSubmitDate",
+    "brief_summary": "descriptionModule.briefSummary",
+    "detailed_description": "descriptionModule.detailedDescription",
+    "study_type": "designModule.studyType",
+    "phases": "designModule.phases",
+    "allocation": "designModule.designInfo.allocation",
+    "intervention_model": "designModule.designInfo.interventionModel",
+    "intervention_model_description": "designModule.designInfo.interventionModelDescription",
+    "primary_purpose": "designModule.designInfo.primaryPurpose",
+    "masking": "designModule.designInfo.maskingInfo.masking",
+    "masking_description": "designModule.designInfo.maskingInfo.maskingDescription",
+    "who_masked": "designModule.designInfo.maskingInfo.whoMasked",
+    "enrollment_count": "designModule.enrollmentInfo.count",
+    "enrollment_type": "designModule.enrollmentInfo.type",
+    "eligibility_criteria": "eligibilityModule.eligibilityCriteria",
+    "sex": "eligibilityModule.sex",
+    "minimum_age": "eligibilityModule.minimumAge",
+    "maximum_age": "eligibilityModule.maximumAge",
+    "healthy_volunteers": "eligibilityModule.healthyVolunteers",
+    "lead_sponsor": "sponsorCollaboratorsModule.leadSponsor.name",
+    "responsible_party": "sponsorCollaboratorsModule.responsibleParty.type",
+}
+FIELD_PATH_TO_COLUMN: dict[str, str] = {v: k for k, v in STUDY_FIELD_PATHS.items()}
+
+# Narrative (free-text) study columns, in the order a reader meets them.
+NARRATIVE_STUDY_COLUMNS: tuple[str, ...] = (
+    "brief_title",
+    "official_title",
+    "brief_summary",
+    "detailed_description",
+    "intervention_model_description",
+    "masking_description",
+    "why_stopped",
+)
+
+_LIST_FIELD_PREFIX = {
+    "outcomes": "protocolSection/outcomesModule",
+    "arms": "protocolSection/armsInterventionsModule/armGroups",
+    "interventions": "protocolSection/armsInterventionsModule/interventions",
+}
+_OUTCOME_JSON_KEY = {"primary": "primaryOutcomes", "secondary": "secondaryOutcomes", "other": "otherOutcomes"}
+_OUTCOME_COL_JSON = {"measure": "measure", "description": "description", "time_frame": "timeFrame"}
+_ARM_COL_JSON = {"label": "label", "type": "type", "description": "description"}
+_INTERVENTION_COL_JSON = {"name": "name", "type": "type", "description": "description"}
+
+
+def outcome_field(kind: str, position: int, column: str) -> str:
+    return f"outcomes[{kind}][{position}].{column}"
+
+
+def arm_field(position: int, column: str) -> str:
+    return f"arms[{position}].{column}"
+
+
+def intervention_field(position: int, column: str) -> str:
+    return f"interventions[{position}].{column}"
+
+
+def term_field(kind: str, position: int) -> str:
+    return f"{kind}s[{position}]"
+
+
+def json_pointer(field_path: str) -> str:
+    """The JSON pointer inside an API v2 study object for a canonical field path."""
+    import re
+
+    m = re.fullmatch(r"outcomes\[(\w+)\]\[(\d+)\]\.(\w+)", field_path)
+    if m:
+        kind, pos, col = m.groups()
+        return (
+            f"/protocolSection/outcomesModule/{_OUTCOME_JSON_KEY.get(kind, kind)}/{pos}/"
+            f"{_OUTCOME_COL_JSON.get(col, col)}"
+        )
+    m = re.fullmatch(r"arms\[(\d+)\]\.(\w+)", field_path)
+    if m:
+        pos, col = m.groups()
+        return f"/protocolSection/armsInterventionsModule/armGroups/{pos}/{_ARM_COL_JSON.get(col, col)}"
+    m = re.fullmatch(r"interventions\[(\d+)\]\.(\w+)", field_path)
+    if m:
+        pos, col = m.groups()
+        return (
+            f"/protocolSection/armsInterventionsModule/interventions/{pos}/"
+            f"{_INTERVENTION_COL_JSON.get(col, col)}"
+        )
+    m = re.fullmatch(r"(condition|keyword)s\[(\d+)\]", field_path)
+    if m:
+        kind, pos = m.groups()
+        return f"/protocolSection/conditionsModule/{kind}s/{pos}"
+    if field_path in FIELD_PATH_TO_COLUMN:
+        return "/protocolSection/" + field_path.replace(".", "/")
+    return ""
+
+
+# --- frame construction ----------------------------------------------------------------------
+
+
+def empty_frame(columns: Iterable[str]) -> pd.DataFrame:
+    return typed_frame([], tuple(columns))
+
+
+_INT_COLUMNS = {"position", "line", "column"}
+
+
+def typed_frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers."""
+    if rows and isinstance(rows[0], dict):
+        df = pd.DataFrame.from_records(rows, columns=list(columns))
+    else:
+        df = pd.DataFrame.from_records(rows, columns=list(columns))
+    for col in columns:
+        if col in _INT_COLUMNS:
+            df[col] = df[col].astype("Int64")
+        elif col in STUDY_NUMERIC_COLUMNS:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Float64")
+        elif col in STUDY_BOOL_COLUMNS:
+            df[col] = df[col].astype("boolean")
+        else:
+            df[col] = df[col].astype("str")
+    return df
+
+
+@dataclass
+class RecordSet:
+    """A chunk of records as canonical frames. See the module docstring."""
+
+    studies: pd.DataFrame = field(default_factory=lambda: empty_frame(STUDY_COLUMNS))
+    outcomes: pd.DataFrame = field(default_factory=lambda: empty_frame(OUTCOME_COLUMNS))
+    arms: pd.DataFrame = field(default_factory=lambda: empty_frame(ARM_COLUMNS))
+    interventions: pd.DataFrame = field(default_factory=lambda: empty_frame(INTERVENTION_COLUMNS))
+    terms: pd.DataFrame = field(default_factory=lambda: empty_frame(TERM_COLUMNS))
+    sources: pd.DataFrame = field(default_factory=lambda: empty_frame(SOURCE_COLUMNS))
+    # read errors met while building this chunk: dicts with path, line, column, pointer, reason
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.studies)
+
+    @property
+    def record_ids(self) -> pd.Series:
+        return self.studies["record_id"]
+
+    @classmethod
+    def concat(cls, parts: Iterable[RecordSet]) -> RecordSet:
+        parts = list(parts)
+        if not parts:
+            return cls()
+
+        def cat(name: str) -> pd.DataFrame:
+            frames = [getattr(p, name) for p in parts]
+            return pd.concat(frames, ignore_index=True) if frames else getattr(cls(), name)
+
+        out = cls(
+            studies=cat("studies"),
+            outcomes=cat("outcomes"),
+            arms=cat("arms"),
+            interventions=cat("interventions"),
+            terms=cat("terms"),
+            sources=cat("sources"),
+        )
+        for p in parts:
+            out.errors.extend(p.errors)
+        return out
+
+    def texts(self) -> pd.DataFrame:
+        """All free text as one long frame: record_id, field (canonical path), text.
+
+        Empty and missing texts are left out. Order: study narrative fields, then outcomes,
+        arms, interventions. Cached on first use.
+        """
+        cached = getattr(self, "_texts", None)
+        if cached is not None:
+            return cached
+        parts: list[pd.DataFrame] = []
+        st = self.studies
+        for col in NARRATIVE_STUDY_COLUMNS + ("eligibility_criteria",):
+            if col in st:
+                parts.append(
+                    pd.DataFrame(
+                        {"record_id": st["record_id"], "field": STUDY_FIELD_PATHS[col], "text": st[col]}
+                    )
+                )
+        oc = self.outcomes
+        if len(oc):
+            for col in ("measure", "description", "time_frame"):
+                fld = "outcomes[" + oc["kind"] + "][" + oc["position"].astype("str") + "]." + col
+                parts.append(pd.DataFrame({"record_id": oc["record_id"], "field": fld, "text": oc[col]}))
+        for name, frame, cols in (
+            ("arms", self.arms, ("label", "description")),
+            ("interventions", self.interventions, ("name", "description")),
+        ):
+            if len(frame):
+                for col in cols:
+                    fld = name + "[" + frame["position"].astype("str") + "]." + col
+                    parts.append(
+                        pd.DataFrame({"record_id": frame["record_id"], "field": fld, "text": frame[col]})
+                    )
+        if parts:
+            out = pd.concat(parts, ignore_index=True)
+            out = out[out["text"].notna() & (out["text"].str.len() > 0)].reset_index(drop=True)
+        else:
+            out = pd.DataFrame({"record_id": [], "field": [], "text": []})
+        out = out.astype({"record_id": "str", "field": "str", "text": "str"})
+        object.__setattr__(self, "_texts", out)
+        return out
+
+    def field_text(self) -> Mapping[tuple[str, str], str]:
+        """(record_id, field) -> text, for excerpts and highlighting."""
+        t = self.texts()
+        return dict(zip(zip(t["record_id"], t["field"], strict=True), t["text"], strict=True))

@@ -1,0 +1,53 @@
+"""Rule kinds: the code a YAML rule points at with ``kind:``. One module per kind.
+
+A kind is an object with
+  - ``name``: the string used in rule files,
+  - ``validate(params) -> None``: raise ValueError/TypeError/KeyError on bad params,
+  - ``run(rs: RecordSet, params: dict) -> DataFrame`` with columns
+    record_id, field, start, end, message (and optionally related_field/_start/_end),
+    vectorized over the frames of one chunk of records.
+Register a new kind by adding its module to ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol
+
+import pandas as pd
+
+from ..frames import RecordSet
+
+
+class Kind(Protocol):
+    name: str
+
+    def validate(self, params: dict[str, Any]) -> None: ...
+
+    def run(self, rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame: ...
+
+
+_MODULES: tuple[str, ...] = (
+    "duplicate_text",
+    "randomization_single_arm",
+    "cycle_length",
+    "endpoint_coverage",
+    "schema",
+)
+
+
+def _load() -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {}
+    for mod_name in _MODULES:
+        try:
+            mod = importlib.import_module(f"{__name__}.{mod_name}")
+        except ModuleNotFoundError as e:  # a kind module not written yet
+            if e.name == f"{__name__}.{mod_name}":
+                continue
+            raise
+        for kind in getattr(mod, "KINDS", ()):
+            kinds[kind.name] = kind
+    return kinds
+
+
+KINDS: dict[str, Kind] = _load()

@@ -1,0 +1,134 @@
+"""Readers: files -> RecordSet chunks. One module per input format; this module finds files,
+opens containers (gzip, zip, stdin) and picks the reader by extension and content."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import TrialintError
+from ..frames import RecordSet
+from .build import FrameBuilder
+
+DEFAULT_CHUNK = 5000
+RECORD_EXTENSIONS = (".json", ".ndjson", ".jsonl", ".csv", ".tsv", ".txt", ".gz", ".zip")
+
+
+def _error_chunk(path: str, reason: str, line: int | None = None) -> RecordSet:
+    b = FrameBuilder()
+    b.add_error(path=path, reason=reason, line=line)
+    return b.build()
+
+
+def _stem(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+    for ext in (".gz",):
+        if base.endswith(ext):
+            base = base[: -len(ext)]
+    return base.rsplit(".", 1)[0] if "." in base else base
+
+
+def _looks_ndjson(data: bytes) -> bool:
+    first, _, rest = data.lstrip().partition(b"\n")
+    if not first.strip().startswith(b"{") or not rest.strip():
+        return False
+    import msgspec
+
+    try:
+        msgspec.json.decode(first)
+    except msgspec.DecodeError:
+        return False
+    return rest.lstrip().startswith(b"{")
+
+
+def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
+    """Dispatch one file's content (already read) to its reader by name and content."""
+    from . import ctgov_json, text_export
+
+    lower = name.lower()
+    stem = _stem(name)
+    if lower.endswith(".gz"):
+        try:
+            inner = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            yield _error_chunk(name, f"cannot decompress gzip: {e}")
+            return
+        yield from read_bytes(inner, name[:-3], chunk_size)
+        return
+    if lower.endswith(".zip") or data[:4] == b"PK\x03\x04":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as e:
+            yield _error_chunk(name, f"not a readable zip archive: {e}")
+            return
+        with zf:
+            for member in sorted(zf.namelist()):
+                if member.endswith("/") or not member.lower().endswith(RECORD_EXTENSIONS):
+                    continue
+                yield from read_bytes(zf.read(member), f"{name}!{member}", chunk_size)
+        return
+    head = data.lstrip()[:1]
+    if lower.endswith((".ndjson", ".jsonl")) or (head == b"{" and _looks_ndjson(data)):
+        yield from ctgov_json.read_ndjson(iter(data.splitlines()), name, stem, chunk_size)
+        return
+    if lower.endswith(".json") or head in (b"{", b"["):
+        yield from ctgov_json.read_json(data, name, stem, chunk_size)
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        yield _error_chunk(name, f"not UTF-8 text (byte {e.start}): unknown format")
+        return
+    first_line = text.split("\n", 1)[0]
+    if lower.endswith((".csv", ".tsv")) or "NCT Number" in first_line:
+        try:
+            from . import ctgov_csv
+        except ModuleNotFoundError:
+            yield _error_chunk(name, "CSV reading is not available")
+            return
+        yield from ctgov_csv.read_csv(text, name, stem, chunk_size)
+        return
+    if text_export.sniff(text):
+        yield from text_export.read_text(text, name, stem)
+        return
+    yield _error_chunk(
+        name,
+        "unknown format: expected ClinicalTrials.gov API v2 JSON/NDJSON, the site's CSV export, "
+        "or the plain-text export layout",
+    )
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
+    """Expand paths: files as given, directories recursively by extension, '-' for stdin."""
+    for p in paths:
+        if str(p) == "-":
+            yield "-", None
+            continue
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.name.lower().endswith(RECORD_EXTENSIONS) and not f.name.startswith("."):
+                    yield str(f), f
+        elif path.exists():
+            yield str(path), path
+        else:
+            raise TrialintError(f"{p}: no such file or directory")
+
+
+def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
+    """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors."""
+    for name, path in iter_files(paths):
+        if path is None:
+            data = sys.stdin.buffer.read()
+            name = "<stdin>"
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                yield _error_chunk(name, f"cannot read file: {e.strerror}")
+                continue
+        yield from read_bytes(data, name, chunk_size)

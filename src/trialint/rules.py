@@ -1,0 +1,177 @@
+"""The rule catalog: rules are YAML files (data, not code) in checks/ and in user folders."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, UnknownRuleError
+from .findings import SEVERITIES
+
+CATEGORIES: tuple[str, ...] = ("completeness", "conformance", "consistency", "plausibility", "clarity")
+REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
+OPTIONAL_KEYS: tuple[str, ...] = ("category", "params", "source", "notes", "precision", "enabled", "message")
+_ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def builtin_checks_dir() -> Path:
+    """checks/ inside the installed wheel, or the repository's checks/ in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data" / "checks"
+    if packaged.is_dir():
+        return packaged
+    return here.parents[1] / "checks"
+
+
+def builtin_schemas_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data" / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return here.parents[1] / "schemas"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    why: str
+    fix: str
+    kind: str
+    category: str = "consistency"
+    params: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    source: str = ""
+    notes: str = ""
+    precision: str = ""
+    enabled: bool = True
+    message: str = ""
+    path: str = ""
+
+    def with_severity(self, severity: str) -> Rule:
+        from dataclasses import replace
+
+        return replace(self, severity=severity)
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    m = re.search(rf"^{re.escape(key)}\s*:", text, flags=re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def load_rule_file(path: Path) -> Rule:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read rule file: {e.strerror}") from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a rule file must be a YAML mapping")
+    missing = [k for k in REQUIRED_KEYS if k not in data]
+    if missing:
+        raise ConfigError(f"{path}: missing key(s): {', '.join(missing)}")
+    unknown = sorted(set(data) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
+    if unknown:
+        line = _line_of_key(text, unknown[0])
+        raise ConfigError(f"{path}{':' + str(line) if line else ''}: unknown key(s): {', '.join(unknown)}")
+    rid = str(data["id"])
+    if not _ID_RE.match(rid):
+        raise ConfigError(f"{path}:{_line_of_key(text, 'id')}: rule id '{rid}' is not kebab-case")
+    if data["severity"] not in SEVERITIES:
+        raise ConfigError(
+            f"{path}:{_line_of_key(text, 'severity')}: severity must be one of {', '.join(SEVERITIES)}"
+        )
+    category = data.get("category", "consistency")
+    if category not in CATEGORIES:
+        raise ConfigError(
+            f"{path}:{_line_of_key(text, 'category')}: category must be one of {', '.join(CATEGORIES)}"
+        )
+    from .kinds import KINDS
+
+    if data["kind"] not in KINDS:
+        close = difflib.get_close_matches(str(data["kind"]), list(KINDS), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ConfigError(f"{path}:{_line_of_key(text, 'kind')}: unknown kind '{data['kind']}'{hint}")
+    examples = data.get("examples") or {}
+    if not isinstance(examples, dict) or not examples.get("flag") or not examples.get("pass"):
+        raise ConfigError(f"{path}: examples must give at least one 'flag' and one 'pass' record")
+    params = data.get("params") or {}
+    try:
+        KINDS[data["kind"]].validate(params)
+    except (ValueError, TypeError, KeyError) as e:
+        raise ConfigError(f"{path}:{_line_of_key(text, 'params')}: bad params for kind '{data['kind']}': {e}") from e
+    return Rule(
+        id=rid,
+        severity=data["severity"],
+        summary=str(data["summary"]).strip(),
+        why=str(data["why"]).strip(),
+        fix=str(data["fix"]).strip(),
+        kind=data["kind"],
+        category=category,
+        params=params,
+        examples=examples,
+        source=str(data.get("source", "")).strip(),
+        notes=str(data.get("notes", "")).strip(),
+        precision=str(data.get("precision", "")).strip(),
+        enabled=bool(data.get("enabled", True)),
+        message=str(data.get("message", "")).strip(),
+        path=str(path),
+    )
+
+
+def load_rules(dirs: Iterable[Path] | None = None) -> dict[str, Rule]:
+    """Load the built-in rules plus those in ``dirs``. Duplicated ids are a config error."""
+    folders = [builtin_checks_dir(), *(dirs or [])]
+    rules: dict[str, Rule] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: rule folder does not exist")
+        for path in sorted(folder.glob("*.y*ml")):
+            rule = load_rule_file(path)
+            if rule.id in rules:
+                raise ConfigError(f"{path}: rule id '{rule.id}' is already defined in {rules[rule.id].path}")
+            rules[rule.id] = rule
+    return rules
+
+
+# Rules produced by the engine itself rather than by a YAML file.
+BUILTIN_META = {
+    "read-error": ("error", "conformance", "A record or file could not be read."),
+}
+
+
+def resolve_selectors(names: Iterable[str], rules: dict[str, Rule]) -> set[str]:
+    """Expand rule ids, categories, and 'ALL' into rule ids; unknown names raise with suggestions."""
+    out: set[str] = set()
+    known = list(rules) + list(CATEGORIES) + ["ALL"] + list(BUILTIN_META)
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        if name == "ALL":
+            out.update(rules)
+        elif name in CATEGORIES:
+            out.update(r.id for r in rules.values() if r.category == name)
+        elif name in rules or name in BUILTIN_META:
+            out.add(name)
+        elif name.endswith("-") or name.endswith("*"):  # prefix, e.g. schema-
+            prefix = name.rstrip("*")
+            hits = {r for r in rules if r.startswith(prefix)}
+            if not hits:
+                raise UnknownRuleError(name, difflib.get_close_matches(name, known, n=3))
+            out.update(hits)
+        else:
+            raise UnknownRuleError(name, difflib.get_close_matches(name, known, n=3, cutoff=0.5))
+    return out
