@@ -32,6 +32,7 @@ _MODULES: tuple[str, ...] = (
     "randomization_single_arm",
     "cycle_length",
     "endpoint_coverage",
+    "design_conflict",
     "schema",
 )
 

@@ -9,6 +9,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import TrialintError
 from ..frames import RecordSet
@@ -100,6 +101,22 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
         "unknown format: expected ClinicalTrials.gov API v2 JSON/NDJSON, the site's CSV export, "
         "or the plain-text export layout",
     )
+
+
+def example_recordset(example: dict[str, Any], name: str = "example") -> RecordSet:
+    """The RecordSet of a rule example: ``record`` (an API v2 study object) or ``text``
+    (the plain-text export layout) or ``csv`` (a site CSV export with header)."""
+    import json
+
+    if "record" in example:
+        data, fname = json.dumps(example["record"]).encode(), f"{name}.json"
+    elif "text" in example:
+        data, fname = str(example["text"]).encode(), f"{name}.txt"
+    elif "csv" in example:
+        data, fname = str(example["csv"]).encode(), f"{name}.csv"
+    else:
+        raise ValueError("an example needs 'record', 'text' or 'csv'")
+    return RecordSet.concat(read_bytes(data, fname))
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
