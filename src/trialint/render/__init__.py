@@ -1,0 +1,23 @@
+"""Renderers: Findings -> text. One module per output format, registered here by name."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..api import Findings
+
+# format name -> module in this package exporting `render(findings, **options) -> str`
+RENDERERS: dict[str, str] = {
+    "text": "text",
+    "json": "json_out",
+}
+
+
+def render(findings: Findings, fmt: str, **options: Any) -> str:
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown output format '{fmt}' (choose from {', '.join(RENDERERS)})")
+    mod = importlib.import_module(f"{__name__}.{RENDERERS[fmt]}")
+    out: str = mod.render(findings, **options)
+    return out

@@ -1,0 +1,62 @@
+"""The JSON output contract of docs/design.md (`trialint check --format json`)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import __version__
+
+if TYPE_CHECKING:
+    from ..api import Findings
+
+
+def _val(v: Any) -> Any:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
+    f = findings.frame
+    out = []
+    for row in f.itertuples(index=False):
+        out.append(
+            {
+                "record": _val(row.record_id),
+                "rule": row.rule,
+                "severity": row.severity,
+                "field": _val(row.field),
+                "start": None if pd.isna(row.start) else int(row.start),
+                "end": None if pd.isna(row.end) else int(row.end),
+                "message": row.message,
+                "excerpt": _val(row.excerpt) or "",
+                "source": {
+                    "path": _val(row.source_path),
+                    "line": None if pd.isna(row.source_line) else int(row.source_line),
+                    "column": None if pd.isna(row.source_column) else int(row.source_column),
+                    "pointer": _val(row.source_pointer),
+                },
+            }
+        )
+    return out
+
+
+def document(findings: Findings) -> dict[str, Any]:
+    return {
+        "tool": {"name": "trialint", "version": __version__},
+        "summary": {
+            "records": findings.record_count,
+            "findings": len(findings),
+            "by_severity": findings.by_severity(),
+        },
+        "findings": finding_dicts(findings),
+    }
+
+
+def render(findings: Findings, **_: Any) -> str:
+    return json.dumps(document(findings), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,99 @@
+"""Compiler-style text output: location, severity[rule], message, then the excerpt with the span marked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..api import Findings
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan", "read-error": "red"}
+CONTEXT = 50
+MAX_SPAN = 160
+
+
+def location(row: Any) -> str:
+    path = row.source_path if isinstance(row.source_path, str) else row.record_id
+    if not pd.isna(row.source_line):
+        loc = f"{path}:{int(row.source_line)}"
+        if not pd.isna(row.source_column):
+            loc += f":{int(row.source_column)}"
+        return loc
+    return str(path)
+
+
+def marked_excerpt(text: str | None, start: Any, end: Any) -> tuple[str, int, int] | None:
+    """One line of the field text around the span, and the span's column and width in it."""
+    if not isinstance(text, str) or pd.isna(start):
+        return None
+    s, e = int(start), int(end) if not pd.isna(end) else len(text)
+    span = text[s:e]
+    if len(span) > MAX_SPAN:
+        span = span[: MAX_SPAN - 2] + " …"
+    before = text[max(0, s - CONTEXT) : s]
+    after = text[e : e + CONTEXT]
+    prefix = ("…" if s > CONTEXT else "") + before
+    suffix = after + ("…" if e + CONTEXT < len(text) else "")
+
+    def flat(x: str) -> str:
+        return " ".join(x.replace("\n", " ").split(" ")) if x else x
+
+    prefix, span, suffix = flat(prefix).replace("\t", " "), flat(span).replace("\t", " "), flat(suffix)
+    return prefix + span + suffix, len(prefix), max(1, len(span))
+
+
+def render(findings: Findings, color: bool = False, **_: Any) -> str:
+    texts = {
+        (r, f): t
+        for r, f, t in zip(
+            findings.contexts["record_id"], findings.contexts["field"], findings.contexts["text"], strict=True
+        )
+    }
+
+    def style(s: str, **kw: Any) -> str:
+        return click.style(s, **kw) if color else s
+
+    lines: list[str] = []
+    for row in findings.frame.itertuples(index=False):
+        sev = row.severity
+        head = (
+            style(location(row), bold=True)
+            + ": "
+            + style(f"{sev}[{row.rule}]", fg=_COLOURS.get(sev, "white"), bold=True)
+            + " "
+            + str(row.message)
+        )
+        lines.append(head)
+        where = f"record {row.record_id}"
+        if isinstance(row.field, str) and row.field:
+            where += f", field {row.field}"
+        lines.append(style(f"  --> {where}", dim=True))
+        marked = marked_excerpt(texts.get((row.record_id, row.field)), row.start, row.end)
+        if marked:
+            line, col, width = marked
+            lines.append("   | " + line)
+            lines.append("   | " + " " * col + style("^" * min(width, max(1, len(line) - col)), fg=_COLOURS.get(sev, "white")))
+        rule = findings.rules.get(row.rule)
+        if rule is not None and rule.fix:
+            first = rule.fix.strip().splitlines()[0]
+            lines.append(style(f"   = fix: {first}", dim=True))
+        lines.append("")
+    lines.append(summary_line(findings, style))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(findings: Findings, style: Any = lambda s, **_: s) -> str:
+    n = len(findings)
+    counts = findings.by_severity()
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")]
+    flagged = findings.frame["record_id"].nunique() if n else 0
+    msg = (
+        f"{n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in {flagged} of "
+        f"{findings.record_count} record{'s' if findings.record_count != 1 else ''}"
+    )
+    if len(findings.suppressed):
+        msg += f"; {len(findings.suppressed)} suppressed"
+    return style(msg, bold=True) if n else style(msg + " — all clear", fg="green")
