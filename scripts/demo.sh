@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: install trialint and lint the bundled example records (text output + HTML report).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check .
+.venv/bin/trialint check examples/
+code=$?
+echo
+echo "trialint exited with $code (0 = clean, 1 = findings at or above --fail-on, 2 = error)."
+[ "$code" -le 1 ] || exit "$code"
