@@ -64,11 +64,17 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
 
 
 @main.command("rules")
-def list_rules() -> None:
-    """List every rule: id, severity, category and summary."""
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def list_rules(fmt: str) -> None:
+    """List every rule by category: id, severity and summary."""
     from .rules import CATEGORIES, load_rules
 
     rules = load_rules()
+    if fmt == "markdown":
+        from .catalog_doc import render_markdown
+
+        click.echo(render_markdown(rules), nl=False)
+        return
     for cat in CATEGORIES:
         group = sorted((r for r in rules.values() if r.category == cat), key=lambda r: r.id)
         if not group:
