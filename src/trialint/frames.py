@@ -53,8 +53,9 @@ STUDY_TEXT_COLUMNS: tuple[str, ...] = (
     "healthy_volunteers",
     "lead_sponsor",
     "responsible_party",
-    "design_inferred",  # how design fields were inferred from wording, if they were
-    "present_fields",  # '|'-joined canonical columns the input format carries for this record
+    # What the input carries for this record: '|'-joined study column names plus 'conditions',
+    # 'interventions', 'arms', 'outcomes'; missing (NaN) = everything. See `carries()`.
+    "present_fields",
 )
 STUDY_NUMERIC_COLUMNS: tuple[str, ...] = ("enrollment_count",)
 STUDY_BOOL_COLUMNS: tuple[str, ...] = ("has_results",)
@@ -129,11 +130,24 @@ NARRATIVE_STUDY_COLUMNS: tuple[str, ...] = (
     "why_stopped",
 )
 
-_LIST_FIELD_PREFIX = {
-    "outcomes": "protocolSection/outcomesModule",
-    "arms": "protocolSection/armsInterventionsModule/armGroups",
-    "interventions": "protocolSection/armsInterventionsModule/interventions",
-}
+LIST_FIELDS: tuple[str, ...] = ("conditions", "interventions", "arms", "outcomes")
+
+# API v2 module -> the canonical names it carries (for `present_fields` of partial records)
+MODULE_FIELDS: dict[str, tuple[str, ...]] = {}
+for _col, _path in STUDY_FIELD_PATHS.items():
+    MODULE_FIELDS.setdefault(_path.split(".", 1)[0], ())
+    MODULE_FIELDS[_path.split(".", 1)[0]] += (_col,)
+MODULE_FIELDS["conditionsModule"] = ("conditions",)
+MODULE_FIELDS["armsInterventionsModule"] = ("arms", "interventions")
+MODULE_FIELDS["outcomesModule"] = ("outcomes",)
+
+
+def carries(studies: pd.DataFrame, name: str) -> pd.Series:
+    """Whether each record's input format carries the field ``name`` (a study column or list field)."""
+    pf = studies["present_fields"]
+    has = ("|" + pf + "|").str.contains("|" + name + "|", regex=False)
+    return has.fillna(True).astype(bool) | pf.isna()
+
 _OUTCOME_JSON_KEY = {"primary": "primaryOutcomes", "secondary": "secondaryOutcomes", "other": "otherOutcomes"}
 _OUTCOME_COL_JSON = {"measure": "measure", "description": "description", "time_frame": "timeFrame"}
 _ARM_COL_JSON = {"label": "label", "type": "type", "description": "description"}

@@ -16,13 +16,13 @@ from ..frames import RecordSet
 from .build import FrameBuilder
 
 DEFAULT_CHUNK = 5000
-RECORD_EXTENSIONS = (".json", ".ndjson", ".jsonl", ".csv", ".tsv", ".txt", ".gz", ".zip")
+RECORD_EXTENSIONS = (".json", ".ndjson", ".jsonl", ".xml", ".csv", ".tsv", ".txt", ".gz", ".zip")
 
 
-def _error_chunk(path: str, reason: str, line: int | None = None) -> RecordSet:
+def _error_chunk(path: str, reason: str, line: int | None = None) -> FrameBuilder:
     b = FrameBuilder()
     b.add_error(path=path, reason=reason, line=line)
-    return b.build()
+    return b
 
 
 def _stem(name: str) -> str:
@@ -46,8 +46,31 @@ def _looks_ndjson(data: bytes) -> bool:
     return rest.lstrip().startswith(b"{")
 
 
+def _coalesce(parts: Iterable[FrameBuilder | RecordSet], chunk_size: int) -> Iterator[RecordSet]:
+    """Merge the readers' small builders (one per file, say) into chunks of about chunk_size records."""
+    acc = FrameBuilder()
+    for part in parts:
+        if isinstance(part, RecordSet):  # a reader that builds its own frames
+            if len(acc):
+                yield acc.build()
+                acc = FrameBuilder()
+            yield part
+            continue
+        acc.extend(part)
+        if len(acc) >= chunk_size:
+            yield acc.build()
+            acc = FrameBuilder()
+    if len(acc):
+        yield acc.build()
+
+
 def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
-    """Dispatch one file's content (already read) to its reader by name and content."""
+    """Read one file's content (already in memory) as RecordSet chunks."""
+    yield from _coalesce(_parts(data, name, chunk_size), chunk_size)
+
+
+def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
+    """Dispatch one file's content to its reader by name and content."""
     from . import ctgov_json, text_export
 
     lower = name.lower()
@@ -58,7 +81,7 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
         except (OSError, EOFError) as e:
             yield _error_chunk(name, f"cannot decompress gzip: {e}")
             return
-        yield from read_bytes(inner, name[:-3], chunk_size)
+        yield from _parts(inner, name[:-3], chunk_size)
         return
     if lower.endswith(".zip") or data[:4] == b"PK\x03\x04":
         try:
@@ -70,9 +93,17 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
             for member in sorted(zf.namelist()):
                 if member.endswith("/") or not member.lower().endswith(RECORD_EXTENSIONS):
                     continue
-                yield from read_bytes(zf.read(member), f"{name}!{member}", chunk_size)
+                yield from _parts(zf.read(member), f"{name}!{member}", chunk_size)
         return
     head = data.lstrip()[:1]
+    if lower.endswith(".xml") or head == b"<":
+        from . import ctgov_xml
+
+        if ctgov_xml.sniff(data):
+            yield from ctgov_xml.read_xml(data, name, stem)
+        else:
+            yield _error_chunk(name, "unknown XML format: expected a ClinicalTrials.gov <clinical_study> document")
+        return
     if lower.endswith((".ndjson", ".jsonl")) or (head == b"{" and _looks_ndjson(data)):
         yield from ctgov_json.read_ndjson(iter(data.splitlines()), name, stem, chunk_size)
         return
@@ -98,8 +129,8 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
         return
     yield _error_chunk(
         name,
-        "unknown format: expected ClinicalTrials.gov API v2 JSON/NDJSON, the site's CSV export, "
-        "or the plain-text export layout",
+        "unknown format: expected ClinicalTrials.gov API v2 JSON/NDJSON, legacy XML, the site's "
+        "CSV export, or the plain-text export layout",
     )
 
 
@@ -138,6 +169,10 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]
 
 def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
     """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors."""
+    yield from _coalesce(_path_parts(paths, chunk_size), chunk_size)
+
+
+def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
     for name, path in iter_files(paths):
         if path is None:
             data = sys.stdin.buffer.read()
@@ -148,4 +183,4 @@ def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> 
             except OSError as e:
                 yield _error_chunk(name, f"cannot read file: {e.strerror}")
                 continue
-        yield from read_bytes(data, name, chunk_size)
+        yield from _parts(data, name, chunk_size)

@@ -110,6 +110,10 @@ class FrameBuilder:
             {"path": path, "line": line, "column": column, "pointer": pointer, "reason": reason, "record_id": record_id}
         )
 
+    def extend(self, other: FrameBuilder) -> None:
+        for name in ("studies", "outcomes", "arms", "interventions", "terms", "sources", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+
     def build(self) -> RecordSet:
         return RecordSet(
             studies=typed_frame(self.studies, STUDY_COLUMNS),

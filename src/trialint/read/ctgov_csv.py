@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import gc
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import islice
 
@@ -343,37 +344,48 @@ def _delimiter(header_line: str, path: str) -> str:
 
 
 _NCT = re.compile(r"NCT[0-9]{8}")
+# undecodable bytes, when the caller decoded with errors="surrogateescape"
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _DESCRIBE_LABELS = frozenset({"count", "unique", "top", "freq", "mean", "std", "min", "max", "25%", "50%", "75%"})
+
+
+_NL = re.compile("\n")
 
 
 class _Row:
     """Where a row's cells sit in the file: physical line and column of any cell offset."""
 
-    __slots__ = ("delim", "first_line", "raw", "starts")
+    __slots__ = ("first_line", "newlines", "raw", "starts")
 
     def __init__(self, lines: list[str], first: int, end: int, delim: str, ncells: int) -> None:
         self.first_line = first + 1  # 1-based
-        self.raw = lines[first] if end - first == 1 else "".join(lines[first:end])
-        self.delim = delim
+        if end - first == 1:
+            self.raw = lines[first]
+            self.newlines: list[int] | None = None
+        else:
+            self.raw = "".join(lines[first:end])
+            self.newlines = [m.start() for m in _NL.finditer(self.raw)]
         starts = cell_starts(self.raw, delim)
         self.starts: list[int] | None = starts if len(starts) >= ncells else None
 
     def locate(self, cell: int, value: str, offset: int = 0) -> tuple[int, int | None]:
         """(line, column) of character ``offset`` of cell ``cell``'s value."""
-        if self.starts is None or cell >= len(self.starts):
+        starts = self.starts
+        if starts is None or cell >= len(starts):
             return self.first_line, None
         raw = self.raw
-        start = self.starts[cell]
-        quoted = raw.startswith('"', start)
-        pos = start + (1 if quoted else 0) + offset
-        if quoted and offset:
-            pos += value.count('"', 0, offset)  # each '"' of the value is written '""'
-        if value and offset < len(value) and raw[pos : pos + 1] != value[offset]:
+        pos = starts[cell] + offset
+        if raw.startswith('"', starts[cell]):
+            pos += 1
+            if offset and '"' in value:
+                pos += value.count('"', 0, offset)  # each '"' of the value is written '""'
+        if offset < len(value) and raw[pos : pos + 1] != value[offset]:
             return self.first_line, None  # the scan disagrees with the csv module: no column
-        nl = raw.count("\n", 0, pos)
-        if not nl:
+        nls = self.newlines
+        if not nls or pos <= nls[0]:
             return self.first_line, pos + 1
-        return self.first_line + nl, pos - raw.rfind("\n", 0, pos)
+        k = bisect_right(nls, pos - 1)  # newlines before pos
+        return self.first_line + k, pos - nls[k - 1]
 
 
 # --- the reader ----------------------------------------------------------------------------------
@@ -384,14 +396,23 @@ def _text(value: str) -> str | None:
 
 
 def read_csv(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
-    """Read a site CSV/TSV export; yield a RecordSet every ``chunk_size`` records."""
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
-        yield from _read(text, path, stem, chunk_size)
-    finally:
-        if gc_was:
-            gc.enable()
+    """Read a site CSV/TSV export; yield a RecordSet every ``chunk_size`` records.
+
+    The cyclic garbage collector is paused while a chunk is built (millions of small tuples,
+    no cycles) and runs again while the caller works on the chunk.
+    """
+    chunks = _read(text, path, stem, chunk_size)
+    while True:
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            rs = next(chunks)
+        except StopIteration:
+            return
+        finally:
+            if gc_was:
+                gc.enable()
+        yield rs
 
 
 def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
@@ -448,6 +469,7 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSe
     )
 
     first_checked = False
+    undecodable = _SURROGATE.search(text) is not None
     row_no = 0
     n_lines = len(lines)
     base = reader.line_num  # lines consumed by the header
@@ -505,6 +527,10 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSe
             if not nct:
                 b.add_error(path=path, line=first + 1, record_id=f"{stem}#{row_no}",
                             reason=f"row {row_no} (line {first + 1}): no NCT Number; the row is skipped")  # fmt: skip
+                continue
+            if undecodable and any(_SURROGATE.search(c) for c in cells):
+                b.add_error(path=path, line=first + 1, record_id=nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}",
+                            reason=f"row {row_no} (line {first + 1}): bytes that are not UTF-8 text; the row is skipped")  # fmt: skip
                 continue
             _add_row(b, cells, _Row(lines, first, end, delim, ncols), path=path, stem=stem, row_no=row_no,
                      header=header, present_fields=present_fields, nct=nct, old_layout=old_layout,

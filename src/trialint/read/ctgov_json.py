@@ -7,12 +7,13 @@ generic dicts). A study that does not fit the structs becomes a read error namin
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
-from ..frames import RecordSet
+from ..frames import MODULE_FIELDS
 from .build import FrameBuilder
 
 FORMAT = "ctgov-v2-json"
@@ -168,17 +169,10 @@ class Page(_Struct):
     studies: list[msgspec.Raw] = []
 
 
+_SNAKE = {m: re.sub(r"([A-Z])", r"_\1", m).lower() for m in MODULE_FIELDS}
 _study_decoder = msgspec.json.Decoder(Study)
 _raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _page_decoder = msgspec.json.Decoder(Page)
-
-# which modules/fields an API v2 study carries when present: used for `present_fields`
-_ALWAYS_CARRIED = (
-    "nct_id|brief_title|official_title|acronym|overall_status|why_stopped|start_date|"
-    "primary_completion_date|completion_date|brief_summary|detailed_description|study_type|phases|"
-    "allocation|intervention_model|primary_purpose|masking|enrollment_count|eligibility_criteria|"
-    "sex|minimum_age|maximum_age|lead_sponsor|responsible_party|conditions|arms|interventions|outcomes"
-)
 
 
 def _text(v: Any) -> str | None:
@@ -203,20 +197,12 @@ def add_study(b: FrameBuilder, study: Study, *, path: str, line: int | None, poi
     ai = p.arms_interventions_module or ArmsInterventions()
     oc = p.outcomes_module or Outcomes()
     phases = _as_list(des.phases)
-    present = []
-    for mod_name in (
-        "identification_module",
-        "status_module",
-        "sponsor_collaborators_module",
-        "description_module",
-        "conditions_module",
-        "design_module",
-        "arms_interventions_module",
-        "outcomes_module",
-        "eligibility_module",
-    ):
-        if getattr(p, mod_name) is not None:
-            present.append(mod_name)
+    present = [
+        name
+        for module, names in MODULE_FIELDS.items()
+        if getattr(p, _SNAKE[module], None) is not None
+        for name in names
+    ]
     rid = ident.nct_id or fallback_id
     count: float | None
     try:
@@ -298,7 +284,7 @@ def _decode_one(b: FrameBuilder, raw: bytes | msgspec.Raw, *, path: str, line: i
     add_study(b, study, path=path, line=line, pointer=pointer, fallback_id=fallback_id)
 
 
-def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
+def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
     """One study object, an array of studies, or an API page {"studies": [...]}."""
     head = data.lstrip()[:1]
     b = FrameBuilder()
@@ -310,7 +296,7 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Re
                 items = _raw_list_decoder.decode(data)
             except msgspec.DecodeError as e:
                 b.add_error(path=path, reason=f"invalid JSON: {e}")
-                yield b.build()
+                yield b
                 return
             base = "/"
         else:
@@ -318,27 +304,27 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Re
                 page = _page_decoder.decode(data)
             except (msgspec.DecodeError, msgspec.ValidationError) as e:
                 b.add_error(path=path, reason=f"invalid JSON: {e}")
-                yield b.build()
+                yield b
                 return
             if page.studies:
                 items, base = page.studies, "/studies/"
             else:
                 _decode_one(b, data, path=path, line=None, pointer="", fallback_id=stem)
-                yield b.build()
+                yield b
                 return
         many = len(items) > 1
         for i, raw in enumerate(items):
             _decode_one(b, raw, path=path, line=None, pointer=f"{base}{i}", fallback_id=f"{stem}#{i + 1}" if many else stem)
             if len(b) >= chunk_size:
-                yield b.build()
+                yield b
                 b = FrameBuilder()
-        yield b.build()
+        yield b
     finally:
         if gc_was:
             gc.enable()
 
 
-def read_ndjson(lines: Iterator[bytes], path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
+def read_ndjson(lines: Iterator[bytes], path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
     b = FrameBuilder()
     gc_was = gc.isenabled()
     gc.disable()
@@ -348,9 +334,9 @@ def read_ndjson(lines: Iterator[bytes], path: str, stem: str, chunk_size: int) -
                 continue
             _decode_one(b, line, path=path, line=lineno, pointer="", fallback_id=f"{stem}#{lineno}")
             if len(b) >= chunk_size:
-                yield b.build()
+                yield b
                 b = FrameBuilder()
-        yield b.build()
+        yield b
     finally:
         if gc_was:
             gc.enable()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..frames import STUDY_FIELD_PATHS, RecordSet, intervention_field, outcome_field, term_field
+from ..frames import STUDY_FIELD_PATHS, intervention_field, outcome_field, term_field
 from .build import FrameBuilder
 from .outcome_cells import INTERVENTION_TYPES, split_cell, split_intervention, split_simple_list
 
@@ -35,7 +35,7 @@ def sniff(text: str) -> bool:
     return len(lines) >= 4 and any(_is_interventions_line(ln) for ln in lines[2:60])
 
 
-def read_text(text: str, path: str, stem: str) -> Iterator[RecordSet]:
+def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
     b = FrameBuilder()
     lines = text.split("\n")
     starts = [0]
@@ -49,7 +49,7 @@ def read_text(text: str, path: str, stem: str) -> Iterator[RecordSet]:
             column=1,
             reason="not the plain-text export layout: no 'TYPE: name' interventions line after the title and summary",
         )
-        yield b.build()
+        yield b
         return
     m = _NCT.search(text[: starts[anchor]])
     rid = m.group(0) if m else stem
@@ -78,7 +78,7 @@ def read_text(text: str, path: str, stem: str) -> Iterator[RecordSet]:
         brief_title=title or None,
         brief_summary=summary,
         detailed_description=description,
-        present_fields="brief_title|brief_summary|conditions|interventions|outcomes|detailed_description",
+        present_fields="brief_title|brief_summary|detailed_description|conditions|interventions|outcomes",
     )
     b.add_source(rid, "", path=path, line=1, column=1)
     src(STUDY_FIELD_PATHS["brief_title"], 0)
@@ -102,4 +102,4 @@ def read_text(text: str, path: str, stem: str) -> Iterator[RecordSet]:
             for column, part in (("measure", it.measure), ("description", it.description), ("time_frame", it.time_frame)):
                 if part.text is not None:
                     src(outcome_field(kind, i, column), idx, it.offset + part.offset)
-    yield b.build()
+    yield b
