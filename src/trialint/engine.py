@@ -44,52 +44,66 @@ def run_rule(rs: RecordSet, rule: Rule) -> pd.DataFrame:
 
 
 def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
-    """Fill excerpt and source columns from the record set's texts and source map."""
+    """Fill excerpt and source columns from the record set's texts and source map.
+
+    A field-level source row (text and CSV inputs) gives the line and column where the field's
+    text starts; the span's own line and column are counted from there. JSON inputs get a JSON
+    pointer: the record's pointer in its file plus the field's path in the study object.
+    """
     if findings.empty:
         return findings
     texts = rs.field_text()
-    findings = findings.copy()
-    findings["excerpt"] = [
-        make_excerpt(texts.get((r, f)), s, e)
-        for r, f, s, e in zip(findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True)
-    ]
     src = rs.sources
-    rec_src = src[src["field"].isna() | (src["field"] == "")].drop_duplicates("record_id").set_index("record_id")
-    fld_src = src[src["field"].notna() & (src["field"] != "")].drop_duplicates(["record_id", "field"])
-    fld_src = fld_src.set_index(["record_id", "field"])
-    paths, lines, cols, pointers = [], [], [], []
-    for r, f, s in zip(findings["record_id"], findings["field"], findings["start"], strict=True):
-        path = line = col = pointer = None
-        if r in rec_src.index:
-            base = rec_src.loc[r]
-            path, line, pointer = base["path"], base["line"], base["pointer"]
-        key = (r, f)
-        if key in fld_src.index:
-            row = fld_src.loc[key]
-            path = row["path"] if isinstance(row["path"], str) else path
-            pointer = row["pointer"] if isinstance(row["pointer"], str) else pointer
-            if not pd.isna(row["line"]):
-                line, col = int(row["line"]), None if pd.isna(row["column"]) else int(row["column"])
-                text = texts.get(key)
+    is_rec = src["field"].isna() | (src["field"] == "")
+    rec_src = {
+        r: (p, ln, ptr)
+        for r, p, ln, ptr in zip(
+            src.loc[is_rec, "record_id"], src.loc[is_rec, "path"], src.loc[is_rec, "line"], src.loc[is_rec, "pointer"], strict=True
+        )
+    }
+    fld_src = {
+        (r, f): (p, ln, col, ptr)
+        for r, f, p, ln, col, ptr in zip(
+            src.loc[~is_rec, "record_id"],
+            src.loc[~is_rec, "field"],
+            src.loc[~is_rec, "path"],
+            src.loc[~is_rec, "line"],
+            src.loc[~is_rec, "column"],
+            src.loc[~is_rec, "pointer"],
+            strict=True,
+        )
+    }
+    is_json = dict(zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True))
+    excerpts, paths, lines, cols, pointers = [], [], [], [], []
+    for r, f, s, e in zip(findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True):
+        text = texts.get((r, f))
+        excerpts.append(make_excerpt(text, s, e))
+        path, line, pointer = rec_src.get(r, (None, None, None))
+        col = None
+        fs = fld_src.get((r, f))
+        if fs is not None:
+            fpath, fline, fcol, fptr = fs
+            path = fpath if isinstance(fpath, str) else path
+            pointer = fptr if isinstance(fptr, str) else pointer
+            if not pd.isna(fline):
+                line, col = int(fline), None if pd.isna(fcol) else int(fcol)
                 if isinstance(text, str) and not pd.isna(s) and col is not None:
-                    # move from the field's start to the span's start
                     head = text[: int(s)]
                     nl = head.count("\n")
-                    if nl:
-                        line, col = line + nl, len(head) - head.rfind("\n")
-                    else:
-                        col = col + len(head)
-        elif isinstance(pointer, str) and pointer.startswith(("/", "")) and not pointer.endswith(":"):
-            jp = json_pointer(f) if isinstance(f, str) else ""
-            if jp and rs.studies.loc[rs.studies["record_id"] == r, "source_format"].astype(str).str.contains("json").any():
-                pointer = (pointer.rstrip("/") if pointer else "") + jp
+                    line, col = (line + nl, len(head) - head.rfind("\n")) if nl else (line, col + len(head))
+        elif is_json.get(r) and isinstance(f, str):
+            jp = json_pointer(f)
+            if jp:
+                pointer = (pointer if isinstance(pointer, str) else "") + jp
         paths.append(path)
-        lines.append(line)
+        lines.append(None if line is None or pd.isna(line) else int(line))
         cols.append(col)
-        pointers.append(pointer)
+        pointers.append(pointer if isinstance(pointer, str) else None)
+    findings = findings.copy()
+    findings["excerpt"] = pd.array(excerpts, dtype="str")
     findings["source_path"] = pd.array(paths, dtype="str")
-    findings["source_line"] = pd.array([None if pd.isna(x) else int(x) for x in lines], dtype="Int64")
-    findings["source_column"] = pd.array([None if pd.isna(x) else int(x) for x in cols], dtype="Int64")
+    findings["source_line"] = pd.array(lines, dtype="Int64")
+    findings["source_column"] = pd.array(cols, dtype="Int64")
     findings["source_pointer"] = pd.array(pointers, dtype="str")
     return findings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from ..api import Findings
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan", "read-error": "red"}
+_WS = re.compile(r"\s+")
 CONTEXT = 50
 MAX_SPAN = 160
 
@@ -39,9 +41,9 @@ def marked_excerpt(text: str | None, start: Any, end: Any) -> tuple[str, int, in
     suffix = after + ("…" if e + CONTEXT < len(text) else "")
 
     def flat(x: str) -> str:
-        return " ".join(x.replace("\n", " ").split(" ")) if x else x
+        return _WS.sub(" ", x)
 
-    prefix, span, suffix = flat(prefix).replace("\t", " "), flat(span).replace("\t", " "), flat(suffix)
+    prefix, span, suffix = flat(prefix), flat(span), flat(suffix)
     return prefix + span + suffix, len(prefix), max(1, len(span))
 
 
@@ -78,8 +80,7 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
             lines.append("   | " + " " * col + style("^" * min(width, max(1, len(line) - col)), fg=_COLOURS.get(sev, "white")))
         rule = findings.rules.get(row.rule)
         if rule is not None and rule.fix:
-            first = rule.fix.strip().splitlines()[0]
-            lines.append(style(f"   = fix: {first}", dim=True))
+            lines.append(style(f"   = fix: {' '.join(rule.fix.split())}", dim=True))
         lines.append("")
     lines.append(summary_line(findings, style))
     return "\n".join(lines) + "\n"
