@@ -173,7 +173,19 @@ def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> 
 
 
 def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
+    from . import ctgov_json
+
     for name, path in iter_files(paths):
+        lower = name.lower()
+        if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
+            # stream line by line: NDJSON dumps of a whole registry do not fit in memory
+            opener = gzip.open if lower.endswith(".gz") else open
+            try:
+                with opener(path, "rb") as fh:
+                    yield from ctgov_json.read_ndjson(iter(fh), name, _stem(name), chunk_size)
+            except (OSError, EOFError) as e:
+                yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
+            continue
         if path is None:
             data = sys.stdin.buffer.read()
             name = "<stdin>"
