@@ -34,6 +34,8 @@ _MODULES: tuple[str, ...] = (
     "endpoint_coverage",
     "design_conflict",
     "schema",
+    "field_conditions",
+    "outcome_text",
 )
 
 

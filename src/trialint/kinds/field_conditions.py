@@ -1,0 +1,168 @@
+"""Kind `field_conditions`: a record is flagged when all conditions on its study fields hold.
+
+Declarative: each condition names a study column (see trialint.frames.STUDY_COLUMNS) and one test:
+
+  - {field: overall_status, in: [TERMINATED, SUSPENDED]}     value is one of
+  - {field: overall_status, not_in: [COMPLETED]}
+  - {field: why_stopped, missing: true}                       missing/empty (or present: false)
+  - {field: start_date, after: completion_date}               partial dates, compared at the
+  - {field: start_date, before: completion_date}              precision both share
+  - {field: start_date, after: last_update_date, by_more_than_days: 1}
+  - {field: brief_title, same_text_as: official_title}        equal ignoring case/space/punctuation
+
+Several independent cases can share one rule: `cases: [{when, point_at, message}, ...]`.
+A rule only runs on records whose input carries every field it names (`carries`), so a CSV
+without a column never counts as missing it. `point_at` names the field a finding points to, and
+`message` is a template filled with the record's values: "{start_date}", "{overall_status}".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import string
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..findings import kind_frame
+from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, RecordSet, carries
+from .base import FunctionKind, require_keys
+
+_TESTS = {"in", "not_in", "missing", "present", "after", "before", "same_text_as"}
+
+
+def _date_parts(s: pd.Series) -> pd.DataFrame:
+    """'2020', '2020-03', '2020-03-15' -> year, month, day columns (NaN where not given)."""
+    ext = s.str.extract(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
+    return ext.apply(pd.to_numeric, errors="coerce")
+
+
+def compare_dates(a: pd.Series, b: pd.Series) -> pd.Series:
+    """-1/0/1 where a < / = / > b at the precision both dates share; NaN where either is missing."""
+    pa, pb = _date_parts(a), _date_parts(b)
+    result = pd.Series(np.nan, index=a.index)
+    undecided = pa[0].notna() & pb[0].notna()
+    for i in range(3):
+        both = undecided & pa[i].notna() & pb[i].notna()
+        gt, lt = both & (pa[i] > pb[i]), both & (pa[i] < pb[i])
+        result[gt], result[lt] = 1.0, -1.0
+        undecided &= both & (pa[i] == pb[i])
+        result[undecided] = 0.0
+    return result
+
+
+def _norm_text(s: pd.Series) -> pd.Series:
+    return s.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
+def _other(st: pd.DataFrame, name: str) -> pd.Series:
+    if name == "today":
+        return pd.Series(_dt.date.today().isoformat(), index=st.index, dtype="str")
+    return st[name]
+
+
+def _condition_mask(st: pd.DataFrame, cond: dict[str, Any]) -> pd.Series:
+    col = st[cond["field"]]
+    if "in" in cond:
+        return col.isin([str(v) for v in cond["in"]]).fillna(False)
+    if "not_in" in cond:
+        return col.notna() & ~col.isin([str(v) for v in cond["not_in"]])
+    if "missing" in cond or "present" in cond:
+        empty = col.isna() if col.dtype != "str" else (col.isna() | (col.str.strip() == ""))
+        want_missing = cond.get("missing", not cond.get("present", True))
+        return empty if want_missing else ~empty
+    if "after" in cond:
+        other = _other(st, cond["after"])
+        after = compare_dates(col, other) == 1
+        slack = int(cond.get("by_more_than_days", 0))
+        if slack:  # where both are full dates, the gap must exceed the slack (time zones)
+            gap = (pd.to_datetime(col, format="%Y-%m-%d", errors="coerce") - pd.to_datetime(other, format="%Y-%m-%d", errors="coerce")).dt.days
+            after &= ~(gap <= slack).fillna(False)
+        return after
+    if "before" in cond:
+        return compare_dates(col, _other(st, cond["before"])) == -1
+    if "same_text_as" in cond:
+        a, b = _norm_text(col), _norm_text(st[cond["same_text_as"]])
+        return (a.notna() & b.notna() & (a == b) & (a.str.len() > 0)).fillna(False)
+    raise KeyError(f"no test in condition {cond}")
+
+
+def _fields_named(params: dict[str, Any]) -> set[str]:
+    names = set()
+    for cond in params["when"]:
+        names.add(cond["field"])
+        for key in ("after", "before", "same_text_as"):
+            if key in cond and cond[key] != "today":
+                names.add(cond[key])
+    return names
+
+
+def _cases(params: dict[str, Any]) -> list[dict[str, Any]]:
+    if "cases" in params:
+        return [{"carried": params.get("carried", []), **c} for c in params["cases"]]
+    return [params]
+
+
+def validate(params: dict[str, Any]) -> None:
+    if "cases" in params:
+        require_keys(params, {"cases", "carried"}, {"cases"})
+        for case in _cases(params):
+            _validate_case(case)
+    else:
+        _validate_case(params)
+
+
+def _validate_case(params: dict[str, Any]) -> None:
+    require_keys(params, {"when", "point_at", "message", "carried"}, {"when", "point_at", "message"})
+    if not isinstance(params["when"], list) or not params["when"]:
+        raise TypeError("when must be a non-empty list of conditions")
+    for cond in params["when"]:
+        tests = set(cond) - {"field", "by_more_than_days"}
+        if len(tests) != 1 or not tests <= _TESTS:
+            raise ValueError(f"each condition needs a field and exactly one of {sorted(_TESTS)}: {cond}")
+    for name in _fields_named(params) | {params["point_at"]}:
+        if name not in STUDY_COLUMNS:
+            raise KeyError(f"unknown study field '{name}'")
+    for _, key, _, _ in string.Formatter().parse(params["message"]):
+        if key and key not in STUDY_COLUMNS:
+            raise KeyError(f"unknown field '{key}' in message")
+
+
+def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
+    parts = [_run_case(rs, case) for case in _cases(params)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
+    st = rs.studies
+    if st.empty:
+        return kind_frame([])
+    mask = pd.Series(True, index=st.index)
+    for name in sorted(_fields_named(params) | set(params.get("carried", []))):
+        mask &= carries(st, name)
+    for cond in params["when"]:
+        if not mask.any():
+            break
+        mask &= _condition_mask(st, cond)
+    hits = st[mask.fillna(False).astype(bool)]
+    point = params["point_at"]
+    template = params["message"]
+    rows = []
+    for rec in hits.to_dict("records"):
+        values = {k: ("(none)" if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in rec.items()}
+        text = rec.get(point)
+        has_text = isinstance(text, str)
+        rows.append(
+            {
+                "record_id": rec["record_id"],
+                "field": STUDY_FIELD_PATHS.get(point, point),
+                "start": 0 if has_text else None,
+                "end": len(text) if has_text else None,
+                "message": template.format(**values),
+            }
+        )
+    return kind_frame(rows)
+
+
+KINDS = (FunctionKind("field_conditions", run, validate),)
