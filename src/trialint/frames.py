@@ -62,7 +62,7 @@ STUDY_BOOL_COLUMNS: tuple[str, ...] = ("has_results",)
 STUDY_COLUMNS: tuple[str, ...] = STUDY_TEXT_COLUMNS + STUDY_NUMERIC_COLUMNS + STUDY_BOOL_COLUMNS
 
 OUTCOME_COLUMNS = ("record_id", "kind", "position", "measure", "description", "time_frame", "raw")
-OUTCOME_KINDS = ("primary", "secondary", "other")
+OUTCOME_KINDS = ("primary", "secondary", "other", "unspecified")  # unspecified: pre-2023 CSV
 ARM_COLUMNS = ("record_id", "position", "label", "type", "description", "intervention_names")
 INTERVENTION_COLUMNS = (
     "record_id",

@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import islice
 
-from ..frames import STUDY_FIELD_PATHS, RecordSet, intervention_field, outcome_field, term_field
+from ..frames import STUDY_FIELD_PATHS, intervention_field, outcome_field, term_field
 from .build import FrameBuilder
 from .outcome_cells import split_cell, split_intervention, split_items
 
@@ -346,7 +346,9 @@ def _delimiter(header_line: str, path: str) -> str:
 _NCT = re.compile(r"NCT[0-9]{8}")
 # undecodable bytes, when the caller decoded with errors="surrogateescape"
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_DESCRIBE_LABELS = frozenset({"count", "unique", "top", "freq", "mean", "std", "min", "max", "25%", "50%", "75%"})
+_DESCRIBE_LABELS = frozenset(
+    {"count", "unique", "top", "freq", "mean", "std", "min", "max", "25%", "50%", "75%"}
+)
 
 
 _NL = re.compile("\n")
@@ -395,251 +397,273 @@ def _text(value: str) -> str | None:
     return value if value.strip() and value.strip() not in _NULLS else None
 
 
-def read_csv(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
-    """Read a site CSV/TSV export; yield a RecordSet every ``chunk_size`` records.
+class _Layout:
+    """The columns one file carries: header names, the column of each role, present_fields."""
 
-    The cyclic garbage collector is paused while a chunk is built (millions of small tuples,
-    no cycles) and runs again while the caller works on the chunk.
+    def __init__(self, header: list[str], delim: str) -> None:
+        self.header = header
+        self.ncols = len(header)
+        self.col: dict[str, int] = {}
+        for i, h in enumerate(header):
+            role = _HEADERS.get(h.lower())
+            if role and role not in self.col:
+                self.col[role] = i
+        self.old = any(h.lower() in _OLD_LAYOUT for h in header)
+        present: set[str] = set()
+        for role in self.col:
+            present.update(_CARRIES.get(role, ()))
+        if self.old and "age" in self.col:
+            present.update(("minimum_age", "maximum_age"))
+        self.present_fields = "|".join(sorted(present))
+        self.outcomes = [
+            (kind, self.col[role])
+            for kind, role in (
+                ("primary", "primary"),
+                ("secondary", "secondary"),
+                ("other", "other"),
+                (UNSPECIFIED, "outcomes_old"),
+            )
+            if role in self.col
+        ]
+        self.texts = [
+            (column, self.col[role])
+            for column, role in (
+                ("brief_title", "title"),
+                ("acronym", "acronym"),
+                ("brief_summary", "summary"),
+            )
+            if role in self.col
+        ]
+        # a physical line that starts a row: the cells before 'NCT Number', then an NCT id
+        d = re.escape(delim)
+        nct = self.col.get("nct", 0)
+        self.row_start = re.compile(
+            rf'(?:"[^"\n]*"{d}|[^{d}"\n]*{d}){{{nct}}}"?NCT[0-9]{{8}}"?(?:{d}|\r?\n|$)'
+        )
+
+
+def read_csv(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
+    """Read a site CSV/TSV export; yield a FrameBuilder every ``chunk_size`` records (read_paths
+    coalesces them into RecordSet chunks).
+
+    The cyclic garbage collector is paused while a chunk is filled (many small tuples, no
+    cycles) and runs again while the caller works on the chunk.
     """
     chunks = _read(text, path, stem, chunk_size)
     while True:
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            rs = next(chunks)
+            part = next(chunks)
         except StopIteration:
             return
         finally:
             if gc_was:
                 gc.enable()
-        yield rs
+        yield part
 
 
-def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[RecordSet]:
+def _file_error(path: str, reason: str, line: int = 1) -> FrameBuilder:
     b = FrameBuilder()
+    b.add_error(path=path, line=line, reason=f"not a ClinicalTrials.gov CSV export: {reason}")
+    return b
+
+
+def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = re.sub("\r(?!\n)", "\n", text)  # a lone CR ends a line, as in editors
     lines = _split_lines(text)
     if not lines:
-        b.add_error(path=path, line=1, reason="not a ClinicalTrials.gov CSV export: empty file")
-        yield b.build()
+        yield _file_error(path, "empty file")
         return
     delim = _delimiter(lines[0], path)
     reader = csv.reader(iter(lines), delimiter=delim)
     try:
-        header = next(reader)
+        header = [h.strip().removeprefix("\ufeff") for h in next(reader)]
     except (csv.Error, StopIteration) as e:
-        b.add_error(path=path, line=1, reason=f"not a ClinicalTrials.gov CSV export: unreadable header ({e})")
-        yield b.build()
+        yield _file_error(path, f"unreadable header ({e})")
         return
-    header = [h.strip().removeprefix("\ufeff") for h in header]
-    ncols = len(header)
-    col: dict[str, int] = {}
-    for i, h in enumerate(header):
-        role = _HEADERS.get(h.lower())
-        if role and role not in col:
-            col[role] = i
-    if "nct" not in col:
-        b.add_error(path=path, line=1, reason="not a ClinicalTrials.gov CSV export: no 'NCT Number' column")
-        yield b.build()
+    lay = _Layout(header, delim)
+    if "nct" not in lay.col:
+        yield _file_error(path, "no 'NCT Number' column")
         return
-    old_layout = any(h.lower() in _OLD_LAYOUT for h in header)
-    present: list[str] = []
-    for role in col:
-        present.extend(_CARRIES.get(role, ()))
-    if old_layout and "age" in col:
-        present.extend(("minimum_age", "maximum_age"))
-    present_fields = "|".join(sorted(set(present)))
-
-    g = col.get
-    i_nct = col["nct"]
-    i_title, i_acr, i_status, i_sum = g("title"), g("acronym"), g("status"), g("summary")
-    i_res, i_cond, i_int = g("results"), g("conditions"), g("interventions")
-    i_spons, i_sc, i_sex, i_age = g("sponsor"), g("sponsor_collab"), g("sex"), g("age")
-    i_ph, i_en, i_st, i_des, i_ids = g("phases"), g("enrollment"), g("study_type"), g("design"), g("other_ids")
-    i_start, i_pc, i_comp = g("start"), g("primary_completion"), g("completion")
-    i_fp, i_lu = g("first_posted"), g("last_update")
-    outcome_cols = [(k, col[r]) for k, r in (("primary", "primary"), ("secondary", "secondary"),
-                                             ("other", "other"), (UNSPECIFIED, "outcomes_old")) if r in col]  # fmt: skip
-    text_cols = [(c, i) for c, i in (("brief_title", i_title), ("acronym", i_acr), ("brief_summary", i_sum)) if i is not None]
-    row_start_re = re.compile(
-        "".join(rf'(?:"[^"\n]*"|[^{re.escape(delim)}"\n]*){re.escape(delim)}' for _ in range(i_nct))
-        + rf'"?NCT[0-9]{{8}}"?(?:{re.escape(delim)}|\r?\n|$)'
-    )
-
-    first_checked = False
+    i_nct = lay.col["nct"]
     undecodable = _SURROGATE.search(text) is not None
-    row_no = 0
-    n_lines = len(lines)
-    base = reader.line_num  # lines consumed by the header
-    pos = base
+    b = FrameBuilder()
     yielded = False
-    while pos < n_lines:
+    row_no = 0
+    pos = reader.line_num  # lines taken by the header
+    while pos < len(lines):
+        # one pass of the csv module from line `pos`; a stray quote that swallowed the rows
+        # after it makes the loop start a new pass at the first of those rows
         restart: int | None = None
         reader = csv.reader(islice(lines, pos, None), delimiter=delim)
-        base = pos
-        prev = 0
+        base, taken = pos, 0
         while True:
+            first = base + taken
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as e:
-                first = base + prev
-                prev = reader.line_num
+                taken = reader.line_num
                 row_no += 1
-                b.add_error(path=path, line=first + 1, record_id=f"{stem}#{row_no}",
-                            reason=f"row {row_no} (line {first + 1}): unreadable CSV: {e}")  # fmt: skip
+                b.add_error(
+                    path=path,
+                    line=first + 1,
+                    record_id=f"{stem}#{row_no}",
+                    reason=f"row {row_no} (line {first + 1}): unreadable CSV: {e}",
+                )
                 continue
-            first = base + prev
-            prev = reader.line_num
-            end = base + prev
-            if not cells or not any(c.strip() for c in cells):
+            taken = reader.line_num
+            end = base + taken
+            if not any(c.strip() for c in cells):
                 continue  # blank line
             row_no += 1
-            if not first_checked:
-                first_checked = True
-                if header[0] == "" and cells[0].strip() in _DESCRIBE_LABELS:
-                    b = FrameBuilder()
-                    b.add_error(path=path, line=first + 1,
-                                reason="not a ClinicalTrials.gov CSV export: the rows are column "
-                                f"statistics ({cells[0].strip()!r}, as written by pandas describe()), not records")  # fmt: skip
-                    yield b.build()
-                    return
-            if len(cells) != ncols and (len(cells) < ncols or any(c.strip() for c in cells[ncols:])):
-                nid = cells[i_nct].strip() if len(cells) > i_nct else ""
-                b.add_error(path=path, line=first + 1,
-                            record_id=nid if _NCT.fullmatch(nid) else f"{stem}#{row_no}",
-                            reason=f"row {row_no} (line {first + 1}): {len(cells)} cells where the header "
-                            f"has {ncols}; the row is skipped")  # fmt: skip
+            where = f"row {row_no} (line {first + 1})"
+            if row_no == 1 and header[0] == "" and cells[0].strip() in _DESCRIBE_LABELS:
+                yield _file_error(
+                    path,
+                    f"the rows are column statistics ({cells[0].strip()!r}, as pandas describe() "
+                    "writes them), not records",
+                    line=first + 1,
+                )
+                return
+            nct = cells[i_nct].strip() if len(cells) > i_nct else ""
+            rid = nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}"
+            if len(cells) < lay.ncols or any(c.strip() for c in cells[lay.ncols :]):
+                b.add_error(
+                    path=path,
+                    line=first + 1,
+                    record_id=rid,
+                    reason=f"{where}: {len(cells)} cells where the header has {lay.ncols}"
+                    + (
+                        f" (it runs on to line {end}: a quote may be unbalanced)"
+                        if end - first > 1
+                        else ""
+                    )
+                    + "; the row is skipped",
+                )
                 if end - first > 1:
-                    # a stray quote may have swallowed the rows that follow: go on from the
-                    # first of them, else after this row
-                    for k in range(first + 1, end):
-                        if row_start_re.match(lines[k]):
-                            restart = k
-                            break
+                    restart = next(
+                        (k for k in range(first + 1, end) if lay.row_start.match(lines[k])), None
+                    )
                     if restart is not None:
                         break
                 continue
-            nct = cells[i_nct].strip()
             if not nct:
-                b.add_error(path=path, line=first + 1, record_id=f"{stem}#{row_no}",
-                            reason=f"row {row_no} (line {first + 1}): no NCT Number; the row is skipped")  # fmt: skip
+                b.add_error(
+                    path=path,
+                    line=first + 1,
+                    record_id=rid,
+                    reason=f"{where}: no NCT Number; the row is skipped",
+                )
                 continue
             if undecodable and any(_SURROGATE.search(c) for c in cells):
-                b.add_error(path=path, line=first + 1, record_id=nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}",
-                            reason=f"row {row_no} (line {first + 1}): bytes that are not UTF-8 text; the row is skipped")  # fmt: skip
+                b.add_error(
+                    path=path,
+                    line=first + 1,
+                    record_id=rid,
+                    reason=f"{where}: bytes that are not UTF-8 text; the row is skipped",
+                )
                 continue
-            _add_row(b, cells, _Row(lines, first, end, delim, ncols), path=path, stem=stem, row_no=row_no,
-                     header=header, present_fields=present_fields, nct=nct, old_layout=old_layout,
-                     idx=(i_title, i_acr, i_status, i_sum, i_res, i_cond, i_int, i_spons, i_sc, i_sex,
-                          i_age, i_ph, i_en, i_st, i_des, i_ids, i_start, i_pc, i_comp, i_fp, i_lu),
-                     outcome_cols=outcome_cols, text_cols=text_cols)  # fmt: skip
+            row = _Row(lines, first, end, delim, lay.ncols)
+            _add_row(b, cells, row, lay, rid=rid, nct=nct, path=path)
             if len(b) >= chunk_size:
-                yield b.build()
+                yield b
                 yielded = True
                 b = FrameBuilder()
         if restart is None:
             break
         pos = restart
     if len(b) or not yielded:
-        yield b.build()
+        yield b
 
 
 def _add_row(
-    b: FrameBuilder,
-    cells: list[str],
-    row: _Row,
-    *,
-    path: str,
-    stem: str,
-    row_no: int,
-    header: list[str],
-    present_fields: str,
-    nct: str,
-    old_layout: bool,
-    idx: tuple[int | None, ...],
-    outcome_cols: list[tuple[str, int]],
-    text_cols: list[tuple[str, int]],
+    b: FrameBuilder, cells: list[str], row: _Row, lay: _Layout, *, rid: str, nct: str, path: str
 ) -> None:
-    (i_title, i_acr, i_status, i_sum, i_res, i_cond, i_int, i_spons, i_sc, i_sex,
-     i_age, i_ph, i_en, i_st, i_des, i_ids, i_start, i_pc, i_comp, i_fp, i_lu) = idx  # fmt: skip
-    rid = nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}"
+    col = lay.col
 
-    def cell(i: int | None) -> str:
+    def cell(role: str) -> str:
+        i = col.get(role)
         return cells[i] if i is not None else ""
 
     def src(field: str, i: int, value: str, offset: int = 0) -> None:
         line, column = row.locate(i, value, offset)
-        b.add_source(rid, field, path=path, line=line, column=column, pointer=header[i])
+        b.add_source(rid, field, path=path, line=line, column=column, pointer=lay.header[i])
 
-    lead = _clean(cell(i_spons)) if i_spons is not None else None
-    if lead is None and i_sc is not None:
-        lead = _clean(cell(i_sc).split("|", 1)[0])
-    org_id = _clean(cell(i_ids).split("|", 1)[0]) if i_ids is not None else None
-    design = norm_design(cell(i_des)) if i_des is not None else {}
+    lead = _clean(cell("sponsor"))
+    if lead is None and "sponsor_collab" in col:
+        lead = _clean(cell("sponsor_collab").split("|", 1)[0])
     min_age = max_age = None
-    if old_layout and i_age is not None:
-        min_age, max_age = norm_age(cell(i_age))
+    if lay.old and "age" in col:
+        min_age, max_age = norm_age(cell("age"))
     b.add_study(
         record_id=rid,
         registry="ctgov",
         source_format=FORMAT,
         nct_id=nct,
-        org_study_id=org_id,
-        brief_title=_text(cell(i_title)),
-        acronym=_text(cell(i_acr)),
-        overall_status=norm_status(cell(i_status)),
-        start_date=norm_date(cell(i_start)),
-        primary_completion_date=norm_date(cell(i_pc)),
-        completion_date=norm_date(cell(i_comp)),
-        first_submit_date=norm_date(cell(i_fp)),
-        last_update_date=norm_date(cell(i_lu)),
-        brief_summary=_text(cell(i_sum)),
-        study_type=norm_study_type(cell(i_st)),
-        phases=norm_phases(cell(i_ph)),
-        enrollment_count=norm_enrollment(cell(i_en)),
-        sex=norm_sex(cell(i_sex)),
+        org_study_id=_clean(cell("other_ids").split("|", 1)[0]),
+        brief_title=_text(cell("title")),
+        acronym=_text(cell("acronym")),
+        overall_status=norm_status(cell("status")),
+        start_date=norm_date(cell("start")),
+        primary_completion_date=norm_date(cell("primary_completion")),
+        completion_date=norm_date(cell("completion")),
+        first_submit_date=norm_date(cell("first_posted")),
+        last_update_date=norm_date(cell("last_update")),
+        brief_summary=_text(cell("summary")),
+        study_type=norm_study_type(cell("study_type")),
+        phases=norm_phases(cell("phases")),
+        enrollment_count=norm_enrollment(cell("enrollment")),
+        sex=norm_sex(cell("sex")),
         minimum_age=min_age,
         maximum_age=max_age,
         lead_sponsor=lead,
-        has_results=norm_results(cell(i_res)) if i_res is not None else None,
-        present_fields=present_fields,
-        **design,
+        has_results=norm_results(cell("results")),
+        present_fields=lay.present_fields,
+        **norm_design(cell("design")),
     )
     b.add_source(rid, "", path=path, line=row.first_line, column=None, pointer=None)
-    for column, i in text_cols:
+    for column, i in lay.texts:
         v = cells[i]
         if _text(v) is not None:
             src(STUDY_FIELD_PATHS[column], i, v)
-    if i_cond is not None:
-        v = cells[i_cond]
-        if v.strip() not in _NULLS:
-            for pos, (item, off) in enumerate(split_items(v)):
-                b.add_term(rid, "condition", pos, item)
-                src(term_field("condition", pos), i_cond, v, off)
-    if i_int is not None:
-        v = cells[i_int]
-        if v.strip() not in _NULLS and v.strip() != "N/A":
-            for pos, (item, off) in enumerate(split_items(v)):
-                typ, name = split_intervention(item)
-                b.add_intervention(rid, pos, typ, name or None, None, None)
-                if name:
-                    at = item.find(name, item.index(":") + 1 if typ else 0)
-                    src(intervention_field(pos, "name"), i_int, v, off + max(at, 0))
-    for kind, i in outcome_cols:
+    ic = col.get("conditions")
+    if ic is not None and cells[ic].strip() not in _NULLS:
+        v = cells[ic]
+        for pos, (item, off) in enumerate(split_items(v)):
+            b.add_term(rid, "condition", pos, item)
+            src(term_field("condition", pos), ic, v, off)
+    ii = col.get("interventions")
+    # 'N/A' as the whole cell is a dataframe tool's fill value: the export writes 'TYPE: name'
+    if ii is not None and cells[ii].strip() not in _NULLS and cells[ii].strip() != "N/A":
+        v = cells[ii]
+        for pos, (item, off) in enumerate(split_items(v)):
+            typ, name = split_intervention(item)
+            b.add_intervention(rid, pos, typ, name or None, None, None)
+            if name:
+                at = item.find(name, item.index(":") + 1 if typ else 0)
+                src(intervention_field(pos, "name"), ii, v, off + max(at, 0))
+    for kind, i in lay.outcomes:
         v = cells[i]
         if v.strip() in _NULLS:
             continue
-        if kind == UNSPECIFIED:
+        if kind == UNSPECIFIED:  # pre-2023: measure titles only
             for pos, (item, off) in enumerate(split_items(v)):
                 b.add_outcome(rid, kind, pos, item, None, None, item)
                 src(outcome_field(kind, pos, "measure"), i, v, off)
             continue
         for pos, it in enumerate(split_cell(v)):
-            b.add_outcome(rid, kind, pos, it.measure.text, it.description.text, it.time_frame.text, it.raw)
-            for name, part in (("measure", it.measure), ("description", it.description), ("time_frame", it.time_frame)):
+            b.add_outcome(
+                rid, kind, pos, it.measure.text, it.description.text, it.time_frame.text, it.raw
+            )
+            for name, part in (
+                ("measure", it.measure),
+                ("description", it.description),
+                ("time_frame", it.time_frame),
+            ):
                 if part.text is not None:
                     src(outcome_field(kind, pos, name), i, v, it.offset + part.offset)
