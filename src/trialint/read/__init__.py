@@ -102,7 +102,9 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
         if ctgov_xml.sniff(data):
             yield from ctgov_xml.read_xml(data, name, stem)
         else:
-            yield _error_chunk(name, "unknown XML format: expected a ClinicalTrials.gov <clinical_study> document")
+            yield _error_chunk(
+                name, "unknown XML format: expected a ClinicalTrials.gov <clinical_study> document"
+            )
         return
     if lower.endswith((".ndjson", ".jsonl")) or (head == b"{" and _looks_ndjson(data)):
         yield from ctgov_json.read_ndjson(iter(data.splitlines()), name, stem, chunk_size)
@@ -159,7 +161,11 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
-                if f.is_file() and f.name.lower().endswith(RECORD_EXTENSIONS) and not f.name.startswith("."):
+                if (
+                    f.is_file()
+                    and f.name.lower().endswith(RECORD_EXTENSIONS)
+                    and not f.name.startswith(".")
+                ):
                     yield str(f), f
         elif path.exists():
             yield str(path), path

@@ -64,7 +64,9 @@ class FrameBuilder:
         description: str | None,
         intervention_names: Iterable[str] | None,
     ) -> None:
-        self.arms.append((record_id, position, label, type_, description, _join(intervention_names)))
+        self.arms.append(
+            (record_id, position, label, type_, description, _join(intervention_names))
+        )
 
     def add_intervention(
         self,
@@ -107,7 +109,14 @@ class FrameBuilder:
         record_id: str | None = None,
     ) -> None:
         self.errors.append(
-            {"path": path, "line": line, "column": column, "pointer": pointer, "reason": reason, "record_id": record_id}
+            {
+                "path": path,
+                "line": line,
+                "column": column,
+                "pointer": pointer,
+                "reason": reason,
+                "record_id": record_id,
+            }
         )
 
     def extend(self, other: FrameBuilder) -> None:

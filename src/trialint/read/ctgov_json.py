@@ -182,7 +182,9 @@ def _text(v: Any) -> str | None:
     return s if s.strip() else None
 
 
-def add_study(b: FrameBuilder, study: Study, *, path: str, line: int | None, pointer: str, fallback_id: str) -> None:
+def add_study(
+    b: FrameBuilder, study: Study, *, path: str, line: int | None, pointer: str, fallback_id: str
+) -> None:
     p = study.protocol_section or Protocol()
     ident = p.identification_module or Identification()
     st = p.status_module or Status()
@@ -223,7 +225,9 @@ def add_study(b: FrameBuilder, study: Study, *, path: str, line: int | None, poi
         why_stopped=_text(st.why_stopped),
         start_date=st.start_date_struct.date if st.start_date_struct else None,
         start_date_type=st.start_date_struct.type if st.start_date_struct else None,
-        primary_completion_date=(st.primary_completion_date_struct.date if st.primary_completion_date_struct else None),
+        primary_completion_date=(
+            st.primary_completion_date_struct.date if st.primary_completion_date_struct else None
+        ),
         primary_completion_date_type=(
             st.primary_completion_date_struct.type if st.primary_completion_date_struct else None
         ),
@@ -263,23 +267,43 @@ def add_study(b: FrameBuilder, study: Study, *, path: str, line: int | None, poi
         for i, o in enumerate(items or ()):
             b.add_outcome(rid, kind, i, _text(o.measure), _text(o.description), _text(o.time_frame))
     for i, a in enumerate(ai.arm_groups or ()):
-        b.add_arm(rid, i, _text(a.label), a.type, _text(a.description), _as_list(a.intervention_names))
+        b.add_arm(
+            rid, i, _text(a.label), a.type, _text(a.description), _as_list(a.intervention_names)
+        )
     for i, iv in enumerate(ai.interventions or ()):
-        b.add_intervention(rid, i, iv.type, _text(iv.name), _text(iv.description), _as_list(iv.arm_group_labels), _as_list(iv.other_names))
+        b.add_intervention(
+            rid,
+            i,
+            iv.type,
+            _text(iv.name),
+            _text(iv.description),
+            _as_list(iv.arm_group_labels),
+            _as_list(iv.other_names),
+        )
     for i, c in enumerate(_as_list(cond.conditions)):
         b.add_term(rid, "condition", i, c)
     for i, k in enumerate(_as_list(cond.keywords)):
         b.add_term(rid, "keyword", i, k)
 
 
-def _decode_one(b: FrameBuilder, raw: bytes | msgspec.Raw, *, path: str, line: int | None, pointer: str, fallback_id: str) -> None:
+def _decode_one(
+    b: FrameBuilder,
+    raw: bytes | msgspec.Raw,
+    *,
+    path: str,
+    line: int | None,
+    pointer: str,
+    fallback_id: str,
+) -> None:
     try:
         study = _study_decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as e:
         b.add_error(path=path, line=line, pointer=pointer, reason=f"not an API v2 study: {e}")
         return
     if study.protocol_section is None:
-        b.add_error(path=path, line=line, pointer=pointer, reason="not an API v2 study: no protocolSection")
+        b.add_error(
+            path=path, line=line, pointer=pointer, reason="not an API v2 study: no protocolSection"
+        )
         return
     add_study(b, study, path=path, line=line, pointer=pointer, fallback_id=fallback_id)
 
@@ -314,7 +338,14 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Fr
                 return
         many = len(items) > 1
         for i, raw in enumerate(items):
-            _decode_one(b, raw, path=path, line=None, pointer=f"{base}{i}", fallback_id=f"{stem}#{i + 1}" if many else stem)
+            _decode_one(
+                b,
+                raw,
+                path=path,
+                line=None,
+                pointer=f"{base}{i}",
+                fallback_id=f"{stem}#{i + 1}" if many else stem,
+            )
             if len(b) >= chunk_size:
                 yield b
                 b = FrameBuilder()
@@ -324,7 +355,9 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Fr
             gc.enable()
 
 
-def read_ndjson(lines: Iterator[bytes], path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
+def read_ndjson(
+    lines: Iterator[bytes], path: str, stem: str, chunk_size: int
+) -> Iterator[FrameBuilder]:
     b = FrameBuilder()
     gc_was = gc.isenabled()
     gc.disable()

@@ -30,7 +30,12 @@ _STUDY_TYPE = {
     "OBSERVATIONAL_PATIENT_REGISTRY": "OBSERVATIONAL",
     "EXPANDED_ACCESS": "EXPANDED_ACCESS",
 }
-_DATE_TYPE = {"ACTUAL": "ACTUAL", "ANTICIPATED": "ESTIMATED", "ESTIMATE": "ESTIMATED", "ESTIMATED": "ESTIMATED"}
+_DATE_TYPE = {
+    "ACTUAL": "ACTUAL",
+    "ANTICIPATED": "ESTIMATED",
+    "ESTIMATE": "ESTIMATED",
+    "ESTIMATED": "ESTIMATED",
+}
 _SEX = {"ALL": "ALL", "BOTH": "ALL", "FEMALE": "FEMALE", "MALE": "MALE"}
 _NCT = re.compile(r"NCT[0-9]{8}")
 
@@ -66,7 +71,10 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         yield b
         return
     if root.tag != "clinical_study":
-        b.add_error(path=path, reason=f"not a ClinicalTrials.gov <clinical_study> document (root <{root.tag}>)")
+        b.add_error(
+            path=path,
+            reason=f"not a ClinicalTrials.gov <clinical_study> document (root <{root.tag}>)",
+        )
         yield b
         return
     nct = _text(root, "id_info/nct_id")
@@ -115,19 +123,27 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         study_type=_enum(_text(root, "study_type"), _STUDY_TYPE),
         phases=norm_phases(re.sub(r"/(?=[ ]*(?:Early )?Phase)", "|", _text(root, "phase") or "")),
         allocation=_enum(_text(design, "allocation"), _ALLOCATION) if design is not None else None,
-        intervention_model=_enum(_text(design, "intervention_model"), _MODEL) if design is not None else None,
-        intervention_model_description=_text(design, "intervention_model_description") if design is not None else None,
+        intervention_model=_enum(_text(design, "intervention_model"), _MODEL)
+        if design is not None
+        else None,
+        intervention_model_description=_text(design, "intervention_model_description")
+        if design is not None
+        else None,
         primary_purpose=_enum(_text(design, "primary_purpose"), {}) if design is not None else None,
         masking=masking,
         masking_description=_text(design, "masking_description") if design is not None else None,
         who_masked=who,
         enrollment_count=count,
-        enrollment_type=_enum(enrollment.get("type") if enrollment is not None else None, _DATE_TYPE),
+        enrollment_type=_enum(
+            enrollment.get("type") if enrollment is not None else None, _DATE_TYPE
+        ),
         eligibility_criteria=_text(elig, "criteria") if elig is not None else None,
         sex=_enum(_text(elig, "gender"), _SEX) if elig is not None else None,
         minimum_age=_text(elig, "minimum_age") if elig is not None else None,
         maximum_age=_text(elig, "maximum_age") if elig is not None else None,
-        healthy_volunteers=(_text(elig, "healthy_volunteers") or "").lower() or None if elig is not None else None,
+        healthy_volunteers=(_text(elig, "healthy_volunteers") or "").lower() or None
+        if elig is not None
+        else None,
         lead_sponsor=_text(root, "sponsors/lead_sponsor/agency"),
         responsible_party=_enum(_text(root, "responsible_party/responsible_party_type"), {}),
         has_results=root.find("clinical_results") is not None,
@@ -135,9 +151,18 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
     b.add_source(rid, "", path=path, pointer="/clinical_study")
     for kind in ("primary", "secondary", "other"):
         for i, o in enumerate(root.findall(f"{kind}_outcome")):
-            b.add_outcome(rid, kind, i, _text(o, "measure"), _text(o, "description"), _text(o, "time_frame"))
+            b.add_outcome(
+                rid, kind, i, _text(o, "measure"), _text(o, "description"), _text(o, "time_frame")
+            )
     for i, a in enumerate(root.findall("arm_group")):
-        b.add_arm(rid, i, _text(a, "arm_group_label"), _enum(_text(a, "arm_group_type"), {}), _text(a, "description"), None)
+        b.add_arm(
+            rid,
+            i,
+            _text(a, "arm_group_label"),
+            _enum(_text(a, "arm_group_type"), {}),
+            _text(a, "description"),
+            None,
+        )
     for i, iv in enumerate(root.findall("intervention")):
         b.add_intervention(
             rid,

@@ -69,7 +69,9 @@ def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
     primary = lines[anchor + 1] if anchor + 1 < len(lines) else ""
     secondary = lines[anchor + 2] if anchor + 2 < len(lines) else ""
     description = block(anchor + 3, len(lines) - 1)
-    first_desc_line = next((i for i in range(anchor + 3, len(lines)) if lines[i].strip()), anchor + 3)
+    first_desc_line = next(
+        (i for i in range(anchor + 3, len(lines)) if lines[i].strip()), anchor + 3
+    )
     b.add_study(
         record_id=rid,
         registry="ctgov",
@@ -85,11 +87,9 @@ def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
     first_sum_line = next((i for i in range(1, anchor - 1) if lines[i].strip()), 1)
     src(STUDY_FIELD_PATHS["brief_summary"], first_sum_line)
     src(STUDY_FIELD_PATHS["detailed_description"], first_desc_line)
-    pos = 0
-    for item in split_simple_list(conditions):
+    for pos, item in enumerate(split_simple_list(conditions)):
         b.add_term(rid, "condition", pos, item)
         src(term_field("condition", pos), anchor - 1, conditions.find(item))
-        pos += 1
     col = 0
     for i, item in enumerate(lines[anchor].split("|")):
         typ, name = split_intervention(item)
@@ -98,8 +98,14 @@ def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
         col += len(item) + 1
     for kind, idx, cell in (("primary", anchor + 1, primary), ("secondary", anchor + 2, secondary)):
         for i, it in enumerate(split_cell(cell)):
-            b.add_outcome(rid, kind, i, it.measure.text, it.description.text, it.time_frame.text, it.raw)
-            for column, part in (("measure", it.measure), ("description", it.description), ("time_frame", it.time_frame)):
+            b.add_outcome(
+                rid, kind, i, it.measure.text, it.description.text, it.time_frame.text, it.raw
+            )
+            for column, part in (
+                ("measure", it.measure),
+                ("description", it.description),
+                ("time_frame", it.time_frame),
+            ):
                 if part.text is not None:
                     src(outcome_field(kind, i, column), idx, it.offset + part.offset)
     yield b
