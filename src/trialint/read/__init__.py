@@ -115,15 +115,15 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        yield _error_chunk(name, f"not UTF-8 text (byte {e.start}): unknown format")
-        return
+        if not lower.endswith((".csv", ".tsv")):
+            yield _error_chunk(name, f"not UTF-8 text (byte {e.start}): unknown format")
+            return
+        # the CSV reader reports the rows holding undecodable bytes and reads the rest
+        text = data.decode("utf-8-sig", errors="surrogateescape")
     first_line = text.split("\n", 1)[0]
     if lower.endswith((".csv", ".tsv")) or "NCT Number" in first_line:
-        try:
-            from . import ctgov_csv
-        except ModuleNotFoundError:
-            yield _error_chunk(name, "CSV reading is not available")
-            return
+        from . import ctgov_csv
+
         yield from ctgov_csv.read_csv(text, name, stem, chunk_size)
         return
     if text_export.sniff(text):
