@@ -30,7 +30,9 @@ class FunctionKind:
         return self.run_fn(rs, params)
 
 
-def require_keys(params: dict[str, Any], allowed: set[str], required: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def require_keys(
+    params: dict[str, Any], allowed: set[str], required: set[str] = frozenset()
+) -> None:  # type: ignore[assignment]
     unknown = set(params) - allowed
     if unknown:
         raise KeyError(f"unknown parameter(s): {', '.join(sorted(unknown))}")

@@ -32,13 +32,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..findings import KIND_COLUMNS, RELATED_COLUMNS, kind_frame
+from ..findings import kind_frame
 from ..frames import OUTCOME_KINDS, STUDY_FIELD_PATHS, RecordSet
 from .base import FunctionKind, require_keys
 
 _WORD_RE = re.compile(r"[^\W_]+")  # a word: a run of letters/digits (Unicode)
 _ARROW_SEP = r"[^\p{L}\p{N}]+"  # the same, as a separator for RE2 (pyarrow)
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+_KEY_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
 _MAX_POSITIONS = 64  # a shingle met more often than this in one text is not used to grow passages
 
 _FIELD_NAMES: dict[str, str] = {
@@ -58,9 +59,26 @@ def field_name(field: str) -> str:
 
 
 def _result(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in KIND_COLUMNS})
     return kind_frame(rows)
+
+
+# The order in which a reader meets the fields: of two copies, the later one is pointed at.
+_FIELD_ORDER: tuple[str, ...] = (
+    STUDY_FIELD_PATHS["brief_title"],
+    STUDY_FIELD_PATHS["official_title"],
+    STUDY_FIELD_PATHS["brief_summary"],
+    STUDY_FIELD_PATHS["detailed_description"],
+    "designModule.",
+    "outcomes[",
+    "arms[",
+    "interventions[",
+)
+
+
+def _field_rank(fields: np.ndarray) -> np.ndarray:
+    ser = pd.Series(fields, dtype="str")
+    conds = [ser.str.startswith(prefix).to_numpy(dtype=bool) for prefix in _FIELD_ORDER]
+    return np.select(conds, list(range(len(conds))), default=len(conds))
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -87,9 +105,13 @@ class Tokens:
         return self.starts[i], self.ends[i + n - 1]
 
 
+def _arrow(texts: pd.Series) -> pa.Array:
+    return pa.array(texts, type=pa.large_string(), from_pandas=True)
+
+
 def normalized(texts: pd.Series) -> pa.Array:
     """Lower-case words joined by single spaces (punctuation and whitespace ignored)."""
-    arr = pa.array(texts.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    arr = _arrow(texts)
     spaced = pc.replace_substring_regex(pc.utf8_lower(arr), _ARROW_SEP, " ")
     return pc.utf8_trim_whitespace(spaced)
 
@@ -103,25 +125,36 @@ def word_counts(norm: pa.Array) -> np.ndarray:
     return np.where(lengths > 0, spaces + 1, 0).astype("int64")
 
 
-def shingles(texts: pd.Series, k: int) -> pd.DataFrame:
-    """One row per k-word shingle of each text: ``text`` (0-based row of ``texts``) and ``h``."""
-    arr = pa.array(texts.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+def _words_arrow(texts: pd.Series) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """All words of all texts, flat: (words, parent row of each word, word count of each text)."""
+    arr = _arrow(texts)
     parts = pc.split_pattern_regex(pc.utf8_lower(arr), _ARROW_SEP)
     flat = pc.list_flatten(parts)
     parent = pc.list_parent_indices(parts).to_numpy()
     keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    flat = flat.filter(pa.array(keep))
     parent = parent[keep]
-    n = len(parent)
-    m = n - k + 1
+    counts = np.bincount(parent, minlength=len(texts)).astype("int64")
+    return flat.filter(pa.array(keep)), parent, counts
+
+
+def shingles(texts: pd.Series, k: int) -> pd.DataFrame:
+    """One row per k-word shingle of each text: ``text`` (0-based row of ``texts``) and ``h``.
+    Hashes are comparable within one call only (words are coded per call)."""
+    return _shingles(texts, k)[0]
+
+
+def _shingles(texts: pd.Series, k: int) -> tuple[pd.DataFrame, np.ndarray]:
+    flat, parent, counts = _words_arrow(texts)
+    m = len(parent) - k + 1
     if m <= 0:
-        return pd.DataFrame({"text": np.zeros(0, "int64"), "h": np.zeros(0, "uint64")})
+        empty = pd.DataFrame({"text": np.zeros(0, "int64"), "h": np.zeros(0, "uint64")})
+        return empty, counts
     codes = pc.dictionary_encode(flat).indices.to_numpy().astype("uint64") + np.uint64(1)
     h = np.zeros(m, dtype="uint64")
-    for j in range(k):
+    for j in range(k):  # a polynomial rolling hash; collisions only cost an exact comparison
         h = h * _HASH_MUL + codes[j : j + m]
     valid = parent[k - 1 :] == parent[:m]
-    return pd.DataFrame({"text": parent[:m][valid].astype("int64"), "h": h[valid]})
+    return pd.DataFrame({"text": parent[:m][valid].astype("int64"), "h": h[valid]}), counts
 
 
 # --- exact passages --------------------------------------------------------------------------
@@ -170,9 +203,18 @@ def covered(runs: list[tuple[int, int, int]], side: int, size: int) -> np.ndarra
     return mask
 
 
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in a text: terminal punctuation followed by a space or the end (at least 1)."""
+    n = len(_SENTENCE_END_RE.findall(text.rstrip()))
+    return n + (0 if text.rstrip().endswith((".", "!", "?")) else 1)
+
+
 def _long_paragraph_inside(text: str, toks: Tokens, i: int, n: int, min_chars: int) -> int:
     """Length of the longest paragraph (a line) of ``text`` of at least ``min_chars`` characters
-    whose words all lie inside words i .. i+n-1; 0 if none."""
+    and more than one sentence whose words all lie inside words i .. i+n-1; 0 if none."""
     lo, hi = toks.span(i, n)
     best = 0
     pos = 0
@@ -183,10 +225,38 @@ def _long_paragraph_inside(text: str, toks: Tokens, i: int, n: int, min_chars: i
             e = s + len(stripped)
             first = bisect.bisect_left(toks.starts, s)
             last = bisect.bisect_left(toks.starts, e) - 1
-            if first <= last and first >= i and last < i + n and s < hi and e > lo:
+            if (
+                first <= last
+                and first >= i
+                and last < i + n
+                and s < hi
+                and e > lo
+                and sentence_count(stripped) >= 2
+            ):
                 best = max(best, len(stripped))
         pos += len(line) + 1
     return best
+
+
+_BOUNDARY_CHARS = "\r\n.!?:;*-•>"
+_END_CHARS = "\r\n.!?;:"
+
+
+def at_sentence_start(text: str, pos: int) -> bool:
+    """Whether ``pos`` starts a sentence, line or list item of ``text``."""
+    head = text[:pos].rstrip(" \t")
+    return not head or head[-1] in _BOUNDARY_CHARS
+
+
+def at_sentence_end(text: str, pos: int) -> bool:
+    """Whether ``pos`` ends a sentence, line or list item of ``text``."""
+    tail = text[pos:].lstrip(" \t")
+    return not tail or tail[0] in _END_CHARS
+
+
+def _whole_sentences(text: str, toks: Tokens, i: int, n: int) -> bool:
+    start, end = toks.span(i, n)
+    return at_sentence_start(text, start) and at_sentence_end(text, end)
 
 
 def _select(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -219,6 +289,7 @@ _NARRATIVE_DEFAULTS: dict[str, Any] = {
     "min_passage_words": 40,
     "min_paragraph_chars": 250,
     "shingle_words": 8,
+    "max_repeats_in_field": 2,
 }
 
 
@@ -234,7 +305,13 @@ def _validate_narrative(params: dict[str, Any]) -> None:
             re.compile(pat)
     if not 0 < float(p["containment_ratio"]) <= 1:
         raise ValueError("containment_ratio must be in (0, 1]")
-    for key in ("min_block_words", "min_equal_words", "min_passage_words", "min_paragraph_chars"):
+    for key in (
+        "min_block_words",
+        "min_equal_words",
+        "min_passage_words",
+        "min_paragraph_chars",
+        "max_repeats_in_field",
+    ):
         if int(p[key]) < 1:
             raise ValueError(f"{key} must be a positive integer")
     k = int(p["shingle_words"])
@@ -248,45 +325,57 @@ def _field_mask(fields: pd.Series, patterns: list[str]) -> np.ndarray:
     if not patterns:
         return np.zeros(len(fields), dtype=bool)
     rx = "^(?:" + "|".join(f"(?:{p})" for p in patterns) + ")$"
-    return pc.match_substring_regex(pa.array(fields.to_numpy(dtype=object)), rx).to_numpy(
-        zero_copy_only=False
-    )
+    hit = pc.match_substring_regex(_arrow(fields), rx)
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _candidate_pairs(t: pd.DataFrame, is_src: np.ndarray, k: int) -> pd.DataFrame:
+def _candidate_pairs(
+    t: pd.DataFrame, is_src: np.ndarray, k: int
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Pairs of texts (a, b: rows of ``t``, a <= b) of one record sharing a k-word shingle, at
     least one of them a source field; a == b for a shingle met twice in one source text.
-    Columns: a, b, shared (number of distinct shared shingles)."""
-    sh = shingles(t["text"], k)
+    Columns: a, b, shared (number of distinct shared shingles). Also the word count per text."""
+    sh, counts = _shingles(t["text"], k)
     if sh.empty:
-        return pd.DataFrame({"a": [], "b": [], "shared": []}, dtype="int64")
-    rec = pd.factorize(t["record_id"])[0]
-    sh["rec"] = rec[sh["text"].to_numpy()]
-    sh["src"] = is_src[sh["text"].to_numpy()]
+        return pd.DataFrame({"a": [], "b": [], "shared": []}, dtype="int64"), counts
+    text = sh["text"].to_numpy()
+    h = sh["h"].to_numpy()
+    rec = pd.factorize(t["record_id"])[0].astype("uint64")
+    # one integer key per (text, shingle) and per (record, shingle); a rare key collision only
+    # adds a candidate, which the exact comparison then drops
+    text_key = h ^ (text.astype("uint64") * _KEY_MUL)
+    rec_key = h ^ (rec[text] * _KEY_MUL)
+    dup_in_text = pd.Series(text_key).duplicated(keep=False).to_numpy()
+    first_in_text = ~pd.Series(text_key).duplicated().to_numpy()
     # repeated within one source text
-    srcs = sh[sh["src"]]
-    rep = srcs[srcs.duplicated(["text", "h"], keep=False)].drop_duplicates(["text", "h"])
-    self_pairs = rep.groupby("text").size().rename("shared").reset_index()
+    src = is_src[text]
+    rep = src & dup_in_text & first_in_text
+    self_pairs = (
+        pd.Series(text[rep]).value_counts().rename("shared").rename_axis("text").reset_index()
+    )
     self_pairs["a"] = self_pairs["text"]
     self_pairs["b"] = self_pairs["text"]
     # shared between two texts of one record
-    uniq = sh.drop_duplicates(["text", "h"])
-    multi = uniq[uniq.duplicated(["rec", "h"], keep=False)]
-    left = multi[multi["src"]][["rec", "h", "text"]]
-    right = multi[["rec", "h", "text"]]
-    pairs = left.merge(right, on=["rec", "h"], suffixes=("_x", "_y"))
+    uniq = first_in_text
+    multi = uniq & pd.Series(np.where(uniq, rec_key, 0)).duplicated(keep=False).to_numpy()
+    multi &= rec_key != 0
+    m_key, m_text, m_src = rec_key[multi], text[multi], src[multi]
+    left = pd.DataFrame({"key": m_key[m_src], "text_x": m_text[m_src]})
+    right = pd.DataFrame({"key": m_key, "text_y": m_text})
+    pairs = left.merge(right, on="key")
     pairs = pairs[pairs["text_x"] != pairs["text_y"]]
     a = np.minimum(pairs["text_x"].to_numpy(), pairs["text_y"].to_numpy())
     b = np.maximum(pairs["text_x"].to_numpy(), pairs["text_y"].to_numpy())
     cross = (
-        pd.DataFrame({"a": a, "b": b, "h": pairs["h"].to_numpy()})
+        pd.DataFrame({"a": a, "b": b, "key": pairs["key"].to_numpy()})
         .drop_duplicates()
         .groupby(["a", "b"])
         .size()
         .rename("shared")
         .reset_index()
     )
-    return pd.concat([self_pairs[["a", "b", "shared"]], cross], ignore_index=True)
+    out = pd.concat([self_pairs[["a", "b", "shared"]], cross], ignore_index=True)
+    return out, counts
 
 
 def _pair_containment(
@@ -295,12 +384,13 @@ def _pair_containment(
     fb: str,
     ta: str,
     tb: str,
+    A: Tokens,
+    B: Tokens,
     p: dict[str, Any],
 ) -> tuple[dict[str, Any] | None, list[tuple[int, int, int]]]:
     """The equal/contains test between the two fields of ``pair`` (a = brief summary, b = the
     detailed description, which is pointed at). Returns a finding or None, and the runs."""
     k = int(p["shingle_words"])
-    A, B = Tokens.of(ta), Tokens.of(tb)
     if not len(A) or not len(B):
         return None, []
     name_a, name_b = field_name(fa), field_name(fb)
@@ -358,6 +448,8 @@ def _passages(
     fb: str,
     ta: str,
     tb: str,
+    A: Tokens,
+    B: Tokens,
     p: dict[str, Any],
     short_a: bool,
     runs: list[tuple[int, int, int]] | None = None,
@@ -365,8 +457,6 @@ def _passages(
     """Long passages of text a (earlier field) that appear again in text b (or twice in a)."""
     k = int(p["shingle_words"])
     same = fa == fb
-    A = Tokens.of(ta)
-    B = A if same else Tokens.of(tb)
     if runs is None:
         runs = common_runs(A.words, B.words, k, same=same)
     min_words, min_chars = int(p["min_passage_words"]), int(p["min_paragraph_chars"])
@@ -374,10 +464,12 @@ def _passages(
     para: dict[tuple[int, int, int], int] = {}
     for run in runs:
         i, j, n = run
+        if same and not (_whole_sentences(ta, A, i, n) and _whole_sentences(tb, B, j, n)):
+            continue  # parallel wording inside sentences ("Pre-/Post-intervention ..."), no copy
         if n >= min_words:
             good.append(run)
         elif not short_a and n >= k:
-            # a whole long paragraph of either side repeated
+            # a whole long paragraph (of more than one sentence) of either side repeated
             chars = max(
                 _long_paragraph_inside(ta, A, i, n, min_chars),
                 _long_paragraph_inside(tb, B, j, n, min_chars),
@@ -385,8 +477,13 @@ def _passages(
             if chars:
                 good.append(run)
                 para[run] = chars
+    kept = _select(good)
+    if same and len(kept) > int(p["max_repeats_in_field"]):
+        return []  # the same steps written out for each visit/arm: a schedule, not a slip
     rows = []
-    for run in _select(good):
+    name_a = field_name(fa)
+    name_b = f"the {field_name(fb)}" if fb in _FIELD_NAMES else fb
+    for run in kept:
         i, j, n = run
         row = _row(rid, fb, B.span(j, n), fa, A.span(i, n))
         what = (
@@ -394,17 +491,13 @@ def _passages(
             if run in para
             else f"a {n}-word passage"
         )
+        row["words"] = n
         if same:
             row["message"] = (
-                f"{what} of the {field_name(fa)} appears twice in it "
-                f"(first at character {row['related_start']})"
+                f"{what} of the {name_a} appears twice in it (first at character {row['related_start']})"
             )
         else:
-            row["message"] = f"{what} of the {field_name(fa)} appears again in {field_name(fb)}"
-            if fb in _FIELD_NAMES:
-                row["message"] = (
-                    f"{what} of the {field_name(fa)} appears again in the {field_name(fb)}"
-                )
+            row["message"] = f"{what} of the {name_a} appears again in {name_b}"
         rows.append(row)
     return rows
 
@@ -421,10 +514,11 @@ def run_narrative(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = t[keep].reset_index(drop=True)  # texts() order: titles, summary, description, ... lists
     is_src = is_src[keep]
     is_short = _field_mask(t["field"], p["short_fields"])
-    cand = _candidate_pairs(t, is_src, k)
-
-    # equal pair fields with fewer than k words have no shingle: add them when equal
+    cand, nwords = _candidate_pairs(t, is_src, k)
     pa_f, pb_f = p["pair"]
+    flds = t["field"].to_numpy(dtype=object)
+
+    # the two pair fields when equal (short ones have no shingle to share)
     sa = t[t["field"] == pa_f][["record_id"]].reset_index()
     sb = t[t["field"] == pb_f][["record_id"]].reset_index()
     both = sa.merge(sb, on="record_id", suffixes=("_a", "_b"))
@@ -432,46 +526,150 @@ def run_narrative(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         na = normalized(t["text"].iloc[both["index_a"].to_numpy()])
         nb = normalized(t["text"].iloc[both["index_b"].to_numpy()])
         eq = pc.equal(na, nb).to_numpy(zero_copy_only=False)
-        eq_pairs = pd.DataFrame(
-            {
-                "a": np.minimum(both["index_a"], both["index_b"])[eq],
-                "b": np.maximum(both["index_a"], both["index_b"])[eq],
-                "shared": 0,
-            }
-        )
-        cand = pd.concat([cand, eq_pairs], ignore_index=True).drop_duplicates(["a", "b"])
-
-    # narrow: a passage of min_passage_words shares (min - k + 1) shingles; a long paragraph at
-    # least a few; the pair fields are always compared
-    texts = t["text"].to_numpy(dtype=object)
-    flds = t["field"].to_numpy(dtype=object)
-    rids = t["record_id"].to_numpy(dtype=object)
+        ia, ib = both["index_a"].to_numpy()[eq], both["index_b"].to_numpy()[eq]
+        eq_pairs = pd.DataFrame({"a": np.minimum(ia, ib), "b": np.maximum(ia, ib), "shared": 10**9})
+        cand = pd.concat([cand, eq_pairs], ignore_index=True)
+        cand = cand.sort_values("shared", ascending=False).drop_duplicates(["a", "b"])
+    cand = cand.sort_values(["a", "b"]).reset_index(drop=True)
+    ca, cb, shared = cand["a"].to_numpy(), cand["b"].to_numpy(), cand["shared"].to_numpy()
+    pair_fields = [pa_f, pb_f]
     is_pair = (
-        np.isin(flds[cand["a"]], [pa_f, pb_f])
-        & np.isin(flds[cand["b"]], [pa_f, pb_f])
-        & (flds[cand["a"]] != flds[cand["b"]])
+        np.isin(flds[ca], pair_fields) & np.isin(flds[cb], pair_fields) & (flds[ca] != flds[cb])
     )
-    cand = cand[is_pair | (cand["shared"].to_numpy() >= 1)]
+
+    # narrow before the exact comparison. A passage of n words shares n - k + 1 shingles; a
+    # paragraph of min_paragraph_chars is taken to have at least min_paragraph_chars / 12 words.
+    # The pair test needs ratio * (shorter's words) covered, and each shingle covers k words.
+    min_run = min(int(p["min_passage_words"]), int(p["min_paragraph_chars"]) // 12)
+    passage_ok = shared >= max(1, min_run - k + 1)
+    shorter = np.minimum(nwords[ca], nwords[cb])
+    contain_ok = is_pair & (shared * k >= float(p["containment_ratio"]) * shorter)
+    sel = passage_ok | contain_ok
+    ca, cb, is_pair = ca[sel], cb[sel], is_pair[sel]
+    # orient: a = the earlier field (the pair's first field), b = the copy pointed at
+    rank = _field_rank(flds)
+    swap = (rank[ca] > rank[cb]) | (is_pair & (flds[ca] == pb_f))
+    ca, cb = np.where(swap, cb, ca), np.where(swap, ca, cb)
+
+    texts = t["text"].to_numpy(dtype=object)
+    rids = t["record_id"].to_numpy(dtype=object)
+    toks: dict[int, Tokens] = {}
+
+    def tokens(i: int) -> Tokens:
+        if i not in toks:
+            toks[i] = Tokens.of(texts[i])
+        return toks[i]
 
     rows: list[dict[str, Any]] = []
-    for a, b, pair in zip(cand["a"], cand["b"], is_pair[cand.index], strict=True):
+    for a, b, pair in zip(ca.tolist(), cb.tolist(), is_pair.tolist(), strict=True):
         fa, fb = flds[a], flds[b]
         rid = rids[a]
         short_a = bool(is_short[a] or is_short[b])
+        found: list[dict[str, Any]] = []
         if pair:
-            found, runs = _pair_containment(rid, fa, fb, texts[a], texts[b], p)
-            if found is not None:
-                rows.append(found)
-                continue
-            rows.extend(_passages(rid, fa, fb, texts[a], texts[b], p, short_a, runs))
+            hit, runs = _pair_containment(rid, fa, fb, texts[a], texts[b], tokens(a), tokens(b), p)
+            found = [hit] if hit is not None else []
+            if not found:
+                found = _passages(
+                    rid, fa, fb, texts[a], texts[b], tokens(a), tokens(b), p, short_a, runs
+                )
         else:
-            rows.extend(_passages(rid, fa, fb, texts[a], texts[b], p, short_a))
-    return _result(rows)
+            found = _passages(rid, fa, fb, texts[a], texts[b], tokens(a), tokens(b), p, short_a)
+        for r in found:
+            r["twin_order"] = int(rank[a])
+        rows.extend(found)
+    return _result(_dedupe(rows))
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One finding per copied span: where a span of one field repeats two twins (the summary
+    and the description, say), keep the longer passage, then the earlier twin."""
+    rows = sorted(rows, key=lambda r: (-r.get("words", 10**9), r["twin_order"]))
+    kept: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        same_field = kept[(r["record_id"], r["field"])]
+        if not any(r["start"] < k["end"] and k["start"] < r["end"] for k in same_field):
+            same_field.append(r)
+    out = [r for group in kept.values() for r in group]
+    for r in out:
+        r.pop("words", None)
+        r.pop("twin_order", None)
+    return out
 
 
 # --- kind: repeated_outcome_description ------------------------------------------------------
 
-_OUTCOME_DEFAULTS: dict[str, Any] = {"column": "description", "min_words": 8, "min_chars": 40}
+_OUTCOME_DEFAULTS: dict[str, Any] = {
+    "column": "description",
+    "min_words": 8,
+    "min_chars": 40,
+    # only outcomes whose parts the input carries as separate fields (API v2 JSON, XML); a CSV or
+    # plain-text cell split heuristically may put a time frame into the description
+    "structured_only": False,
+    # outcomes whose titles differ only by numbers and these words are one measure listed per
+    # time point: not counted
+    "ignore_same_measure": True,
+    "time_words": [
+        "at",
+        "from",
+        "to",
+        "and",
+        "of",
+        "in",
+        "the",
+        "on",
+        "by",
+        "until",
+        "up",
+        "over",
+        "baseline",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "wk",
+        "wks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "h",
+        "hr",
+        "hrs",
+        "minute",
+        "minutes",
+        "min",
+        "visit",
+        "v",
+        "d",
+        "w",
+        "m",
+        "y",
+        "time",
+        "point",
+        "timepoint",
+        "post",
+        "pre",
+        "after",
+        "before",
+        "dose",
+        "dosing",
+        "cycle",
+        "end",
+        "treatment",
+        "follow",
+        "followup",
+        "screening",
+        "first",
+        "second",
+        "third",
+        "final",
+        "last",
+        "change",
+    ],
+}
 
 
 def _validate_outcome(params: dict[str, Any]) -> None:
@@ -482,6 +680,16 @@ def _validate_outcome(params: dict[str, Any]) -> None:
     for key in ("min_words", "min_chars"):
         if int(p[key]) < 1:
             raise ValueError(f"{key} must be a positive integer")
+    if not isinstance(p["time_words"], list):
+        raise TypeError("time_words must be a list of words")
+
+
+def _measure_key(measure: Any, time_words: frozenset[str]) -> str:
+    """An outcome title without numbers and time words: equal keys = one measure, several times."""
+    if not isinstance(measure, str):
+        return ""
+    words = (w.lower() for w in _WORD_RE.findall(measure))
+    return " ".join(w for w in words if w not in time_words and not w.rstrip("stndrh").isdigit())
 
 
 def _outcome_path(kind: str, pos: int, column: str) -> str:
@@ -492,13 +700,17 @@ def run_outcome(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     p = {**_OUTCOME_DEFAULTS, **params}
     col = p["column"]
     oc = rs.outcomes
-    oc = oc[oc[col].notna()]
+    keep = oc[col].notna()
+    if p["structured_only"]:
+        keep &= oc["raw"].isna()
+    oc = oc[keep]
     if oc.empty:
         return _result([])
     norm = normalized(oc[col])
     words = word_counts(norm)
-    chars = oc[col].str.len().to_numpy()
+    chars = oc[col].str.len().to_numpy(dtype="int64", na_value=0)
     ok = (words >= int(p["min_words"])) & (chars >= int(p["min_chars"]))
+    others = [c for c in ("measure", "description", "time_frame") if c != col]
     df = pd.DataFrame(
         {
             "record_id": oc["record_id"].to_numpy(dtype=object),
@@ -507,6 +719,9 @@ def run_outcome(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             "text": oc[col].to_numpy(dtype=object),
             "norm": norm.to_numpy(zero_copy_only=False),
             "words": words,
+            "other0": normalized(oc[others[0]]).to_numpy(zero_copy_only=False),
+            "other1": normalized(oc[others[1]]).to_numpy(zero_copy_only=False),
+            "measure": oc["measure"].to_numpy(dtype=object),
         }
     )[ok]
     df = df[df.duplicated(["record_id", "norm"], keep=False)]
@@ -516,27 +731,41 @@ def run_outcome(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     df = df.assign(korder=df["kind"].map(order).fillna(len(order))).sort_values(
         ["record_id", "korder", "position"], kind="stable"
     )
+    what = col.replace("_", " ")
+    time_words = frozenset(w.lower() for w in p["time_words"])
     rows = []
     for (rid, _), g in df.groupby(["record_id", "norm"], sort=False):
         places = [
             _outcome_path(k, int(i), col) for k, i in zip(g["kind"], g["position"], strict=True)
         ]
-        second = g.iloc[1]
-        others = [x for i, x in enumerate(places) if i != 1]
-        shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+        texts = g["text"].tolist()
+        also = [x for i, x in enumerate(places) if i != 1]
+        shown = ", ".join(also[:4]) + (f" and {len(also) - 4} more" if len(also) > 4 else "")
+        same = {c: g[f"other{i}"].nunique(dropna=False) == 1 for i, c in enumerate(others)}
+        if all(same.values()):
+            note = "identical outcome entries"
+        elif (
+            p["ignore_same_measure"]
+            and len({_measure_key(m, time_words) for m in g["measure"]}) == 1
+        ):
+            continue  # one measure listed once per time point
+        else:
+            parts = [f"same {c}" for c in others if same[c]]
+            parts += ["different " + " and ".join(c for c in others if not same[c])]
+            note = ", ".join(parts).replace("_", " ")
         rows.append(
             {
                 "record_id": rid,
                 "field": places[1],
                 "start": 0,
-                "end": len(second["text"]),
+                "end": len(texts[1]),
                 "message": (
-                    f"the same {int(second['words'])}-word outcome {col.replace('_', ' ')} is used by "
-                    f"{len(places)} outcome measures (also {shown})"
+                    f"the same {int(g['words'].iloc[0])}-word outcome {what} is used by "
+                    f"{len(places)} outcome measures ({note}; also {shown})"
                 ),
                 "related_field": places[0],
                 "related_start": 0,
-                "related_end": len(g.iloc[0]["text"]),
+                "related_end": len(texts[0]),
             }
         )
     return _result(rows)
@@ -556,6 +785,11 @@ def _validate_arm(params: dict[str, Any]) -> None:
         raise ValueError("min_words must be positive and shingle_words in 2 .. min_words")
 
 
+def _explode(joined: pd.Series) -> pd.Series:
+    """A '|'-joined list column as one item per row (index kept), str dtype even when empty."""
+    return joined.astype("str").str.split("|").explode().dropna().astype("str")
+
+
 def _arm_links(rs: RecordSet) -> pd.DataFrame:
     """(record_id, arm, intervention) row pairs linked by the intervention's arm labels or the
     arm's intervention names ('Type: Name')."""
@@ -570,7 +804,7 @@ def _arm_links(rs: RecordSet) -> pd.DataFrame:
             "arm": arms.index,
         }
     )
-    i_lab = itv["arm_labels"].str.split("|").explode()
+    i_lab = _explode(itv["arm_labels"])
     i = pd.DataFrame(
         {
             "record_id": itv["record_id"].loc[i_lab.index],
@@ -579,7 +813,7 @@ def _arm_links(rs: RecordSet) -> pd.DataFrame:
         }
     )
     by_label = a.merge(i, on=["record_id", "key"])[["record_id", "arm", "itv"]]
-    a_nm = arms["intervention_names"].str.split("|").explode()
+    a_nm = _explode(arms["intervention_names"])
     a2 = pd.DataFrame(
         {
             "record_id": arms["record_id"].loc[a_nm.index],
@@ -615,10 +849,12 @@ def run_arm(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     # narrow: the arm description's shingles mostly found in the intervention description
     arm_rows = np.unique(links["arm"].to_numpy())
     itv_rows = np.unique(links["itv"].to_numpy())
-    sa = shingles(pd.Series(ad[arm_rows]), k).drop_duplicates()
-    si = shingles(pd.Series(idesc[itv_rows]), k).drop_duplicates()
+    # one call, so that the two sides' shingle hashes are comparable
+    sh = shingles(pd.Series(np.concatenate([ad[arm_rows], idesc[itv_rows]])), k).drop_duplicates()
+    on_arm = sh["text"].to_numpy() < len(arm_rows)
+    sa, si = sh[on_arm].copy(), sh[~on_arm].copy()
     sa["arm"] = arm_rows[sa["text"].to_numpy()]
-    si["itv"] = itv_rows[si["text"].to_numpy()]
+    si["itv"] = itv_rows[si["text"].to_numpy() - len(arm_rows)]
     total = sa.groupby("arm").size().rename("total")
     shared = (
         links[["arm", "itv"]]
@@ -631,9 +867,12 @@ def run_arm(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     )
     shared = shared.join(total, on="arm")
     cand = shared[shared["shared"] >= np.floor(shared["total"] * float(p["min_ratio"]) * 0.5)]
-    rows: list[dict[str, Any]] = []
+    rids = arms["record_id"].tolist()
+    labels = arms["label"].tolist()
+    apos_all = arms["position"].tolist()
+    ipos_all = itv["position"].tolist()
     best: dict[int, tuple[float, dict[str, Any]]] = {}
-    for arm, it in zip(cand["arm"], cand["itv"], strict=True):
+    for arm, it in zip(cand["arm"].tolist(), cand["itv"].tolist(), strict=True):
         ta, ti = ad[arm], idesc[it]
         A, B = Tokens.of(ta), Tokens.of(ti)
         if len(A) < int(p["min_words"]):
@@ -641,29 +880,29 @@ def run_arm(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         runs = common_runs(A.words, B.words, k)
         if not runs:
             continue
-        cov = covered(runs, 0, len(A))
-        ratio = float(cov.mean())
+        ratio = float(covered(runs, 0, len(A)).mean())
         if ratio < float(p["min_ratio"]):
             continue
         ib = np.flatnonzero(covered(runs, 1, len(B)))
-        apos, ipos = int(arms.at[arm, "position"]), int(itv.at[it, "position"])
-        label = arms.at[arm, "label"]
-        verb = "repeats" if A.words == B.words else "copies"
+        apos, ipos = int(apos_all[arm]), int(ipos_all[it])
         row = _row(
-            str(arms.at[arm, "record_id"]),
+            str(rids[arm]),
             f"interventions[{ipos}].description",
             (B.starts[ib[0]], B.ends[ib[-1]]),
             f"arms[{apos}].description",
             (0, len(ta)),
         )
-        row["message"] = (
-            f"intervention description {verb} the description of arm "
-            f"'{label}' (arms[{apos}].description, {int(np.floor(ratio * 100))}% of its words)"
-        )
+        twin = f"arm '{labels[arm]}' (arms[{apos}].description)"
+        if A.words == B.words:
+            row["message"] = f"intervention description is the description of {twin}, word for word"
+        else:
+            pct = int(np.floor(ratio * 100))
+            row["message"] = (
+                f"intervention description copies the description of {twin} ({pct}% of its words)"
+            )
         if it not in best or ratio > best[it][0]:
             best[it] = (ratio, row)
-    rows = [r for _, r in best.values()]
-    return _result(rows)
+    return _result([r for _, r in best.values()])
 
 
 KINDS = (
@@ -674,4 +913,4 @@ KINDS = (
     FunctionKind(name="arm_description_copied", run_fn=run_arm, validate_fn=_validate_arm),
 )
 
-__all__ = ["KINDS", "RELATED_COLUMNS", "common_runs", "field_name", "normalized", "shingles"]
+__all__ = ["KINDS", "common_runs", "field_name", "normalized", "shingles"]

@@ -77,7 +77,10 @@ def _condition_mask(st: pd.DataFrame, cond: dict[str, Any]) -> pd.Series:
         after = compare_dates(col, other) == 1
         slack = int(cond.get("by_more_than_days", 0))
         if slack:  # where both are full dates, the gap must exceed the slack (time zones)
-            gap = (pd.to_datetime(col, format="%Y-%m-%d", errors="coerce") - pd.to_datetime(other, format="%Y-%m-%d", errors="coerce")).dt.days
+            gap = (
+                pd.to_datetime(col, format="%Y-%m-%d", errors="coerce")
+                - pd.to_datetime(other, format="%Y-%m-%d", errors="coerce")
+            ).dt.days
             after &= ~(gap <= slack).fillna(False)
         return after
     if "before" in cond:
@@ -114,13 +117,17 @@ def validate(params: dict[str, Any]) -> None:
 
 
 def _validate_case(params: dict[str, Any]) -> None:
-    require_keys(params, {"when", "point_at", "message", "carried"}, {"when", "point_at", "message"})
+    require_keys(
+        params, {"when", "point_at", "message", "carried"}, {"when", "point_at", "message"}
+    )
     if not isinstance(params["when"], list) or not params["when"]:
         raise TypeError("when must be a non-empty list of conditions")
     for cond in params["when"]:
         tests = set(cond) - {"field", "by_more_than_days"}
         if len(tests) != 1 or not tests <= _TESTS:
-            raise ValueError(f"each condition needs a field and exactly one of {sorted(_TESTS)}: {cond}")
+            raise ValueError(
+                f"each condition needs a field and exactly one of {sorted(_TESTS)}: {cond}"
+            )
     for name in _fields_named(params) | {params["point_at"]}:
         if name not in STUDY_COLUMNS:
             raise KeyError(f"unknown study field '{name}'")
@@ -150,7 +157,10 @@ def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     template = params["message"]
     rows = []
     for rec in hits.to_dict("records"):
-        values = {k: ("(none)" if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in rec.items()}
+        values = {
+            k: ("(none)" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+            for k, v in rec.items()
+        }
         text = rec.get(point)
         has_text = isinstance(text, str)
         rows.append(

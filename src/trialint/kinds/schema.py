@@ -92,7 +92,9 @@ def _run_frame(rs: RecordSet, frame: str, params: dict[str, Any]) -> pd.DataFram
     fc = fc[keep]
     df = getattr(rs, frame)
     rows = []
-    for column, check, value, idx in zip(fc["column"], fc["check"], fc["failure_case"], fc["index"], strict=True):
+    for column, check, value, idx in zip(
+        fc["column"], fc["check"], fc["failure_case"], fc["index"], strict=True
+    ):
         src = df.loc[int(idx)]
         field = _field(frame, str(column), src)
         text = str(value)

@@ -1,0 +1,330 @@
+"""endpoint-not-defined (kinds/endpoint_coverage.py): endpoints named in endpoint or objective
+statements that no registered outcome measure measures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SEEDS
+from trialint.engine import check_recordset
+from trialint.frames import RecordSet
+from trialint.kinds.endpoint_coverage import (
+    _config,
+    endpoint_statements,
+    logical_lines,
+    record_meanings,
+    validate,
+)
+from trialint.read import example_recordset, read_paths
+from trialint.rules import Rule, load_rule_file
+
+RULE_ID = "endpoint-not-defined"
+
+
+@pytest.fixture(scope="module")
+def rule() -> Rule:
+    return load_rule_file(ROOT / "checks" / f"{RULE_ID}.yaml")
+
+
+def _record(
+    summary: str, outcomes: list[dict[str, str]], title: str = "Drug X in advanced lung cancer"
+) -> dict:
+    return {
+        "record": {
+            "protocolSection": {
+                "identificationModule": {"nctId": "NCT09999999", "briefTitle": title},
+                "descriptionModule": {"briefSummary": summary},
+                "outcomesModule": {
+                    "primaryOutcomes": outcomes[:1],
+                    "secondaryOutcomes": outcomes[1:],
+                },
+            }
+        }
+    }
+
+
+def _found(rule: Rule, example: dict[str, Any] | RecordSet) -> pd.DataFrame:
+    rs = example if isinstance(example, RecordSet) else example_recordset(example)
+    out = check_recordset(rs, [rule])
+    return out[out["rule"] == RULE_ID].reset_index(drop=True)
+
+
+def _outcome(measure: str, description: str = "") -> dict[str, str]:
+    return {"measure": measure, "description": description, "timeFrame": "Up to 2 years"}
+
+
+# --- the seeds ---------------------------------------------------------------------------------
+
+
+def test_seed_000_names_dcr_and_aes_once_each(rule: Rule) -> None:
+    rs = RecordSet.concat(read_paths([SEEDS]))
+    found = _found(rule, rs)
+    assert set(found["record_id"]) == {"000_f268d187f025ea9a"}
+    # PFS ("PFS rate at 18 weeks"), ORR and OS are registered; DCR and AEs are not
+    assert len(found) == 2
+    msgs = list(found["message"])
+    assert msgs[0].startswith("DCR (disease control rate)")
+    assert msgs[1].startswith("AEs (adverse events)")
+    for m in msgs:
+        assert 'under "Secondary endpoint:"' in m
+        assert "none of the 3 registered outcome measures" in m
+        assert '"PFS rate at 18 weeks"' in m
+    # the description block repeats the summary: reported once, at the summary's mention
+    assert set(found["field"]) == {"descriptionModule.briefSummary"}
+    text = rs.studies.set_index("record_id").loc["000_f268d187f025ea9a", "brief_summary"]
+    spans = [text[s:e] for s, e in zip(found["start"], found["end"], strict=True)]
+    assert spans == ["DCR", "adverse events (AEs)"]
+    assert all(found["source_line"] >= 1)
+
+
+def test_seed_001_background_orrs_are_not_flagged(rule: Rule) -> None:
+    rs = RecordSet.concat(read_paths([SEEDS / "001_935bea67f28f0090.txt"]))
+    assert _found(rule, rs).empty
+
+
+def test_seed_001_background_orrs_even_when_orr_is_not_registered(rule: Rule) -> None:
+    rs = RecordSet.concat(read_paths([SEEDS / "001_935bea67f28f0090.txt"]))
+    rs.outcomes = rs.outcomes[~rs.outcomes["measure"].str.contains("Response")].reset_index(
+        drop=True
+    )
+    assert _found(rule, rs).empty
+
+
+# --- what an endpoint statement is -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Drug X has been shown to improve OS in earlier studies. This study will evaluate the efficacy "
+        "and safety of drug X.",
+        "In a previous trial, median OS was 9.2 months with docetaxel. The primary endpoint is PFS.",
+        "The trial met its primary endpoint, demonstrating an OS benefit (HR 0.71).",
+        "Although many phase III trials evaluate overall survival as a secondary endpoint, few do so.",
+        "Patients will receive drug X until disease progression or intolerable adverse events (AEs). "
+        "The primary endpoint is PFS.",
+        "An external committee to assess adverse events and main outcomes will be established. "
+        "The primary endpoint is PFS.",
+    ],
+)
+def test_background_and_procedural_mentions_are_not_endpoint_statements(
+    rule: Rule, summary: str
+) -> None:
+    outcomes = [_outcome("Progression-free survival")]
+    assert _found(rule, _record(summary, outcomes)).empty
+
+
+@pytest.mark.parametrize(
+    ("summary", "missing"),
+    [
+        ("The primary endpoint is PFS; secondary endpoints include OS and DCR.", ["OS", "DCR"]),
+        (
+            "Secondary Objectives:\n\n* To assess duration of response (DoR) and overall survival.",
+            ["DoR", "overall survival"],
+        ),
+        (
+            "The main questions it aims to answer are:\n\n1. Does drug X improve the disease control rate?",
+            ["disease control rate"],
+        ),
+        (
+            "PRIMARY OBJECTIVE:\n\nI. To determine PFS.\n\nSECONDARY OBJECTIVES:\n\nI. To determine the "
+            "event-free survival.\n\nII. Time to treatment failure (TTF).",
+            ["TTF"],
+        ),
+        ("Tumour response and adverse events will be evaluated every 6 weeks.", ["adverse events"]),
+    ],
+)
+def test_endpoint_statements_flag_what_is_not_registered(
+    rule: Rule, summary: str, missing: list[str]
+) -> None:
+    outcomes = [_outcome("Progression-free survival"), _outcome("Objective response rate")]
+    found = _found(rule, _record(summary, outcomes))
+    assert len(found) == len(missing), found["message"].tolist()
+    for name, msg in zip(missing, found["message"], strict=True):
+        assert name in msg
+
+
+def test_heading_scope_ends_at_an_unrelated_heading(rule: Rule) -> None:
+    cfg = _config(rule.params)
+    text = "Secondary endpoints:\nORR and OS.\nOUTLINE:\nPatients receive drug X until PFS events."
+    stmts = endpoint_statements(text, cfg)
+    assert [text[s.start : s.end] for s in stmts] == ["ORR and OS."]
+    assert stmts[0].label == "Secondary endpoints:"
+
+
+def test_heading_scope_ends_at_a_plain_paragraph_after_a_blank_line(rule: Rule) -> None:
+    cfg = _config(rule.params)
+    text = "Primary endpoint:\n\nPFS at 1 year.\n\nThe drug is given until OS events occur."
+    assert [text[s.start : s.end] for s in endpoint_statements(text, cfg)] == ["PFS at 1 year."]
+
+
+def test_will_be_assessed_covers_only_what_comes_before_it(rule: Rule) -> None:
+    outcomes = [_outcome("Change in FEV1")]
+    found = _found(
+        rule,
+        _record("QoL will be assessed by a physician, who also records adverse events.", outcomes),
+    )
+    assert found["message"].str.startswith("QoL").tolist() == [True]
+
+
+def test_hard_wrapped_paragraphs_are_joined(rule: Rule) -> None:
+    cfg = _config(rule.params)
+    text = (
+        "OBJECTIVES:\r\n\r\n      I. Determine the pathological complete response rate, disease free\r\n"
+        "      survival, and overall survival in patients treated with this regimen.\r\n"
+    )
+    lines = [span for span in logical_lines(text, cfg) if span]
+    assert len(lines) == 2
+    outcomes = [_outcome("Pathologic complete response"), _outcome("Overall survival")]
+    found = _found(rule, _record(text, outcomes, title="Chemotherapy in ovarian cancer"))
+    assert len(found) == 1 and found["message"][0].startswith('"disease free survival"')
+
+
+def test_qualified_abbreviation_is_left_alone(rule: Rule) -> None:
+    summary = "Secondary endpoints include CNS ORR and IPSS QoL."
+    assert _found(rule, _record(summary, [_outcome("Objective response rate")])).empty
+
+
+# --- the record's own expansion ----------------------------------------------------------------
+
+
+def test_own_expansion_is_matched_against_outcomes(rule: Rule) -> None:
+    summary = "Primary endpoint: the annual rate of asthma exacerbations (AEs)."
+    flagged = _found(
+        rule, _record(summary, [_outcome("Change in FEV1")], title="Drug X in severe asthma")
+    )
+    assert flagged["message"].tolist()[0].startswith("AEs (asthma exacerbations)")
+    covered = [_outcome("Annualized rate of severe asthma exacerbations")]
+    assert _found(rule, _record(summary, covered, title="Drug X in severe asthma")).empty
+    # adverse-event outcomes do not cover asthma exacerbations
+    safety = [_outcome("Incidence of treatment-emergent adverse events")]
+    assert not _found(rule, _record(summary, safety, title="Drug X in severe asthma")).empty
+
+
+def test_own_expansion_that_is_the_condition_studied_is_not_an_endpoint(rule: Rule) -> None:
+    summary = (
+        "Diminished ovarian reserve (DOR) lowers fertility. This study will evaluate the efficacy "
+        "of acupuncture on DOR."
+    )
+    outcomes = [_outcome("Anti-Mullerian hormone level")]
+    assert _found(
+        rule, _record(summary, outcomes, title="Acupuncture for diminished ovarian reserve")
+    ).empty
+
+
+def test_record_meanings(rule: Rule) -> None:
+    cfg = _config(rule.params)
+    m = record_meanings("the incidence of treatment-emergent adverse events (TEAEs) and SAEs", cfg)
+    assert m["TEAE"] is not None and m["TEAE"].key == "AE" and m["TEAE"].abbr == "TEAEs"
+    assert "SAE" not in m  # not defined in the record: the vocabulary's meaning applies
+    other = record_meanings("the number of asthma exacerbations (AEs)", cfg)["AE"]
+    assert (
+        other is not None and other.endpoint is None and other.expansion == "asthma exacerbations"
+    )
+    # a definition that cannot be read leaves the abbreviation alone
+    assert (
+        record_meanings("advancements, electroacupuncture (AE) is used widely", cfg)["AE"] is None
+    )
+    # "(PFS, progression-free survival)" inside an outcome description
+    pfs = record_meanings("Clinical response per RECIST (PFS, progression-free survival)", cfg)[
+        "PFS"
+    ]
+    assert pfs is not None and pfs.key == "PFS"
+
+
+def test_unexpanded_abbreviation_needs_its_context(rule: Rule) -> None:
+    # OS in an erectile-function trial (IIEF "overall satisfaction") is not overall survival
+    summary = "The primary outcome is the IIEF score; secondary outcomes are EF, IS and OS."
+    assert _found(rule, _record(summary, [_outcome("IIEF score")], title="Tadalafil in ED")).empty
+
+
+# --- coverage by meaning -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("summary", "outcome"),
+    [
+        ("The primary endpoint is ORR.", "Objective response rate"),
+        ("The primary endpoint is ORR.", "Number of participants with a partial response"),
+        ("Secondary endpoints include AEs.", "Incidence of treatment-emergent adverse events"),
+        (
+            "Secondary endpoints include AEs.",
+            "Number of participants with dose-limiting toxicities",
+        ),
+        ("Secondary endpoints include OS.", "Duration of survival"),
+        ("Secondary endpoints include DFS.", "Relapse-free survival"),
+        ("Secondary endpoints include TTP.", "Progression-free survival"),
+        ("Secondary endpoints include the duration of response.", "Response rate and duration"),
+        (
+            "Secondary endpoints include quality of life (QoL).",
+            "EORTC QLQ-C30 global health status",
+        ),
+        ("Secondary endpoints include adverse drug reactions.", "Incidence of ADRs"),
+    ],
+)
+def test_coverage_by_meaning(rule: Rule, summary: str, outcome: str) -> None:
+    assert _found(rule, _record(summary, [_outcome(outcome)])).empty
+
+
+@pytest.mark.parametrize(
+    ("summary", "outcome"),
+    [
+        ("Secondary endpoints include OS.", "Progression-free survival"),
+        ("Secondary endpoints include DCR.", "Clinical benefit rate"),
+        ("Secondary endpoints include DCR.", "Objective response rate (CR or PR)"),
+        ("Secondary endpoints include ORR.", "Pathological complete response rate"),
+    ],
+)
+def test_no_coverage_between_different_endpoints(rule: Rule, summary: str, outcome: str) -> None:
+    assert len(_found(rule, _record(summary, [_outcome(outcome)]))) == 1
+
+
+def test_instrument_named_in_the_narrative_and_registered_covers(rule: Rule) -> None:
+    summary = (
+        "Exploratory outcomes include a Health-Related Quality of Life questionnaire (NEI-VFQ-25)."
+    )
+    outcomes = [_outcome("Visual function assessed by NEI-VFQ-25")]
+    assert _found(rule, _record(summary, outcomes, title="Drug X in MS")).empty
+
+
+# --- when the rule does not apply --------------------------------------------------------------
+
+
+def test_no_registered_outcomes_no_finding(rule: Rule) -> None:
+    ex = _record("The primary endpoint is ORR; secondary endpoints are DCR and OS.", [])
+    ex["record"]["protocolSection"].pop("outcomesModule")
+    assert _found(rule, ex).empty
+
+
+def test_input_with_only_some_outcome_kinds_is_not_checked(rule: Rule) -> None:
+    rs = example_recordset(
+        _record("Secondary endpoints are DCR and OS.", [_outcome("Objective response rate")])
+    )
+    assert len(_found(rule, rs)) == 2
+    # a CSV export with a primary outcome column only: its secondary outcomes are unknown
+    rs.studies["present_fields"] = "brief_summary|outcomes|outcomes[primary]"
+    assert _found(rule, rs).empty
+    rs.studies["present_fields"] = (
+        "brief_summary|outcomes|outcomes[primary]|outcomes[secondary]|outcomes[other]"
+    )
+    assert len(_found(rule, rs)) == 2
+
+
+# --- params ------------------------------------------------------------------------------------
+
+
+def test_validate_rejects_bad_params(rule: Rule) -> None:
+    validate(rule.params)
+    with pytest.raises(KeyError):
+        validate({**rule.params, "bogus": 1})
+    bad_case = [dict(rule.params["endpoints"][0], names="Objective Response Rate")]
+    with pytest.raises(ValueError, match="lower case"):
+        validate({**rule.params, "endpoints": bad_case})
+    lookbehind = [dict(rule.params["endpoints"][0], names="(?<!best )objective response")]
+    with pytest.raises(ValueError, match="RE2"):
+        validate({**rule.params, "endpoints": lookbehind})
+    with pytest.raises(ValueError, match="unknown study field"):
+        validate({**rule.params, "fields": ["brief_summary", "no_such_field"]})
