@@ -36,6 +36,8 @@ _MODULES: tuple[str, ...] = (
     "schema",
     "field_conditions",
     "outcome_text",
+    "design_wording",
+    "arms_links",
 )
 
 
