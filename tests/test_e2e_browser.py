@@ -1,0 +1,335 @@
+"""The HTML report in a real browser: Debian's chromium driven by playwright (no browser download).
+
+Opens the report of the seeds + 300 corpus records + a hostile record (XSS payloads in every text
+field, a hostile record id), offline from disk, and checks: no console error, no network request,
+filters and search work, a record opens with its findings in context, no injected script ran,
+CSV download, sorting, keyboard, the page without JS, print styles. Screenshots go to
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import trialint
+from html_fixtures import BAD_ID, HOSTILE_RULE, XSS_ID, add_hostile_findings, write_xss
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+STUDIES = SHARED / "corpus" / "ctgov_v2_json" / "studies.ndjson"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[trialint.Findings, Path]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    corpus = tmp / "corpus300.ndjson"
+    with STUDIES.open(encoding="utf-8") as src:
+        corpus.write_text(
+            "".join(line for _, line in zip(range(300), src, strict=False)), encoding="utf-8"
+        )
+    xss = write_xss(tmp / "xss")
+    findings = add_hostile_findings(trialint.check([str(SEEDS), str(corpus), *map(str, xss)]), xss)
+    path = tmp / "report.html"
+    path.write_text(findings.render("html"), encoding="utf-8")
+    return findings, path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with everything that must not happen recorded: console errors, page errors,
+    dialogs (alert/confirm), requests other than the report itself."""
+
+    def __init__(self, browser: Any, path: Path, js: bool = True) -> None:
+        self.context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, java_script_enabled=js, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.url = path.as_uri()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(self.url, wait_until="load")
+        if js:
+            self.page.wait_for_selector("html[data-ready='1']", state="attached", timeout=30_000)
+
+    def assert_clean(self) -> None:
+        assert self.errors == []
+        assert self.dialogs == []
+        assert [u for u in self.requests if u != self.url and not u.startswith("blob:")] == []
+        assert self.page.evaluate("typeof window.__pwned") == "undefined"
+
+    def shot(self, name: str, full_page: bool = False) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        out = ARTIFACTS / f"html-report-{name}.png"
+        self.page.screenshot(path=str(out), full_page=full_page)
+        return out
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser: Any, report: tuple[trialint.Findings, Path]) -> Iterator[Watched]:
+    w = Watched(browser, report[1])
+    yield w
+    w.close()
+
+
+def status(w: Watched) -> str:
+    return w.page.inner_text("#status")
+
+
+def wait_status_change(w: Watched, before: str) -> str:
+    w.page.wait_for_function("s => document.getElementById('status').textContent !== s", arg=before)
+    return status(w)
+
+
+def test_opens_offline_with_no_error_and_no_request(
+    page: Watched, report: tuple[trialint.Findings, Path]
+) -> None:
+    findings, _ = report
+    flagged = findings.frame["record_id"].nunique()
+    assert page.page.evaluate("window.trialintReport.findings") == len(findings)
+    assert re.search(rf"of {flagged:,} records with {len(findings):,} findings\.", status(page))
+    assert page.page.locator("#list .rec").count() == 25
+    assert page.page.locator("#filters").is_visible()
+    page.shot("overview")
+    page.page.locator("#findings").scroll_into_view_if_needed()
+    page.page.evaluate("document.getElementById('findings').scrollIntoView()")
+    page.shot("findings")
+    page.assert_clean()
+
+
+def test_filter_by_rule_severity_record_and_text_then_open_a_record(
+    page: Watched, report: tuple[trialint.Findings, Path]
+) -> None:
+    findings, _ = report
+    p = page.page
+    n_rule = int((findings.frame["rule"] == HOSTILE_RULE.id).sum())
+    before = status(page)
+    value = p.eval_on_selector(
+        "#f-rule",
+        "(s, id) => [...s.options].find(o => o.text.startsWith(id + ' ')).value",
+        HOSTILE_RULE.id,
+    )
+    p.select_option("#f-rule", value=value)
+    text = wait_status_change(page, before)
+    assert f"with {n_rule:,} findings matching the filter" in text
+    assert set(p.locator("#list .fi .rule").all_inner_texts()) == {HOSTILE_RULE.id}
+    assert p.locator("#rule-banner").is_visible() and HOSTILE_RULE.id in p.inner_text(
+        "#rule-banner"
+    )
+    # severity: drop errors
+    n_warn = int(
+        (
+            (findings.frame["rule"] == HOSTILE_RULE.id) & (findings.frame["severity"] != "error")
+        ).sum()
+    )
+    before = status(page)
+    p.uncheck('.filters input[value="error"]')
+    assert f"with {n_warn:,} finding" in wait_status_change(page, before)
+    assert "ERROR" not in {s.upper() for s in p.locator("#list .fi .sev").all_inner_texts()}
+    p.check('.filters input[value="error"]')
+    # record id, then free text that only the hostile record's twin passage has
+    before = status(page)
+    p.fill("#f-rec", XSS_ID)
+    assert "of 1 record with" in wait_status_change(page, before)
+    # a long card shows its first 8 findings, and the rest on demand
+    n_xss = int((findings.frame["record_id"] == XSS_ID).sum())
+    assert n_xss > 10
+    before = status(page)
+    p.select_option("#f-rule", value="")
+    wait_status_change(page, before)
+    assert p.locator("#list .fi").count() == 8
+    p.click("#list button.show-all")
+    assert p.locator("#list .fi").count() == n_xss
+    before = status(page)
+    p.fill("#q", "also in the BRIEF summary")
+    assert "of 1 record with 1 finding matching" in wait_status_change(page, before)
+    page.shot("filtered")
+    # open the record: key fields, every finding in context, both places of the duplicate
+    p.click("#list .rec a.open")
+    p.wait_for_selector("#recview:not([hidden]) .keyfields")
+    assert p.url.endswith("#record=" + XSS_ID)
+    view = p.inner_text("#recview")
+    assert "Second place" in view and "descriptionModule.briefSummary" in view
+    assert p.locator("#recview .fi").count() == n_xss
+    marks = p.locator("#recview mark").all_inner_texts()
+    assert marks.count("The same sentence is repeated here for a twin.") == 2
+    assert "<script>window.__pwned=1</script>" in view  # hostile text shown as text
+    assert (
+        p.locator("#recview a.ext").first.get_attribute("href")
+        == f"https://clinicaltrials.gov/study/{XSS_ID}"
+    )
+    page.shot("record")
+    p.go_back()
+    p.wait_for_selector("#recview", state="hidden")
+    assert p.locator("#list .rec").count() == 1
+    page.assert_clean()
+
+
+def test_no_injected_markup_or_script_anywhere(page: Watched) -> None:
+    p = page.page
+    for rid in (XSS_ID, BAD_ID):
+        before = status(page)
+        p.fill("#f-rec", rid)
+        wait_status_change(page, before)
+        p.locator("#list .rec a.open").first.click()
+        p.wait_for_selector("#recview:not([hidden]) .keyfields")
+        assert p.locator("#recview .rid").first.inner_text() == rid
+        p.keyboard.press("Escape")
+        p.wait_for_selector("#recview", state="hidden")
+    p.fill("#f-rec", "")
+    p.fill("#q", "pwned")
+    p.wait_for_timeout(400)
+    # nothing from record text became an element, a handler or a link
+    counts = p.evaluate(
+        """() => ({
+          bad: document.querySelectorAll('img, iframe, textarea, object, embed, base, svg:not(.chart), [onerror], [onload], [onmouseover], [srcdoc]').length,
+          scripts: document.scripts.length,
+          hrefs: [...document.querySelectorAll('[href]')].map(a => a.getAttribute('href')),
+        })"""
+    )
+    assert counts["bad"] == 0 and counts["scripts"] == 2
+    for href in counts["hrefs"]:
+        assert (
+            href.startswith("#")
+            or href == "data:,"
+            or re.fullmatch(r"https://clinicaltrials\.gov/study/NCT[0-9]{8}", href)
+        ), href
+    assert p.locator("body").is_visible()  # the <style> payload did not hide the page
+    page.shot("hostile-search")
+    page.assert_clean()
+
+
+def test_keyboard_navigation(page: Watched) -> None:
+    p = page.page
+    p.keyboard.press("/")
+    assert p.evaluate("document.activeElement.id") == "q"
+    p.keyboard.press("Escape")
+    p.keyboard.press("j")
+    p.keyboard.press("j")
+    assert p.evaluate("document.querySelector('#list .rec.cur').dataset.i") == "1"
+    rid = p.locator("#list .rec.cur .rid").inner_text()
+    p.keyboard.press("Enter")
+    p.wait_for_selector("#recview:not([hidden]) .keyfields")
+    assert p.locator("#recview .rid").first.inner_text() == rid
+    p.keyboard.press("j")  # next record
+    p.wait_for_function(
+        "r => document.querySelector('#recview .rid') && document.querySelector('#recview .rid').textContent !== r",
+        arg=rid,
+    )
+    p.keyboard.press("u")
+    p.wait_for_selector("#recview", state="hidden")
+    before = status(page)
+    p.keyboard.press("n")
+    assert wait_status_change(page, before).startswith("Records 26–50")
+    p.keyboard.press("?")
+    assert p.locator("#help").is_visible()
+    p.keyboard.press("Escape")
+    assert not p.locator("#help").is_visible()
+    page.assert_clean()
+
+
+def test_csv_download_of_a_rule(page: Watched, report: tuple[trialint.Findings, Path]) -> None:
+    findings, _ = report
+    p = page.page
+    with p.expect_download() as dl:
+        p.locator(f"#rule-{HOSTILE_RULE.id} button.csv-rule").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0][:4] == ["record", "rule", "severity", "field"]
+    assert len(rows) - 1 == int((findings.frame["rule"] == HOSTILE_RULE.id).sum())
+    assert {r[1] for r in rows[1:]} == {HOSTILE_RULE.id}
+    assert any(r[0] == XSS_ID and "<script>" in r[6] for r in rows[1:])  # text kept as text
+    assert not [
+        c for r in rows[1:] for c in r if c[:1] in ("=", "+", "@")
+    ]  # no spreadsheet formulas
+    page.assert_clean()
+
+
+def test_rule_table_sorts(page: Watched) -> None:
+    p = page.page
+
+    def counts():
+        return [
+            int(x.replace(",", ""))
+            for x in p.locator("#rule-table tbody td:nth-child(3)").all_inner_texts()
+        ]
+
+    first = counts()
+    assert first == sorted(first, reverse=True)
+    p.click("#rule-table thead th:nth-child(3) button")
+    assert counts() == sorted(first)
+    assert p.get_attribute("#rule-table thead th:nth-child(3)", "aria-sort") == "ascending"
+    p.click("#rule-table thead th:nth-child(1) button")
+    names = p.locator("#rule-table tbody th").all_inner_texts()
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    page.assert_clean()
+
+
+def test_readable_without_javascript(browser: Any, report: tuple[trialint.Findings, Path]) -> None:
+    findings, path = report
+    w = Watched(browser, path, js=False)
+    try:
+        p = w.page
+        assert p.locator("h1").inner_text() == "trialint audit report"
+        assert not p.locator("#filters").is_visible()  # needs JS: hidden
+        first = findings.records["record_id"].iloc[0]
+        assert p.locator("#list .rec").first.locator(".rid").text_content() == first
+        assert p.locator("#list mark").count() > 0
+        assert "shown here, of" in p.inner_text("#status")
+        assert p.locator(f"#rule-{HOSTILE_RULE.id} .fi").count() == 10
+        w.shot("no-js")
+        w.assert_clean()
+    finally:
+        w.close()
+
+
+def test_print_stylesheet(page: Watched) -> None:
+    p = page.page
+    p.emulate_media(media="print")
+    assert p.evaluate("getComputedStyle(document.getElementById('filters')).display") == "none"
+    assert p.evaluate("getComputedStyle(document.querySelector('.pager')).display") == "none"
+    assert p.locator(".sev").first.inner_text().strip().lower() in ("error", "warning", "info")
+    page.shot("print")
+    page.assert_clean()
