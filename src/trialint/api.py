@@ -4,10 +4,10 @@ layer over it."""
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +16,10 @@ from .findings import FINDING_COLUMNS, SEVERITIES, at_or_above, empty_findings, 
 from .frames import RecordSet
 from .read import DEFAULT_CHUNK, read_paths
 from .rules import BUILTIN_META, Rule, load_rules, resolve_selectors
+
+if TYPE_CHECKING:
+    from .baseline import Baseline
+    from .config import Exemption, Settings
 
 # Per-record key fields kept for reports (titles, status, design), whatever the rule set.
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -46,7 +50,9 @@ class Findings:
     contexts: pd.DataFrame  # record_id, field, text: the full text of every flagged field
     inputs: list[str] = field(default_factory=list)
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    suppressed: pd.DataFrame = field(default_factory=empty_findings)  # with a 'reason' column
+    # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
+    suppressed: pd.DataFrame = field(default_factory=lambda: _empty_suppressed())
+    baseline_path: str | None = None  # the baseline file applied, if any
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -61,6 +67,41 @@ class Findings:
 
     def failed(self, fail_on: str = "warning") -> bool:
         return bool(at_or_above(self.frame["severity"], fail_on).any())
+
+    def suppressed_counts(self) -> dict[str, int]:
+        """How many findings each mechanism suppressed: {'exemption': n, 'baseline': m}."""
+        by = self.suppressed["suppressed_by"] if "suppressed_by" in self.suppressed else pd.Series([], dtype="str")
+        counts = by.value_counts()
+        return {k: int(counts.get(k, 0)) for k in ("exemption", "baseline")}
+
+    def suppressed_note(self) -> str:
+        """'3 suppressed (2 by the baseline, 1 by exemptions)', or '' when nothing was."""
+        n = len(self.suppressed)
+        if not n:
+            return ""
+        c = self.suppressed_counts()
+        parts = [f"{c['baseline']} by the baseline"] if c["baseline"] else []
+        parts += [f"{c['exemption']} by exemption{'s' if c['exemption'] != 1 else ''}"] if c["exemption"] else []
+        return f"{n} suppressed ({', '.join(parts)})" if parts else f"{n} suppressed"
+
+    def statistics(self) -> pd.DataFrame:
+        """Findings per rule: rule, severity, count, summary; most frequent first."""
+        f = self.frame
+        if f.empty:
+            return pd.DataFrame({"rule": [], "severity": [], "count": [], "summary": []}).astype(
+                {"rule": "str", "severity": "str", "count": "int64", "summary": "str"}
+            )
+        st = f.groupby(["rule", "severity"], sort=False).size().rename("count").reset_index()
+        st["summary"] = [
+            self.rules[r].summary if r in self.rules else BUILTIN_META.get(r, ("", "", ""))[2] for r in st["rule"]
+        ]
+        return st.sort_values(["count", "rule"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    def fingerprints(self) -> pd.Series:
+        """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
+        from .baseline import fingerprints
+
+        return fingerprints(self.frame, self.contexts)
 
     def render(self, fmt: str, **options: Any) -> str:
         from .render import render
@@ -135,17 +176,58 @@ def check(
     severity_overrides: dict[str, str] | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
+    per_path_ignores: Mapping[str, Iterable[str]] | None = None,
+    exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
+    baseline: str | Path | Baseline | bool | None = None,
+    config: Settings | str | Path | bool | None = None,
 ) -> Findings:
     """Lint registry records.
 
     ``inputs``: file/directory paths ('-' is stdin), a RecordSet, or a DataFrame of studies in the
     canonical ``studies`` layout (see trialint.frames). Returns a :class:`Findings`.
+
+    ``config``: a config file path, True to discover ``trialint.toml`` / ``pyproject.toml``
+    from the working directory, or a :class:`trialint.config.Settings`; the other arguments
+    take precedence over it (as the command line does). ``per_path_ignores``: {glob: [rules]}
+    (globs relative to the config's folder, else the working directory). ``exemptions``:
+    [{rule, records, reason}]: such findings go to ``Findings.suppressed`` with the reason.
+    ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
+    config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
     """
-    all_rules = rules if rules is not None else load_rules([Path(p) for p in extend_checks])
-    chosen = select_rules(all_rules, select, ignore, extend_select)
-    if severity_overrides:
-        chosen = [r.with_severity(severity_overrides[r.id]) if r.id in severity_overrides else r for r in chosen]
-    wanted_builtin = "read-error" not in resolve_selectors(ignore or [], all_rules)
+    from . import suppress
+    from .baseline import Baseline
+    from .config import settings_for
+
+    settings = settings_for(
+        config,
+        {
+            "select": list(select) if select else None,
+            "ignore": list(ignore) if ignore else None,
+            "extend-select": list(extend_select) if extend_select else None,
+            "severity": dict(severity_overrides) if severity_overrides else None,
+            "extend-checks": [str(p) for p in extend_checks] or None,
+            "per-path-ignores": {g: list(r) for g, r in per_path_ignores.items()} if per_path_ignores else None,
+            "exemptions": list(exemptions) if exemptions else None,
+            "baseline": str(baseline) if isinstance(baseline, str | Path) else None,
+        },
+    )
+    all_rules = rules if rules is not None else load_rules(settings.extend_checks)
+    settings.validate_rules(all_rules)
+    chosen = select_rules(all_rules, settings["select"], settings["ignore"], settings["extend-select"])
+    overrides = settings.severity_overrides(all_rules)
+    if overrides:
+        chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
+    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
+    resolved_exemptions = [
+        suppress.ResolvedExemption(frozenset(resolve_selectors([e.rule], all_rules)), frozenset(e.records), e.reason)
+        for e in settings.exemptions
+    ]
+    known: Baseline | None = None
+    if isinstance(baseline, Baseline):
+        known = baseline
+    elif baseline is not False and settings.baseline is not None:
+        known = Baseline.load(settings.baseline)
 
     if isinstance(inputs, RecordSet):
         chunks: Iterable[RecordSet] = [inputs]
@@ -173,8 +255,24 @@ def check(
     frame = sort_findings(pd.concat(found_parts, ignore_index=True)) if found_parts else empty_findings()
     records = pd.concat(record_parts, ignore_index=True) if record_parts else pd.DataFrame(columns=list(RECORD_COLUMNS))
     contexts = pd.concat(context_parts, ignore_index=True) if context_parts else _contexts(empty_findings(), RecordSet())
+    frame, suppressed = suppress.apply(
+        frame[list(FINDING_COLUMNS)],
+        contexts,
+        per_path=per_path,
+        exemptions=resolved_exemptions,
+        baseline=known,
+        root=settings.root,
+    )
     used = {r.id: r for r in chosen}
-    return Findings(frame=frame[list(FINDING_COLUMNS)], rules=used, records=records, contexts=contexts, inputs=names)
+    return Findings(
+        frame=frame,
+        rules=used,
+        records=records,
+        contexts=contexts,
+        inputs=names,
+        suppressed=suppressed,
+        baseline_path=str(known.path) if known is not None and known.path else None,
+    )
 
 
 def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -184,6 +282,12 @@ def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("a studies DataFrame needs a 'record_id' column (see trialint.frames.STUDY_COLUMNS)")
     rows = df.reindex(columns=list(STUDY_COLUMNS)).to_dict("records")
     return typed_frame(rows, STUDY_COLUMNS)
+
+
+def _empty_suppressed() -> pd.DataFrame:
+    from .suppress import suppressed_frame
+
+    return suppressed_frame()
 
 
 def builtin_rule_meta() -> dict[str, tuple[str, str, str]]:

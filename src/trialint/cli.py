@@ -39,20 +39,103 @@ def main() -> None:
     """trialint: lint clinical-trial registry records before a registry reviewer does."""
 
 
+def _settings_options(f: Any) -> Any:
+    """Options that override the config file; shared by `check` and `config`."""
+    from .render import RENDERERS
+
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint])."),
+        click.option("--isolated", is_flag=True, help="Ignore config files."),
+        click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default=None, help="Output format [default: text]."),
+        click.option("--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories."),
+        click.option("--extend-select", multiple=True, metavar="RULE,...", help="Run these rules or categories too."),
+        click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories."),
+        click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None, help="Lowest severity that makes the exit code 1 [default: warning]."),
+        click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report the known findings in this baseline file."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _settings(config_file: str | None, isolated: bool, fmt: str | None, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, baseline: str | None) -> Any:
+    from .config import from_command_line
+
+    return from_command_line(
+        config_file,
+        isolated=isolated,
+        select=_split(select),
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        fail_on=fail_on,
+        fmt=fmt,
+        baseline=baseline,
+    )
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-@click.option("--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories.")
-@click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories.")
-@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default="warning", show_default=True, help="Lowest severity that makes the exit code 1.")
+@_settings_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output to FILE instead of stdout.")
-def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, output: str | None) -> None:
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE", help="Record today's findings in FILE (later runs with --baseline report only new ones); exit 0.")
+@click.option("--prune-baseline", is_flag=True, help="Drop fixed findings from the baseline file.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), metavar="FILE", help="Also write the HTML audit report to FILE.")
+def check(
+    paths: tuple[str, ...],
+    config_file: str | None,
+    isolated: bool,
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    baseline: str | None,
+    output: str | None,
+    write_baseline: str | None,
+    prune_baseline: bool,
+    statistics: bool,
+    show_suppressed: bool,
+    quiet: bool,
+    html_file: str | None = None,
+) -> None:
     """Lint registry records: files, directories (recursive) or '-' for stdin."""
-    from .api import check as run_check
+    from contextlib import nullcontext
 
-    findings = run_check(list(paths), select=_split(select) or None, ignore=_split(ignore) or None)
+    from . import progress as progress_mod
+    from .api import check as run_check
+    from .baseline import Baseline
+
+    settings = _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
+    if write_baseline and prune_baseline:
+        _fail("--write-baseline and --prune-baseline cannot be used together")
+    if prune_baseline and settings.baseline is None:
+        _fail("--prune-baseline needs a baseline: --baseline FILE or `baseline` in the config")
+    bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
+    with bar if bar is not None else nullcontext():
+        findings = run_check(list(paths), config=settings, baseline=False if write_baseline else None, progress=bar)
+    if write_baseline:
+        written = Baseline.from_findings(findings)
+        where = written.write(write_baseline)
+        if not quiet:
+            click.echo(f"trialint: wrote {len(written)} finding(s) of {findings.record_count} record(s) to {where}", err=True)
+        sys.exit(EXIT_OK)
+    if prune_baseline and settings.baseline is not None:
+        old = Baseline.load(settings.baseline)
+        kept = old.pruned(findings)
+        kept.write(settings.baseline)
+        if not quiet:
+            click.echo(f"trialint: pruned {len(old) - len(kept)} fixed finding(s) from {settings.baseline}; {len(kept)} remain", err=True)
+    fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
-    text = findings.render(fmt, color=color)
+    if statistics:
+        from .render import statistics as stats
+
+        text = stats.render(findings, fmt=fmt)
+    else:
+        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -60,7 +143,27 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
             _fail(f"{output}: cannot write: {e.strerror}")
     else:
         click.echo(text, nl=False, color=color)
-    sys.exit(EXIT_FINDINGS if findings.failed(fail_on) else EXIT_OK)
+    if html_file:
+        _write_html(findings, Path(html_file), quiet)
+    sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+
+
+@main.command("config")
+@_settings_options
+def show_config(
+    config_file: str | None,
+    isolated: bool,
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    baseline: str | None,
+) -> None:
+    """Print the effective configuration and where each value came from."""
+    from .config import effective_text
+
+    click.echo(effective_text(_settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)), nl=False)
 
 
 @main.command("rules")
@@ -117,6 +220,64 @@ def explain(rule_id: str) -> None:
     if r.precision or r.notes:
         out += ["", click.style("Measured precision", bold=True), textwrap.indent((r.precision + "\n" + r.notes).strip(), "  ")]
     click.echo("\n".join(out))
+
+
+def _default_report_path(paths: tuple[str, ...]) -> Path:
+    """reports/trialint-<name of the first input>[-and-N-more].html"""
+    import re
+
+    first = paths[0].rstrip("/\\") if paths else ""
+    stem = "stdin" if first in ("", "-") else Path(first).name.split(".")[0]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "records"
+    if len(paths) > 1:
+        stem += f"-and-{len(paths) - 1}-more"
+    return Path("reports") / f"trialint-{stem}.html"
+
+
+def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | None = None) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(findings.render("html", title=title), encoding="utf-8")
+    except OSError as e:
+        _fail(f"{path}: cannot write: {e.strerror}")
+    if not quiet:
+        click.echo(f"trialint: wrote the HTML report ({len(findings)} finding(s) in {findings.record_count} record(s)) to {path}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE", help="Write the report to FILE [default: reports/trialint-<input>.html].")
+@click.option("--title", help="The report's title [default: trialint audit report].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint]).")
+@click.option("--isolated", is_flag=True, help="Ignore config files.")
+@click.option("--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories.")
+@click.option("--extend-select", multiple=True, metavar="RULE,...", help="Run these rules or categories too.")
+@click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report the known findings in this baseline file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
+def report(
+    paths: tuple[str, ...],
+    output: str | None,
+    title: str | None,
+    config_file: str | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    quiet: bool,
+) -> None:
+    """Write the HTML audit report of PATHS: one self-contained file that opens offline."""
+    from contextlib import nullcontext
+
+    from . import progress as progress_mod
+    from .api import check as run_check
+
+    settings = _settings(config_file, isolated, None, select, extend_select, ignore, None, baseline)
+    bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
+    with bar if bar is not None else nullcontext():
+        findings = run_check(list(paths), config=settings, progress=bar)
+    _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
 RENDERERS: dict[str, str] = {
     "text": "text",
     "json": "json_out",
+    "html": "html",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "gitlab": "gitlab",
+    "jsonl": "jsonl",
+    "csv": "csv_out",
 }
 
 

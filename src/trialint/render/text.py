@@ -82,6 +82,12 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
         if rule is not None and rule.fix:
             lines.append(style(f"   = fix: {' '.join(rule.fix.split())}", dim=True))
         lines.append("")
+    sup = findings.suppressed
+    exempted = sup[sup["suppressed_by"] == "exemption"] if "suppressed_by" in sup else sup.iloc[0:0]
+    for row in exempted.itertuples(index=False):  # shown with their reason; baselined ones are counted
+        lines.append(style(f"{location(row)}: suppressed[{row.rule}] {row.message} — exempt: {row.reason}", dim=True))
+    if len(exempted):
+        lines.append("")
     lines.append(summary_line(findings, style))
     return "\n".join(lines) + "\n"
 
@@ -96,5 +102,5 @@ def summary_line(findings: Findings, style: Any = lambda s, **_: s) -> str:
         f"{findings.record_count} record{'s' if findings.record_count != 1 else ''}"
     )
     if len(findings.suppressed):
-        msg += f"; {len(findings.suppressed)} suppressed"
+        msg += f"; {findings.suppressed_note()}"
     return style(msg, bold=True) if n else style(msg + " — all clear", fg="green")
