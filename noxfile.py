@@ -11,7 +11,6 @@ nox.options.sessions = ["lint", "typecheck", "tests", "e2e"]
 nox.options.reuse_existing_virtualenvs = True
 
 
-
 def _pytest(session: nox.Session, *args: str) -> None:
     # Only exit code 0 passes. pytest's 5 ("no tests collected") fails the session on purpose:
     # a test run that ran nothing must never look green.
@@ -27,7 +26,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff>=0.6")
+    session.install("ruff==0.17.6")
     session.run("ruff", "check", "src", "tests", "bench", "tools", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "bench", "tools", "noxfile.py")
 

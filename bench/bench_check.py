@@ -31,7 +31,9 @@ def make_ndjson(n: int, out: Path) -> int:
                 if written >= n:
                     break
                 study = json.loads(line)
-                study["protocolSection"]["identificationModule"]["nctId"] = f"NCT{90000000 + written:08d}"
+                study["protocolSection"]["identificationModule"]["nctId"] = (
+                    f"NCT{90000000 + written:08d}"
+                )
                 fh.write(json.dumps(study, ensure_ascii=False) + "\n")
                 written += 1
     return out.stat().st_size
@@ -42,7 +44,9 @@ def timed(label: str, fn, records: int, size: int | None = None) -> None:  # typ
     result = fn()
     dt = time.perf_counter() - t0
     extra = f", {size / dt / 1e6:6.1f} MB/s" if size else ""
-    print(f"{label:<38} {dt:7.2f} s  {records / dt:8.0f} records/s{extra}  peak RSS {_rss_mb():6.0f} MB")
+    print(
+        f"{label:<38} {dt:7.2f} s  {records / dt:8.0f} records/s{extra}  peak RSS {_rss_mb():6.0f} MB"
+    )
     return result
 
 
@@ -57,9 +61,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.ndjson"
         size = make_ndjson(args.records, big)
-        print(f"input: {args.records:,} API v2 records, {size / 1e6:.1f} MB (trialint {trialint.__version__})")
-        timed("read only (API v2 NDJSON)", lambda: sum(len(rs) for rs in read_paths([big])), args.records, size)
-        f = timed("check, all rules (API v2 NDJSON)", lambda: trialint.check([big]), args.records, size)
+        print(
+            f"input: {args.records:,} API v2 records, {size / 1e6:.1f} MB (trialint {trialint.__version__})"
+        )
+        timed(
+            "read only (API v2 NDJSON)",
+            lambda: sum(len(rs) for rs in read_paths([big])),
+            args.records,
+            size,
+        )
+        f = timed(
+            "check, all rules (API v2 NDJSON)", lambda: trialint.check([big]), args.records, size
+        )
         print(f"  -> {len(f):,} findings in {f.frame['record_id'].nunique():,} records")
         by_rule = f.frame["rule"].value_counts()
         print("  " + ", ".join(f"{r}={n}" for r, n in by_rule.items()))

@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import CORPUS, SEEDS
 
+from conftest import CORPUS, SEEDS
 from trialint.cli import main
 
-FINDING_KEYS = {"record", "rule", "severity", "field", "start", "end", "message", "excerpt", "source"}
+FINDING_KEYS = {
+    "record",
+    "rule",
+    "severity",
+    "field",
+    "start",
+    "end",
+    "message",
+    "excerpt",
+    "source",
+}
 SOURCE_KEYS = {"path", "line", "column", "pointer"}
 
 
@@ -31,7 +41,11 @@ def test_contract_shape_on_seeds():
         assert set(f) == FINDING_KEYS
         assert set(f["source"]) == SOURCE_KEYS
         assert f["severity"] in ("error", "warning", "info")
-        assert isinstance(f["start"], int) and isinstance(f["end"], int) and 0 <= f["start"] <= f["end"]
+        assert (
+            isinstance(f["start"], int)
+            and isinstance(f["end"], int)
+            and 0 <= f["start"] <= f["end"]
+        )
     assert code == (1 if s["by_severity"]["error"] + s["by_severity"]["warning"] else 0)
 
 
@@ -71,7 +85,10 @@ def test_read_errors_are_findings_and_the_run_goes_on(tmp_path):
     (tmp_path / "b.json").write_text("[")
     code, doc = _run(str(tmp_path))
     errs = [f for f in doc["findings"] if f["rule"] == "read-error"]
-    assert {(e["source"]["path"].rsplit("/", 1)[-1], e["source"]["line"]) for e in errs} == {("a.ndjson", 2), ("b.json", None)}
+    assert {(e["source"]["path"].rsplit("/", 1)[-1], e["source"]["line"]) for e in errs} == {
+        ("a.ndjson", 2),
+        ("b.json", None),
+    }
     assert all(e["severity"] == "error" for e in errs)
     assert doc["summary"]["records"] == 1
     assert code == 1

@@ -397,7 +397,9 @@ def test_non_utf8_bytes_fail_only_their_row(tmp_path):
     from trialint.read import read_paths
 
     p = tmp_path / "latin.csv"
-    p.write_bytes(b"NCT Number,Study Title\nNCT01234567,Good\nNCT01234568,Bad \xff title\nNCT01234569,Good too\n")
+    p.write_bytes(
+        b"NCT Number,Study Title\nNCT01234567,Good\nNCT01234568,Bad \xff title\nNCT01234569,Good too\n"
+    )
     rs = RecordSet.concat(read_paths([p]))
     assert list(rs.studies["record_id"]) == ["NCT01234567", "NCT01234569"]
     assert [(e["line"], e["record_id"]) for e in rs.errors] == [(3, "NCT01234568")]

@@ -8,10 +8,10 @@ import json
 import zipfile
 
 import pytest
-from conftest import CORPUS
 
-from trialint.read import read_bytes, read_paths
+from conftest import CORPUS
 from trialint.frames import RecordSet
+from trialint.read import read_bytes, read_paths
 
 NDJSON = CORPUS / "ctgov_v2_json" / "studies.ndjson"
 
@@ -117,7 +117,9 @@ def test_record_id_falls_back_to_file_name(tmp_path):
 
 def test_several_records_without_ids_get_numbered(tmp_path):
     p = tmp_path / "drafts.json"
-    p.write_text(json.dumps([{"protocolSection": {"identificationModule": {"briefTitle": t}}} for t in "AB"]))
+    p.write_text(
+        json.dumps([{"protocolSection": {"identificationModule": {"briefTitle": t}}} for t in "AB"])
+    )
     rs = RecordSet.concat(read_paths([p]))
     assert list(rs.studies["record_id"]) == ["drafts#1", "drafts#2"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import CORPUS
-
 from trialint.frames import RecordSet
 from trialint.read import read_paths
 
@@ -26,16 +25,24 @@ def test_xml_values_are_api_codes():
     assert st["intervention_model"] == "PARALLEL"
     assert st["masking"] == "DOUBLE"
     assert st["study_type"] == "INTERVENTIONAL"
-    assert st["brief_summary"].startswith("This study will test the ability of extended release nifedipine")
+    assert st["brief_summary"].startswith(
+        "This study will test the ability of extended release nifedipine"
+    )
     assert list(rs.interventions["type"]) == ["DRUG"]
     src = rs.sources.iloc[0]
     assert src["path"].endswith("NCT00000102.xml") and src["pointer"] == "/clinical_study"
 
 
 def test_not_applicable_phase_and_broken_xml(tmp_path):
-    good = (XML / "NCT00000102.xml").read_text().replace("<phase>Phase 1/Phase 2</phase>", "<phase>N/A</phase>")
+    good = (
+        (XML / "NCT00000102.xml")
+        .read_text()
+        .replace("<phase>Phase 1/Phase 2</phase>", "<phase>N/A</phase>")
+    )
     (tmp_path / "a.xml").write_text(good)
     (tmp_path / "b.xml").write_text("<clinical_study><brief_title>cut off")
     rs = RecordSet.concat(read_paths([tmp_path]))
     assert list(rs.studies["phases"]) == ["NA"]
-    assert len(rs.errors) == 1 and rs.errors[0]["path"].endswith("b.xml") and rs.errors[0]["line"] == 1
+    assert (
+        len(rs.errors) == 1 and rs.errors[0]["path"].endswith("b.xml") and rs.errors[0]["line"] == 1
+    )

@@ -24,15 +24,23 @@ def test_rule_example(rule, verdict, index, example):
     found = check_recordset(rs, [rule])
     found = found[found["rule"] == rule.id]
     if verdict == "pass":
-        assert found.empty, f"{rule.id} flagged a pass example:\n{found[['field', 'message']].to_string()}"
+        assert found.empty, (
+            f"{rule.id} flagged a pass example:\n{found[['field', 'message']].to_string()}"
+        )
         return
     assert not found.empty, f"{rule.id} missed a flag example"
     for want in example.get("expect", []):
         hit = found
         for key in ("field", "message_contains"):
             if key in want:
-                hit = hit[hit["field"] == want[key]] if key == "field" else hit[hit["message"].str.contains(want[key], regex=False)]
-        assert not hit.empty, f"no finding matches {want}; got:\n{found[['field', 'message']].to_string()}"
+                hit = (
+                    hit[hit["field"] == want[key]]
+                    if key == "field"
+                    else hit[hit["message"].str.contains(want[key], regex=False)]
+                )
+        assert not hit.empty, (
+            f"no finding matches {want}; got:\n{found[['field', 'message']].to_string()}"
+        )
 
 
 def test_every_rule_has_flag_and_pass_examples():

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import SEEDS
 
+from conftest import SEEDS
 from trialint.cli import main
 
-CORE = {"duplicate-summary-block", "randomization-in-single-arm", "inconsistent-cycle-length", "endpoint-not-defined"}
+CORE = {
+    "duplicate-summary-block",
+    "randomization-in-single-arm",
+    "inconsistent-cycle-length",
+    "endpoint-not-defined",
+}
 
 
 def _seed_findings() -> list[dict]:
@@ -20,7 +25,9 @@ def _seed_findings() -> list[dict]:
 
 def test_seeds_give_exactly_the_core_findings():
     got = {(f["record"], f["rule"]) for f in _seed_findings() if f["rule"] in CORE}
-    want = {("000_f268d187f025ea9a", r) for r in CORE} | {("001_935bea67f28f0090", "duplicate-summary-block")}
+    want = {("000_f268d187f025ea9a", r) for r in CORE} | {
+        ("001_935bea67f28f0090", "duplicate-summary-block")
+    }
     assert got == want
 
 
@@ -40,5 +47,11 @@ def test_seed0_messages_are_specific():
     missing = " ".join(f["message"] for f in by_rule["endpoint-not-defined"])
     assert "DCR" in missing and "AE" in missing
     assert any("24 weeks" in f["message"] for f in by_rule["inconsistent-cycle-length"])
-    assert any("inferred" in f["message"] and "title" in f["message"] for f in by_rule["randomization-in-single-arm"])
-    assert any(f["field"].startswith("outcomes[secondary][1]") for f in by_rule["randomization-in-single-arm"])
+    assert any(
+        "inferred" in f["message"] and "title" in f["message"]
+        for f in by_rule["randomization-in-single-arm"]
+    )
+    assert any(
+        f["field"].startswith("outcomes[secondary][1]")
+        for f in by_rule["randomization-in-single-arm"]
+    )

@@ -11,16 +11,35 @@ import pandera.pandas as pa
 
 ENUMS = {
     "overall_status": [
-        "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
-        "RECRUITING", "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
-        "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "ENROLLING_BY_INVITATION",
+        "NOT_YET_RECRUITING",
+        "RECRUITING",
+        "SUSPENDED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "AVAILABLE",
+        "NO_LONGER_AVAILABLE",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
+        "WITHHELD",
+        "UNKNOWN",
     ],
     "study_type": ["INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS"],
     "allocation": ["RANDOMIZED", "NON_RANDOMIZED", "NA"],
     "intervention_model": ["SINGLE_GROUP", "PARALLEL", "CROSSOVER", "FACTORIAL", "SEQUENTIAL"],
     "primary_purpose": [
-        "TREATMENT", "PREVENTION", "DIAGNOSTIC", "ECT", "SUPPORTIVE_CARE", "SCREENING",
-        "HEALTH_SERVICES_RESEARCH", "BASIC_SCIENCE", "DEVICE_FEASIBILITY", "OTHER",
+        "TREATMENT",
+        "PREVENTION",
+        "DIAGNOSTIC",
+        "ECT",
+        "SUPPORTIVE_CARE",
+        "SCREENING",
+        "HEALTH_SERVICES_RESEARCH",
+        "BASIC_SCIENCE",
+        "DEVICE_FEASIBILITY",
+        "OTHER",
     ],
     "masking": ["NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"],
     "enrollment_type": ["ACTUAL", "ESTIMATED"],
@@ -32,11 +51,25 @@ ENUMS = {
 PHASES = ["NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4"]
 WHO_MASKED = ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
 ARM_TYPES = [
-    "EXPERIMENTAL", "ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION", "OTHER",
+    "EXPERIMENTAL",
+    "ACTIVE_COMPARATOR",
+    "PLACEBO_COMPARATOR",
+    "SHAM_COMPARATOR",
+    "NO_INTERVENTION",
+    "OTHER",
 ]
 INTERVENTION_TYPES = [
-    "BEHAVIORAL", "BIOLOGICAL", "COMBINATION_PRODUCT", "DEVICE", "DIAGNOSTIC_TEST",
-    "DIETARY_SUPPLEMENT", "DRUG", "GENETIC", "PROCEDURE", "RADIATION", "OTHER",
+    "BEHAVIORAL",
+    "BIOLOGICAL",
+    "COMBINATION_PRODUCT",
+    "DEVICE",
+    "DIAGNOSTIC_TEST",
+    "DIETARY_SUPPLEMENT",
+    "DRUG",
+    "GENETIC",
+    "PROCEDURE",
+    "RADIATION",
+    "OTHER",
 ]
 LENGTHS = {
     "brief_title": 300,
@@ -49,7 +82,13 @@ LENGTHS = {
     "eligibility_criteria": 20000,
 }
 DATE = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
-DATES = ["start_date", "primary_completion_date", "completion_date", "first_submit_date", "last_update_date"]
+DATES = [
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "first_submit_date",
+    "last_update_date",
+]
 
 
 def _list_pattern(values: list[str]) -> str:
@@ -62,7 +101,9 @@ def studies() -> pa.DataFrameSchema:
         "record_id": pa.Column(None, nullable=False),
         "nct_id": pa.Column(None, pa.Check.str_matches(r"^NCT[0-9]{8}$"), nullable=True),
         "phases": pa.Column(None, pa.Check.str_matches(_list_pattern(PHASES)), nullable=True),
-        "who_masked": pa.Column(None, pa.Check.str_matches(_list_pattern(WHO_MASKED)), nullable=True),
+        "who_masked": pa.Column(
+            None, pa.Check.str_matches(_list_pattern(WHO_MASKED)), nullable=True
+        ),
     }
     for col, values in ENUMS.items():
         cols[col] = pa.Column(None, pa.Check.isin(values), nullable=True)
@@ -75,14 +116,20 @@ def studies() -> pa.DataFrameSchema:
 
 def arms() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
-        {"record_id": pa.Column(None), "type": pa.Column(None, pa.Check.isin(ARM_TYPES), nullable=True)},
+        {
+            "record_id": pa.Column(None),
+            "type": pa.Column(None, pa.Check.isin(ARM_TYPES), nullable=True),
+        },
         name="arms",
     )
 
 
 def interventions() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
-        {"record_id": pa.Column(None), "type": pa.Column(None, pa.Check.isin(INTERVENTION_TYPES), nullable=True)},
+        {
+            "record_id": pa.Column(None),
+            "type": pa.Column(None, pa.Check.isin(INTERVENTION_TYPES), nullable=True),
+        },
         name="interventions",
     )
 

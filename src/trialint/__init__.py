@@ -9,6 +9,6 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+local"
 
-from .api import Findings, check  # noqa: E402
+from .api import Findings, check
 
 __all__ = ["Findings", "__version__", "check"]

@@ -49,7 +49,9 @@ class Findings:
     records: pd.DataFrame  # one row per record read: RECORD_COLUMNS
     contexts: pd.DataFrame  # record_id, field, text: the full text of every flagged field
     inputs: list[str] = field(default_factory=list)
-    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    created: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
     suppressed: pd.DataFrame = field(default_factory=lambda: _empty_suppressed())
     baseline_path: str | None = None  # the baseline file applied, if any
@@ -70,7 +72,11 @@ class Findings:
 
     def suppressed_counts(self) -> dict[str, int]:
         """How many findings each mechanism suppressed: {'exemption': n, 'baseline': m}."""
-        by = self.suppressed["suppressed_by"] if "suppressed_by" in self.suppressed else pd.Series([], dtype="str")
+        by = (
+            self.suppressed["suppressed_by"]
+            if "suppressed_by" in self.suppressed
+            else pd.Series([], dtype="str")
+        )
         counts = by.value_counts()
         return {k: int(counts.get(k, 0)) for k in ("exemption", "baseline")}
 
@@ -81,7 +87,11 @@ class Findings:
             return ""
         c = self.suppressed_counts()
         parts = [f"{c['baseline']} by the baseline"] if c["baseline"] else []
-        parts += [f"{c['exemption']} by exemption{'s' if c['exemption'] != 1 else ''}"] if c["exemption"] else []
+        parts += (
+            [f"{c['exemption']} by exemption{'s' if c['exemption'] != 1 else ''}"]
+            if c["exemption"]
+            else []
+        )
         return f"{n} suppressed ({', '.join(parts)})" if parts else f"{n} suppressed"
 
     def statistics(self) -> pd.DataFrame:
@@ -93,9 +103,12 @@ class Findings:
             )
         st = f.groupby(["rule", "severity"], sort=False).size().rename("count").reset_index()
         st["summary"] = [
-            self.rules[r].summary if r in self.rules else BUILTIN_META.get(r, ("", "", ""))[2] for r in st["rule"]
+            self.rules[r].summary if r in self.rules else BUILTIN_META.get(r, ("", "", ""))[2]
+            for r in st["rule"]
         ]
-        return st.sort_values(["count", "rule"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        return st.sort_values(
+            ["count", "rule"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)
 
     def fingerprints(self) -> pd.Series:
         """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
@@ -147,7 +160,9 @@ def _record_summary(rs: RecordSet) -> pd.DataFrame:
     st = rs.studies
     src = rs.sources
     rec_src = src[src["field"].isna() | (src["field"] == "")].drop_duplicates("record_id")
-    paths = st[["record_id"]].merge(rec_src[["record_id", "path"]], on="record_id", how="left")["path"]
+    paths = st[["record_id"]].merge(rec_src[["record_id", "path"]], on="record_id", how="left")[
+        "path"
+    ]
     out = pd.DataFrame({c: st[c] for c in RECORD_COLUMNS if c in st})
     out["source_path"] = paths.to_numpy()
     return out[list(RECORD_COLUMNS)]
@@ -156,12 +171,16 @@ def _record_summary(rs: RecordSet) -> pd.DataFrame:
 def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     if found.empty:
         return pd.DataFrame({"record_id": [], "field": [], "text": []}, dtype="str")
-    keys = pd.concat(
-        [
-            found[["record_id", "field"]],
-            found[["record_id", "related_field"]].rename(columns={"related_field": "field"}),
-        ]
-    ).dropna().drop_duplicates()
+    keys = (
+        pd.concat(
+            [
+                found[["record_id", "field"]],
+                found[["record_id", "related_field"]].rename(columns={"related_field": "field"}),
+            ]
+        )
+        .dropna()
+        .drop_duplicates()
+    )
     return rs.texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
@@ -206,21 +225,27 @@ def check(
             "extend-select": list(extend_select) if extend_select else None,
             "severity": dict(severity_overrides) if severity_overrides else None,
             "extend-checks": [str(p) for p in extend_checks] or None,
-            "per-path-ignores": {g: list(r) for g, r in per_path_ignores.items()} if per_path_ignores else None,
+            "per-path-ignores": {g: list(r) for g, r in per_path_ignores.items()}
+            if per_path_ignores
+            else None,
             "exemptions": list(exemptions) if exemptions else None,
             "baseline": str(baseline) if isinstance(baseline, str | Path) else None,
         },
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
     settings.validate_rules(all_rules)
-    chosen = select_rules(all_rules, settings["select"], settings["ignore"], settings["extend-select"])
+    chosen = select_rules(
+        all_rules, settings["select"], settings["ignore"], settings["extend-select"]
+    )
     overrides = settings.severity_overrides(all_rules)
     if overrides:
         chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
     wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
     per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
     resolved_exemptions = [
-        suppress.ResolvedExemption(frozenset(resolve_selectors([e.rule], all_rules)), frozenset(e.records), e.reason)
+        suppress.ResolvedExemption(
+            frozenset(resolve_selectors([e.rule], all_rules)), frozenset(e.records), e.reason
+        )
         for e in settings.exemptions
     ]
     known: Baseline | None = None
@@ -252,9 +277,21 @@ def check(
         context_parts.append(_contexts(found, rs))
         if progress:
             progress(len(rs) + len(rs.errors))
-    frame = sort_findings(pd.concat(found_parts, ignore_index=True)) if found_parts else empty_findings()
-    records = pd.concat(record_parts, ignore_index=True) if record_parts else pd.DataFrame(columns=list(RECORD_COLUMNS))
-    contexts = pd.concat(context_parts, ignore_index=True) if context_parts else _contexts(empty_findings(), RecordSet())
+    frame = (
+        sort_findings(pd.concat(found_parts, ignore_index=True))
+        if found_parts
+        else empty_findings()
+    )
+    records = (
+        pd.concat(record_parts, ignore_index=True)
+        if record_parts
+        else pd.DataFrame(columns=list(RECORD_COLUMNS))
+    )
+    contexts = (
+        pd.concat(context_parts, ignore_index=True)
+        if context_parts
+        else _contexts(empty_findings(), RecordSet())
+    )
     frame, suppressed = suppress.apply(
         frame[list(FINDING_COLUMNS)],
         contexts,
@@ -279,8 +316,13 @@ def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
     from .frames import STUDY_COLUMNS, typed_frame
 
     if "record_id" not in df:
-        raise ValueError("a studies DataFrame needs a 'record_id' column (see trialint.frames.STUDY_COLUMNS)")
-    rows = df.reindex(columns=list(STUDY_COLUMNS)).to_dict("records")
+        raise ValueError(
+            "a studies DataFrame needs a 'record_id' column (see trialint.frames.STUDY_COLUMNS)"
+        )
+    rows = [
+        {str(k): v for k, v in rec.items()}
+        for rec in df.reindex(columns=list(STUDY_COLUMNS)).to_dict("records")
+    ]
     return typed_frame(rows, STUDY_COLUMNS)
 
 

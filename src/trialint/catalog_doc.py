@@ -28,13 +28,24 @@ def render_markdown(rules: dict[str, Rule]) -> str:
         group = sorted((r for r in rules.values() if r.category == cat), key=lambda r: r.id)
         if not group:
             continue
-        out += [f"## {cat.capitalize()}", "", "| rule | severity | default | summary | measured precision |", "|---|---|---|---|---|"]
+        out += [
+            f"## {cat.capitalize()}",
+            "",
+            "| rule | severity | default | summary | measured precision |",
+            "|---|---|---|---|---|",
+        ]
         for r in group:
             out.append(
                 f"| `{r.id}` | {r.severity} | {'on' if r.enabled else 'off'} | {_cell(r.summary)} | "
                 f"{_cell(r.precision) or '—'} |"
             )
         out.append("")
-    out += ["## Built-in", "", "| rule | severity | summary |", "|---|---|---|",
-            "| `read-error` | error | A file or record could not be read; the run goes on. |", ""]
+    out += [
+        "## Built-in",
+        "",
+        "| rule | severity | summary |",
+        "|---|---|---|",
+        "| `read-error` | error | A file or record could not be read; the run goes on. |",
+        "",
+    ]
     return "\n".join(out)

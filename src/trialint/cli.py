@@ -44,21 +44,62 @@ def _settings_options(f: Any) -> Any:
     from .render import RENDERERS
 
     options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint])."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint]).",
+        ),
         click.option("--isolated", is_flag=True, help="Ignore config files."),
-        click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default=None, help="Output format [default: text]."),
-        click.option("--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories."),
-        click.option("--extend-select", multiple=True, metavar="RULE,...", help="Run these rules or categories too."),
-        click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories."),
-        click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None, help="Lowest severity that makes the exit code 1 [default: warning]."),
-        click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report the known findings in this baseline file."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(RENDERERS)),
+            default=None,
+            help="Output format [default: text].",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE,...",
+            help="Run only these rules or categories.",
+        ),
+        click.option(
+            "--extend-select",
+            multiple=True,
+            metavar="RULE,...",
+            help="Run these rules or categories too.",
+        ),
+        click.option(
+            "--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories."
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_LEVELS),
+            default=None,
+            help="Lowest severity that makes the exit code 1 [default: warning].",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False),
+            help="Do not report the known findings in this baseline file.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
-def _settings(config_file: str | None, isolated: bool, fmt: str | None, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, baseline: str | None) -> Any:
+def _settings(
+    config_file: str | None,
+    isolated: bool,
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    baseline: str | None,
+) -> Any:
     from .config import from_command_line
 
     return from_command_line(
@@ -76,13 +117,37 @@ def _settings(config_file: str | None, isolated: bool, fmt: str | None, select: 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @_settings_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output to FILE instead of stdout.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE", help="Record today's findings in FILE (later runs with --baseline report only new ones); exit 0.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the output to FILE instead of stdout.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record today's findings in FILE (later runs with --baseline report only new ones); exit 0.",
+)
 @click.option("--prune-baseline", is_flag=True, help="Drop fixed findings from the baseline file.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-@click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the number of findings per rule instead of the findings.",
+)
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
-@click.option("--html", "html_file", type=click.Path(dir_okay=False), metavar="FILE", help="Also write the HTML audit report to FILE.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write the HTML audit report to FILE.",
+)
 def check(
     paths: tuple[str, ...],
     config_file: str | None,
@@ -108,26 +173,36 @@ def check(
     from .api import check as run_check
     from .baseline import Baseline
 
-    settings = _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
+    settings = _settings(
+        config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
     if write_baseline and prune_baseline:
         _fail("--write-baseline and --prune-baseline cannot be used together")
     if prune_baseline and settings.baseline is None:
         _fail("--prune-baseline needs a baseline: --baseline FILE or `baseline` in the config")
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, baseline=False if write_baseline else None, progress=bar)
+        findings = run_check(
+            list(paths), config=settings, baseline=False if write_baseline else None, progress=bar
+        )
     if write_baseline:
         written = Baseline.from_findings(findings)
         where = written.write(write_baseline)
         if not quiet:
-            click.echo(f"trialint: wrote {len(written)} finding(s) of {findings.record_count} record(s) to {where}", err=True)
+            click.echo(
+                f"trialint: wrote {len(written)} finding(s) of {findings.record_count} record(s) to {where}",
+                err=True,
+            )
         sys.exit(EXIT_OK)
     if prune_baseline and settings.baseline is not None:
         old = Baseline.load(settings.baseline)
         kept = old.pruned(findings)
         kept.write(settings.baseline)
         if not quiet:
-            click.echo(f"trialint: pruned {len(old) - len(kept)} fixed finding(s) from {settings.baseline}; {len(kept)} remain", err=True)
+            click.echo(
+                f"trialint: pruned {len(old) - len(kept)} fixed finding(s) from {settings.baseline}; {len(kept)} remain",
+                err=True,
+            )
     fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
     if statistics:
@@ -163,11 +238,18 @@ def show_config(
     """Print the effective configuration and where each value came from."""
     from .config import effective_text
 
-    click.echo(effective_text(_settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)), nl=False)
+    click.echo(
+        effective_text(
+            _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
+        ),
+        nl=False,
+    )
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True
+)
 def list_rules(fmt: str) -> None:
     """List every rule by category: id, severity and summary."""
     from .rules import CATEGORIES, load_rules
@@ -200,10 +282,13 @@ def explain(rule_id: str) -> None:
 
     rules = load_rules()
     if rule_id not in rules:
-        raise UnknownRuleError(rule_id, difflib.get_close_matches(rule_id, list(rules), n=3, cutoff=0.5))
+        raise UnknownRuleError(
+            rule_id, difflib.get_close_matches(rule_id, list(rules), n=3, cutoff=0.5)
+        )
     r = rules[rule_id]
     out = [
-        click.style(f"{r.id}", bold=True) + f"  ({r.severity}, {r.category}{'' if r.enabled else ', off by default'})",
+        click.style(f"{r.id}", bold=True)
+        + f"  ({r.severity}, {r.category}{'' if r.enabled else ', off by default'})",
         "",
         r.summary,
         "",
@@ -215,10 +300,20 @@ def explain(rule_id: str) -> None:
     out += ["", click.style("How to fix", bold=True), textwrap.indent(r.fix, "  ")]
     for verdict, title in (("flag", "Flagged"), ("pass", "Passes")):
         for ex in r.examples.get(verdict, [])[:2]:
-            body = ex.get("text") or yaml.safe_dump(ex.get("record", ex.get("csv")), sort_keys=False, allow_unicode=True, width=96)
-            out += ["", click.style(f"Example — {title}: {ex.get('name', '')}", bold=True), textwrap.indent(str(body).rstrip(), "  ")]
+            body = ex.get("text") or yaml.safe_dump(
+                ex.get("record", ex.get("csv")), sort_keys=False, allow_unicode=True, width=96
+            )
+            out += [
+                "",
+                click.style(f"Example — {title}: {ex.get('name', '')}", bold=True),
+                textwrap.indent(str(body).rstrip(), "  "),
+            ]
     if r.precision or r.notes:
-        out += ["", click.style("Measured precision", bold=True), textwrap.indent((r.precision + "\n" + r.notes).strip(), "  ")]
+        out += [
+            "",
+            click.style("Measured precision", bold=True),
+            textwrap.indent((r.precision + "\n" + r.notes).strip(), "  "),
+        ]
     click.echo("\n".join(out))
 
 
@@ -241,19 +336,41 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     except OSError as e:
         _fail(f"{path}: cannot write: {e.strerror}")
     if not quiet:
-        click.echo(f"trialint: wrote the HTML report ({len(findings)} finding(s) in {findings.record_count} record(s)) to {path}", err=True)
+        click.echo(
+            f"trialint: wrote the HTML report ({len(findings)} finding(s) in {findings.record_count} record(s)) to {path}",
+            err=True,
+        )
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE", help="Write the report to FILE [default: reports/trialint-<input>.html].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the report to FILE [default: reports/trialint-<input>.html].",
+)
 @click.option("--title", help="The report's title [default: trialint audit report].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint]).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: the nearest trialint.toml or pyproject.toml [tool.trialint]).",
+)
 @click.option("--isolated", is_flag=True, help="Ignore config files.")
-@click.option("--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories.")
-@click.option("--extend-select", multiple=True, metavar="RULE,...", help="Run these rules or categories too.")
+@click.option(
+    "--select", multiple=True, metavar="RULE,...", help="Run only these rules or categories."
+)
+@click.option(
+    "--extend-select", multiple=True, metavar="RULE,...", help="Run these rules or categories too."
+)
 @click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories.")
-@click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report the known findings in this baseline file.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Do not report the known findings in this baseline file.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 def report(
     paths: tuple[str, ...],

@@ -28,7 +28,13 @@ def make_excerpt(text: str | float | None, start: Any, end: Any) -> str:
         span = span[:half] + " … " + span[-half:]
     before = text[max(0, s - EXCERPT_CONTEXT) : s]
     after = text[e : e + EXCERPT_CONTEXT]
-    out = ("…" if s > EXCERPT_CONTEXT else "") + before + span + after + ("…" if e + EXCERPT_CONTEXT < len(text) else "")
+    out = (
+        ("…" if s > EXCERPT_CONTEXT else "")
+        + before
+        + span
+        + after
+        + ("…" if e + EXCERPT_CONTEXT < len(text) else "")
+    )
     return " ".join(out.split())
 
 
@@ -58,7 +64,11 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     rec_src = {
         r: (p, ln, ptr)
         for r, p, ln, ptr in zip(
-            src.loc[is_rec, "record_id"], src.loc[is_rec, "path"], src.loc[is_rec, "line"], src.loc[is_rec, "pointer"], strict=True
+            src.loc[is_rec, "record_id"],
+            src.loc[is_rec, "path"],
+            src.loc[is_rec, "line"],
+            src.loc[is_rec, "pointer"],
+            strict=True,
         )
     }
     fld_src = {
@@ -73,9 +83,13 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
             strict=True,
         )
     }
-    is_json = dict(zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True))
+    is_json = dict(
+        zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True)
+    )
     excerpts, paths, lines, cols, pointers = [], [], [], [], []
-    for r, f, s, e in zip(findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True):
+    for r, f, s, e in zip(
+        findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True
+    ):
         text = texts.get((r, f))
         excerpts.append(make_excerpt(text, s, e))
         path, line, pointer = rec_src.get(r, (None, None, None))
@@ -90,7 +104,9 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
                 if isinstance(text, str) and not pd.isna(s) and col is not None:
                     head = text[: int(s)]
                     nl = head.count("\n")
-                    line, col = (line + nl, len(head) - head.rfind("\n")) if nl else (line, col + len(head))
+                    line, col = (
+                        (line + nl, len(head) - head.rfind("\n")) if nl else (line, col + len(head))
+                    )
         elif is_json.get(r) and isinstance(f, str):
             jp = json_pointer(f)
             if jp:

@@ -148,7 +148,12 @@ def carries(studies: pd.DataFrame, name: str) -> pd.Series:
     has = ("|" + pf + "|").str.contains("|" + name + "|", regex=False)
     return has.fillna(True).astype(bool) | pf.isna()
 
-_OUTCOME_JSON_KEY = {"primary": "primaryOutcomes", "secondary": "secondaryOutcomes", "other": "otherOutcomes"}
+
+_OUTCOME_JSON_KEY = {
+    "primary": "primaryOutcomes",
+    "secondary": "secondaryOutcomes",
+    "other": "otherOutcomes",
+}
 _OUTCOME_COL_JSON = {"measure": "measure", "description": "description", "time_frame": "timeFrame"}
 _ARM_COL_JSON = {"label": "label", "type": "type", "description": "description"}
 _INTERVENTION_COL_JSON = {"name": "name", "type": "type", "description": "description"}
@@ -211,7 +216,9 @@ def empty_frame(columns: Iterable[str]) -> pd.DataFrame:
 _INT_COLUMNS = {"position", "line", "column"}
 
 
-def typed_frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+def typed_frame(
+    rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]
+) -> pd.DataFrame:
     """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers."""
     if rows and isinstance(rows[0], dict):
         df = pd.DataFrame.from_records(rows, columns=list(columns))
@@ -282,18 +289,24 @@ class RecordSet:
             return cached
         parts: list[pd.DataFrame] = []
         st = self.studies
-        for col in NARRATIVE_STUDY_COLUMNS + ("eligibility_criteria",):
+        for col in (*NARRATIVE_STUDY_COLUMNS, "eligibility_criteria"):
             if col in st:
                 parts.append(
                     pd.DataFrame(
-                        {"record_id": st["record_id"], "field": STUDY_FIELD_PATHS[col], "text": st[col]}
+                        {
+                            "record_id": st["record_id"],
+                            "field": STUDY_FIELD_PATHS[col],
+                            "text": st[col],
+                        }
                     )
                 )
         oc = self.outcomes
         if len(oc):
             for col in ("measure", "description", "time_frame"):
                 fld = "outcomes[" + oc["kind"] + "][" + oc["position"].astype("str") + "]." + col
-                parts.append(pd.DataFrame({"record_id": oc["record_id"], "field": fld, "text": oc[col]}))
+                parts.append(
+                    pd.DataFrame({"record_id": oc["record_id"], "field": fld, "text": oc[col]})
+                )
         for name, frame, cols in (
             ("arms", self.arms, ("label", "description")),
             ("interventions", self.interventions, ("name", "description")),
@@ -302,7 +315,9 @@ class RecordSet:
                 for col in cols:
                     fld = name + "[" + frame["position"].astype("str") + "]." + col
                     parts.append(
-                        pd.DataFrame({"record_id": frame["record_id"], "field": fld, "text": frame[col]})
+                        pd.DataFrame(
+                            {"record_id": frame["record_id"], "field": fld, "text": frame[col]}
+                        )
                     )
         if parts:
             out = pd.concat(parts, ignore_index=True)

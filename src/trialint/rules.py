@@ -14,9 +14,23 @@ import yaml
 from .errors import ConfigError, UnknownRuleError
 from .findings import SEVERITIES
 
-CATEGORIES: tuple[str, ...] = ("completeness", "conformance", "consistency", "plausibility", "clarity")
+CATEGORIES: tuple[str, ...] = (
+    "completeness",
+    "conformance",
+    "consistency",
+    "plausibility",
+    "clarity",
+)
 REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
-OPTIONAL_KEYS: tuple[str, ...] = ("category", "params", "source", "notes", "precision", "enabled", "message")
+OPTIONAL_KEYS: tuple[str, ...] = (
+    "category",
+    "params",
+    "source",
+    "notes",
+    "precision",
+    "enabled",
+    "message",
+)
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -85,7 +99,9 @@ def load_rule_file(path: Path) -> Rule:
     unknown = sorted(set(data) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         line = _line_of_key(text, unknown[0])
-        raise ConfigError(f"{path}{':' + str(line) if line else ''}: unknown key(s): {', '.join(unknown)}")
+        raise ConfigError(
+            f"{path}{':' + str(line) if line else ''}: unknown key(s): {', '.join(unknown)}"
+        )
     rid = str(data["id"])
     if not _ID_RE.match(rid):
         raise ConfigError(f"{path}:{_line_of_key(text, 'id')}: rule id '{rid}' is not kebab-case")
@@ -103,7 +119,9 @@ def load_rule_file(path: Path) -> Rule:
     if data["kind"] not in KINDS:
         close = difflib.get_close_matches(str(data["kind"]), list(KINDS), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ConfigError(f"{path}:{_line_of_key(text, 'kind')}: unknown kind '{data['kind']}'{hint}")
+        raise ConfigError(
+            f"{path}:{_line_of_key(text, 'kind')}: unknown kind '{data['kind']}'{hint}"
+        )
     examples = data.get("examples") or {}
     if not isinstance(examples, dict) or not examples.get("flag") or not examples.get("pass"):
         raise ConfigError(f"{path}: examples must give at least one 'flag' and one 'pass' record")
@@ -111,7 +129,9 @@ def load_rule_file(path: Path) -> Rule:
     try:
         KINDS[data["kind"]].validate(params)
     except (ValueError, TypeError, KeyError) as e:
-        raise ConfigError(f"{path}:{_line_of_key(text, 'params')}: bad params for kind '{data['kind']}': {e}") from e
+        raise ConfigError(
+            f"{path}:{_line_of_key(text, 'params')}: bad params for kind '{data['kind']}': {e}"
+        ) from e
     return Rule(
         id=rid,
         severity=data["severity"],
@@ -141,7 +161,9 @@ def load_rules(dirs: Iterable[Path] | None = None) -> dict[str, Rule]:
         for path in sorted(folder.glob("*.y*ml")):
             rule = load_rule_file(path)
             if rule.id in rules:
-                raise ConfigError(f"{path}: rule id '{rule.id}' is already defined in {rules[rule.id].path}")
+                raise ConfigError(
+                    f"{path}: rule id '{rule.id}' is already defined in {rules[rule.id].path}"
+                )
             rules[rule.id] = rule
     return rules
 

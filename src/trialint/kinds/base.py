@@ -31,8 +31,8 @@ class FunctionKind:
 
 
 def require_keys(
-    params: dict[str, Any], allowed: set[str], required: set[str] = frozenset()
-) -> None:  # type: ignore[assignment]
+    params: dict[str, Any], allowed: set[str], required: frozenset[str] | set[str] = frozenset()
+) -> None:
     unknown = set(params) - allowed
     if unknown:
         raise KeyError(f"unknown parameter(s): {', '.join(sorted(unknown))}")

@@ -163,13 +163,14 @@ def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         }
         text = rec.get(point)
         has_text = isinstance(text, str)
+        length = len(text) if isinstance(text, str) else None
         rows.append(
             {
                 "record_id": rec["record_id"],
                 "field": STUDY_FIELD_PATHS.get(point, point),
                 "start": 0 if has_text else None,
-                "end": len(text) if has_text else None,
-                "message": template.format(**values),
+                "end": length,
+                "message": template.format(**{str(k): v for k, v in values.items()}),
             }
         )
     return kind_frame(rows)

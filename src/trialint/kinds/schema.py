@@ -98,7 +98,7 @@ def _run_frame(rs: RecordSet, frame: str, params: dict[str, Any]) -> pd.DataFram
         src = df.loc[int(idx)]
         field = _field(frame, str(column), src)
         text = str(value)
-        is_text = column in STUDY_FIELD_PATHS and frame == "studies" or frame != "studies"
+        is_text = (column in STUDY_FIELD_PATHS and frame == "studies") or frame != "studies"
         rows.append(
             {
                 "record_id": src["record_id"],

@@ -21,6 +21,11 @@ def _val(v: Any) -> Any:
     return v
 
 
+def _opt_int(v: Any) -> int | None:
+    v = _val(v)
+    return None if v is None else int(v)
+
+
 def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
     f = findings.frame
     out = []
@@ -31,14 +36,14 @@ def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
                 "rule": row.rule,
                 "severity": row.severity,
                 "field": _val(row.field),
-                "start": None if pd.isna(row.start) else int(row.start),
-                "end": None if pd.isna(row.end) else int(row.end),
+                "start": _opt_int(row.start),
+                "end": _opt_int(row.end),
                 "message": row.message,
                 "excerpt": _val(row.excerpt) or "",
                 "source": {
                     "path": _val(row.source_path),
-                    "line": None if pd.isna(row.source_line) else int(row.source_line),
-                    "column": None if pd.isna(row.source_column) else int(row.source_column),
+                    "line": _opt_int(row.source_line),
+                    "column": _opt_int(row.source_column),
                     "pointer": _val(row.source_pointer),
                 },
             }

@@ -51,7 +51,10 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
     texts = {
         (r, f): t
         for r, f, t in zip(
-            findings.contexts["record_id"], findings.contexts["field"], findings.contexts["text"], strict=True
+            findings.contexts["record_id"],
+            findings.contexts["field"],
+            findings.contexts["text"],
+            strict=True,
         )
     }
 
@@ -60,7 +63,7 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
 
     lines: list[str] = []
     for row in findings.frame.itertuples(index=False):
-        sev = row.severity
+        sev = str(row.severity)
         head = (
             style(location(row), bold=True)
             + ": "
@@ -73,19 +76,30 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
         if isinstance(row.field, str) and row.field:
             where += f", field {row.field}"
         lines.append(style(f"  --> {where}", dim=True))
-        marked = marked_excerpt(texts.get((row.record_id, row.field)), row.start, row.end)
+        marked = marked_excerpt(texts.get((str(row.record_id), str(row.field))), row.start, row.end)
         if marked:
             line, col, width = marked
             lines.append("   | " + line)
-            lines.append("   | " + " " * col + style("^" * min(width, max(1, len(line) - col)), fg=_COLOURS.get(sev, "white")))
-        rule = findings.rules.get(row.rule)
+            lines.append(
+                "   | "
+                + " " * col
+                + style("^" * min(width, max(1, len(line) - col)), fg=_COLOURS.get(sev, "white"))
+            )
+        rule = findings.rules.get(str(row.rule))
         if rule is not None and rule.fix:
             lines.append(style(f"   = fix: {' '.join(rule.fix.split())}", dim=True))
         lines.append("")
     sup = findings.suppressed
     exempted = sup[sup["suppressed_by"] == "exemption"] if "suppressed_by" in sup else sup.iloc[0:0]
-    for row in exempted.itertuples(index=False):  # shown with their reason; baselined ones are counted
-        lines.append(style(f"{location(row)}: suppressed[{row.rule}] {row.message} — exempt: {row.reason}", dim=True))
+    for row in exempted.itertuples(
+        index=False
+    ):  # shown with their reason; baselined ones are counted
+        lines.append(
+            style(
+                f"{location(row)}: suppressed[{row.rule}] {row.message} — exempt: {row.reason}",
+                dim=True,
+            )
+        )
     if len(exempted):
         lines.append("")
     lines.append(summary_line(findings, style))
@@ -95,7 +109,10 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
 def summary_line(findings: Findings, style: Any = lambda s, **_: s) -> str:
     n = len(findings)
     counts = findings.by_severity()
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")]
+    parts = [
+        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+        for s in ("error", "warning", "info")
+    ]
     flagged = findings.frame["record_id"].nunique() if n else 0
     msg = (
         f"{n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in {flagged} of "
