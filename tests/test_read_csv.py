@@ -403,3 +403,20 @@ def test_non_utf8_bytes_fail_only_their_row(tmp_path):
     rs = RecordSet.concat(read_paths([p]))
     assert list(rs.studies["record_id"]) == ["NCT01234567", "NCT01234569"]
     assert [(e["line"], e["record_id"]) for e in rs.errors] == [(3, "NCT01234568")]
+
+
+def test_a_trial_listed_twice_stays_two_records(tmp_path):
+    """Rules group by record id: two copies of a trial must never merge into one record."""
+    row = "NCT00000009,A title,{}\n"
+    (tmp_path / "a.csv").write_text(
+        "NCT Number,Study Title,Conditions\n" + row.format("Asthma") + row.format("Gout")
+    )
+    (tmp_path / "b.csv").write_text("NCT Number,Study Title,Conditions\n" + row.format("Acne"))
+    chunks = list(read_paths([tmp_path]))
+    ids = [rid for rs in chunks for rid in rs.studies["record_id"]]
+    assert sorted(ids) == ["NCT00000009", "NCT00000009", "NCT00000009#2"]
+    for rs in chunks:  # within a chunk every record id is unique, and so are its conditions
+        assert rs.studies["record_id"].is_unique
+        assert rs.terms.groupby("record_id")["term"].count().max() == 1
+    conditions = {t for rs in chunks for t in rs.terms["term"]}
+    assert conditions == {"Asthma", "Gout", "Acne"}

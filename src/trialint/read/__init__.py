@@ -56,6 +56,10 @@ def _coalesce(parts: Iterable[FrameBuilder | RecordSet], chunk_size: int) -> Ite
                 acc = FrameBuilder()
             yield part
             continue
+        if len(acc) and not acc.ids.isdisjoint(part.ids):
+            # the same trial in two files: keep the copies in different chunks, never merged
+            yield acc.build()
+            acc = FrameBuilder()
         acc.extend(part)
         if len(acc) >= chunk_size:
             yield acc.build()

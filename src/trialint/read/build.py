@@ -33,6 +33,17 @@ class FrameBuilder:
         self.terms: list[tuple[Any, ...]] = []
         self.sources: list[tuple[Any, ...]] = []
         self.errors: list[dict[str, Any]] = []
+        self.ids: set[str] = set()
+
+    def unique_id(self, record_id: str) -> str:
+        """Claim a record id; a second record with the same id (a trial listed twice in one
+        file) gets ``<id>#2``, ``#3``, ... so that rules never merge two records into one."""
+        rid, k = record_id, 1
+        while rid in self.ids:
+            k += 1
+            rid = f"{record_id}#{k}"
+        self.ids.add(rid)
+        return rid
 
     def __len__(self) -> int:
         return len(self.studies) + len(self.errors)
@@ -122,6 +133,7 @@ class FrameBuilder:
     def extend(self, other: FrameBuilder) -> None:
         for name in ("studies", "outcomes", "arms", "interventions", "terms", "sources", "errors"):
             getattr(self, name).extend(getattr(other, name))
+        self.ids |= other.ids
 
     def build(self) -> RecordSet:
         return RecordSet(

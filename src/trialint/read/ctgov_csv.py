@@ -384,7 +384,7 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
                 )
                 continue
             row = _Row(lines, first, end, delim, lay.ncols)
-            _add_row(b, cells, row, lay, rid=rid, nct=nct, path=path)
+            _add_row(b, cells, row, lay, rid=b.unique_id(rid), nct=nct, path=path)
             if len(b) >= chunk_size:
                 yield b
                 yielded = True

@@ -206,6 +206,7 @@ def add_study(
         for name in names
     ]
     rid = ident.nct_id or fallback_id
+    rid = b.unique_id(rid)
     count: float | None
     try:
         count = float(en.count) if en.count is not None and str(en.count).strip() else None

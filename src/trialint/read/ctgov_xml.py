@@ -79,6 +79,7 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         return
     nct = _text(root, "id_info/nct_id")
     rid = nct if nct and _NCT.fullmatch(nct) else (nct or stem)
+    rid = b.unique_id(rid)
     design = root.find("study_design_info")
     masking, who = norm_masking(_text(design, "masking")) if design is not None else (None, None)
     enrollment = root.find("enrollment")

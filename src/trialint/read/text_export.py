@@ -53,6 +53,7 @@ def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
         return
     m = _NCT.search(text[: starts[anchor]])
     rid = m.group(0) if m else stem
+    rid = b.unique_id(rid)
 
     def block(first: int, last: int) -> str | None:  # lines first..last inclusive
         if first > last:
