@@ -46,3 +46,9 @@ def test_not_applicable_phase_and_broken_xml(tmp_path):
     assert (
         len(rs.errors) == 1 and rs.errors[0]["path"].endswith("b.xml") and rs.errors[0]["line"] == 1
     )
+
+
+def test_legacy_primary_purpose_words_map_to_api_codes():
+    """Legacy 'Educational/Counseling/Training' is API v2's ECT, not an unknown value."""
+    rs = RecordSet.concat(read_paths([CORPUS / "ctgov_xml" / "NCT00004366.xml"]))
+    assert rs.studies["primary_purpose"].tolist() == ["ECT"]

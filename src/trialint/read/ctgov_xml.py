@@ -130,7 +130,11 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         intervention_model_description=_text(design, "intervention_model_description")
         if design is not None
         else None,
-        primary_purpose=_enum(_text(design, "primary_purpose"), {}) if design is not None else None,
+        primary_purpose=_enum(
+            _text(design, "primary_purpose"), {"EDUCATIONAL_COUNSELING_TRAINING": "ECT"}
+        )
+        if design is not None
+        else None,
         masking=masking,
         masking_description=_text(design, "masking_description") if design is not None else None,
         who_masked=who,
