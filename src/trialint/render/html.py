@@ -320,7 +320,7 @@ def _svg_bars(
     rows: Sequence[dict[str, Any]], value_key: str = "value", width: int = 480
 ) -> dict[str, Any]:
     """Geometry of a horizontal bar chart: one bar per row, stacked by severity when given."""
-    label_w, count_w, bar_h, gap = 196, 56, 18, 6
+    label_w, count_w, bar_h, gap = 214, 56, 18, 6
     top = max((r[value_key] for r in rows), default=0) or 1
     plot_w = width - label_w - count_w
     bars = []
