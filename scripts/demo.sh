@@ -8,4 +8,6 @@ python3 -m venv .venv
 code=$?
 echo
 echo "trialint exited with $code (0 = clean, 1 = findings at or above --fail-on, 2 = error)."
+.venv/bin/trialint report --quiet examples/ -o reports/examples.html || exit 2
+echo "HTML audit report: reports/examples.html (one offline file; open it in a browser)."
 [ "$code" -le 1 ] || exit "$code"
