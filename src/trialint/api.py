@@ -127,15 +127,26 @@ class Findings:
     def to_text(self, color: bool = False) -> str:
         return self.render("text", color=color)
 
-    def __getattr__(self, name: str) -> Callable[..., str]:
-        # to_sarif(), to_junit(), ... for every registered renderer
-        if name.startswith("to_"):
-            from .render import RENDERERS
+    def to_sarif(self) -> str:
+        return self.render("sarif")
 
-            fmt = name[3:]
-            if fmt in RENDERERS:
-                return lambda **kw: self.render(fmt, **kw)
-        raise AttributeError(name)
+    def to_junit(self) -> str:
+        return self.render("junit")
+
+    def to_github(self) -> str:
+        return self.render("github")
+
+    def to_gitlab(self) -> str:
+        return self.render("gitlab")
+
+    def to_jsonl(self) -> str:
+        return self.render("jsonl")
+
+    def to_csv(self) -> str:
+        return self.render("csv")
+
+    def to_html(self, **options: Any) -> str:
+        return self.render("html", **options)
 
 
 def select_rules(
