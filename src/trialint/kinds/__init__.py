@@ -38,6 +38,7 @@ _MODULES: tuple[str, ...] = (
     "outcome_text",
     "design_wording",
     "arms_links",
+    "content_text",
 )
 
 
