@@ -829,6 +829,15 @@ _PREFILTER = r"(?:^|[^a-z])(?:cycles?|courses?)(?:[^a-z]|$)|(?:^|[^a-z])c[0-9]+ 
 _NUMBER_PREFILTER = (
     r"[0-9]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|first|second|third"
 )
+# A superset of _LEN_PATTERNS (RE2, for pyarrow): a number with a day/week unit near a cycle
+# word. A record where no text has one states no cycle length, so it has nothing to check.
+_NUM_WORD = (
+    r"(?:[0-9]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|twenty|thirty)"
+)
+_LENGTH_PREFILTER = (
+    r"(?:cycle|course)[^\n]{0,100}?" + _NUM_WORD + r"[^\n]{0,6}?(?:day|week|wk)"
+    r"|" + _NUM_WORD + r"[ -]*(?:days?|weeks?|wks?)[^\n]{0,80}?(?:cycle|course)"
+)
 _OUTCOME_FIELD = re.compile(r"^outcomes\[(\w+)\]\[(\d+)\]\.(measure|description|time_frame)$")
 _PARAMS = {"week_tolerance_days", "month_tolerance_days", "approx_slack", "check_lengths"}
 
@@ -855,7 +864,11 @@ def _candidates(rs: RecordSet) -> pd.DataFrame:
     has_num = pc.match_substring_regex(arr, _NUMBER_PREFILTER, ignore_case=True).to_numpy(
         zero_copy_only=False
     )
-    hit = texts.loc[has_cycle & has_num, "record_id"].unique()
+    has_len = pc.match_substring_regex(arr, _LENGTH_PREFILTER, ignore_case=True).to_numpy(
+        zero_copy_only=False
+    )
+    with_len = set(texts.loc[has_len, "record_id"])
+    hit = [r for r in texts.loc[has_cycle & has_num, "record_id"].unique() if r in with_len]
     in_hit = texts["record_id"].isin(hit).to_numpy()
     fields = pa.array(texts["field"])
     outcome = pc.extract_regex(fields, r"^(?P<key>outcomes\[[a-z]+\]\[[0-9]+\]\.)(?P<col>[a-z_]+)$")
