@@ -52,3 +52,10 @@ def test_legacy_primary_purpose_words_map_to_api_codes():
     """Legacy 'Educational/Counseling/Training' is API v2's ECT, not an unknown value."""
     rs = RecordSet.concat(read_paths([CORPUS / "ctgov_xml" / "NCT00004366.xml"]))
     assert rs.studies["primary_purpose"].tolist() == ["ECT"]
+
+
+def test_older_schema_dates_are_read():
+    """Before 2017 the XML named them firstreceived_date / lastchanged_date."""
+    rs = RecordSet.concat(read_paths([CORPUS / "ctgov_xml" / "NCT00077454.xml"]))
+    s = rs.studies.iloc[0]
+    assert (s["first_submit_date"], s["last_update_date"]) == ("2004-02-10", "2013-06-04")

@@ -117,8 +117,13 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         primary_completion_date_type=pcd_t,
         completion_date=cd,
         completion_date_type=cd_t,
-        first_submit_date=norm_date(_text(root, "study_first_submitted") or ""),
-        last_update_date=norm_date(_text(root, "last_update_submitted") or ""),
+        # the older schema (before 2017) calls them firstreceived_date / lastchanged_date
+        first_submit_date=norm_date(
+            _text(root, "study_first_submitted") or _text(root, "firstreceived_date") or ""
+        ),
+        last_update_date=norm_date(
+            _text(root, "last_update_submitted") or _text(root, "lastchanged_date") or ""
+        ),
         brief_summary=_text(root, "brief_summary"),
         detailed_description=_text(root, "detailed_description"),
         study_type=_enum(_text(root, "study_type"), _STUDY_TYPE),
