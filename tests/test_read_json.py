@@ -137,3 +137,22 @@ def test_frames_carry_outcomes_arms_interventions_terms():
     assert len(rs.arms) > 1000 and len(rs.interventions) > 1000 and len(rs.terms) > 1000
     assert rs.studies["enrollment_count"].dtype == "Float64"
     assert str(rs.studies["brief_summary"].dtype) == "str"
+
+
+def test_present_fields_of_whole_and_partial_records():
+    """A whole protocol section without an outcomes module has no outcomes (carried, empty);
+    a partial API response (some modules only) does not carry what it left out."""
+    whole = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000001"},
+            "statusModule": {"overallStatus": "COMPLETED"},
+            "designModule": {"studyType": "INTERVENTIONAL"},
+            "eligibilityModule": {"eligibilityCriteria": "Inclusion Criteria: adults"},
+        }
+    }
+    partial = {"protocolSection": {"identificationModule": {"nctId": "NCT00000002"}}}
+    data = (json.dumps(whole) + "\n" + json.dumps(partial) + "\n").encode()
+    pf = _read(data, "x.ndjson").studies.set_index("record_id")["present_fields"].str.split("|")
+    assert {"outcomes", "arms", "interventions", "conditions"} <= set(pf["NCT00000001"])
+    assert {"outcomes", "arms", "brief_summary", "overall_status"}.isdisjoint(pf["NCT00000002"])
+    assert "brief_title" in pf["NCT00000002"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from ..frames import MODULE_FIELDS
+from ..frames import LIST_FIELDS, MODULE_FIELDS
 from .build import FrameBuilder
 
 FORMAT = "ctgov-v2-json"
@@ -205,6 +205,9 @@ def add_study(
         if getattr(p, _SNAKE[module], None) is not None
         for name in names
     ]
+    if p.status_module and p.design_module and p.eligibility_module:
+        # a whole protocol section: a list module it lacks is an empty list, not an unread one
+        present += [n for n in LIST_FIELDS if n not in present]
     rid = ident.nct_id or fallback_id
     rid = b.unique_id(rid)
     count: float | None
