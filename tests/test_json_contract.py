@@ -92,3 +92,18 @@ def test_read_errors_are_findings_and_the_run_goes_on(tmp_path):
     assert all(e["severity"] == "error" for e in errs)
     assert doc["summary"]["records"] == 1
     assert code == 1
+
+
+def test_json_pointers_of_list_items_terms_and_whole_lists():
+    from trialint.frames import json_pointer
+
+    assert json_pointer("conditions[2]") == "/protocolSection/conditionsModule/conditions/2"
+    assert (
+        json_pointer("outcomes[secondary][1].time_frame")
+        == "/protocolSection/outcomesModule/secondaryOutcomes/1/timeFrame"
+    )
+    assert (
+        json_pointer("outcomesModule.primaryOutcomes")
+        == "/protocolSection/outcomesModule/primaryOutcomes"
+    )
+    assert json_pointer("not.a.field") == ""

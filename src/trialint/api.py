@@ -192,7 +192,7 @@ def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
         .dropna()
         .drop_duplicates()
     )
-    return rs.texts().merge(keys, on=["record_id", "field"], how="inner")
+    return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
 def check(

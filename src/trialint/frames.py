@@ -201,7 +201,8 @@ def json_pointer(field_path: str) -> str:
     if m:
         kind, pos = m.groups()
         return f"/protocolSection/conditionsModule/{kind}s/{pos}"
-    if field_path in FIELD_PATH_TO_COLUMN:
+    if field_path in FIELD_PATH_TO_COLUMN or field_path.split(".", 1)[0] in MODULE_FIELDS:
+        # a study field, or a module's list as a whole ("outcomesModule.primaryOutcomes")
         return "/protocolSection/" + field_path.replace(".", "/")
     return ""
 
@@ -328,7 +329,20 @@ class RecordSet:
         object.__setattr__(self, "_texts", out)
         return out
 
+    def located_texts(self) -> pd.DataFrame:
+        """``texts()`` plus the condition and keyword terms (``conditions[0]``, ...): every text
+        a finding can point into (record_id, field, text)."""
+        t = self.texts()
+        terms = self.terms.dropna(subset=["term"])
+        if terms.empty:
+            return t
+        fields = terms["kind"] + "s[" + terms["position"].astype(str) + "]"
+        extra = pd.DataFrame(
+            {"record_id": terms["record_id"], "field": fields, "text": terms["term"]}
+        ).astype("str")
+        return pd.concat([t, extra], ignore_index=True)
+
     def field_text(self) -> Mapping[tuple[str, str], str]:
         """(record_id, field) -> text, for excerpts and highlighting."""
-        t = self.texts()
+        t = self.located_texts()
         return dict(zip(zip(t["record_id"], t["field"], strict=True), t["text"], strict=True))
