@@ -1,0 +1,432 @@
+"""Kinds over what free text says, sentence by sentence.
+
+Kind ``sentence_pattern``: a sentence of a free-text field says something the record should
+not say (results of the study in a record without posted results, a payment amount, ...).
+Declarative: the rule names the fields, the statement (``pattern``), what the sentence must
+also say (``require``) or must not say (``exclude``), and optionally what ties the sentence
+to *this* record (``anchor``: the sentence names the study, it stands under a "Results:"
+heading, or an earlier sentence of the field reports how the study was done).
+
+Flow, per chunk: the texts of the named fields (``RecordSet.texts``) of the records the rule
+looks at are narrowed with one vectorized RE2 test of ``pattern``
+(``pyarrow.compute.match_substring_regex``); only those few texts are split into sentences,
+with character offsets, and judged in Python ``re``. ``pattern`` must therefore be valid for
+both RE2 and Python ``re`` (no lookarounds or backreferences); the other regexes are Python
+only.
+
+Params:
+
+- ``fields``: what to read: study text columns (``brief_summary``, ``detailed_description``,
+  ``eligibility_criteria``, ``intervention_model_description``, ``masking_description``, ...)
+  and list items as ``outcomes.description``, ``arms.description``,
+  ``interventions.description`` (any column of those frames that ``texts()`` carries).
+- ``pattern``: the statement (a regex or a list of alternatives); the span of a finding.
+- ``require``: a regex or list; the sentence must also match one of them.
+- ``exclude``: a regex or list; a sentence matching any is left alone.
+- ``anchor``: optional; when given, a sentence counts only when one of these ties it to the
+  record: ``sentence`` (regexes the sentence itself matches, e.g. "this study"),
+  ``heading`` (a case-sensitive regex for a heading met earlier in the field, e.g.
+  "Results:"; ``heading_exclude`` (regexes) rejects a heading by the text around it, e.g.
+  "Expected results:"), ``earlier_sentence`` (regexes an earlier sentence of the field
+  matches, that sentence passing ``exclude`` itself, e.g. "we enrolled"). For ``sentence``
+  and ``earlier_sentence``, ``context_exclude`` (regexes) tested on the ``context_window``
+  (default 2) sentences before the flagged one rejects the tie ("In a previous trial ...
+  This study showed ...").
+- ``protocol_only``: only records without posted results: ``has_results`` false; unknown
+  (null) only where the input carries the field (``present_fields`` lists it); or, whatever
+  the input carries, an overall status in ``no_results_statuses`` (default: not yet
+  recruiting, recruiting, enrolling by invitation, withdrawn). Posted results never.
+- ``span``: ``match`` (default: the matched statement) or ``sentence``.
+- ``case_sensitive``: default false (``heading`` is always case-sensitive).
+- ``message``: a template with ``{label}`` ("Brief summary", "Primary outcome 2 description"),
+  ``{match}``, ``{sentence}`` (both shortened) and ``{count}`` (qualifying sentences in the
+  field). One finding per field, at its first qualifying sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..findings import kind_frame
+from ..frames import FIELD_PATH_TO_COLUMN, STUDY_FIELD_PATHS, RecordSet
+from .base import FunctionKind, require_keys
+
+_KEYS = {
+    "fields",
+    "pattern",
+    "require",
+    "exclude",
+    "anchor",
+    "protocol_only",
+    "no_results_statuses",
+    "span",
+    "case_sensitive",
+    "message",
+}
+_ANCHOR_KEYS = {
+    "sentence",
+    "heading",
+    "heading_exclude",
+    "earlier_sentence",
+    "context_exclude",
+    "context_window",
+}
+_LIST_FRAMES = {
+    "outcomes": ("measure", "description", "time_frame"),
+    "arms": ("label", "description"),
+    "interventions": ("name", "description"),
+}
+_DEFAULT_NO_RESULTS = ["NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "WITHDRAWN"]
+_DEFAULT_MESSAGE = "{label}: '{sentence}'"
+_COLUMN_WORDS = {"time_frame": "time frame", "measure": "title", "label": "label", "name": "name"}
+
+# A sentence ends at . ! ? before a capital, digit, bracket, quote or bullet; at a blank line;
+# or at a line break before a list item. Single line breaks (hard-wrapped legacy XML) do not
+# end a sentence.
+_SPLIT = re.compile(
+    r"(?<=[.!?])[\s\"')\]]+(?=[A-Z0-9(\[\"'•*-])"
+    r"|\n[ \t]*\n\s*"
+    r"|\n(?=[ \t]*(?:[-•*]|[0-9]{1,2}[.)][ \t]))"
+    # before a structured-abstract heading run into the text: "... testing Results: The ..."
+    r"|[ \t]+(?=(?:[A-Z][a-z]+ )?(?:Results|RESULTS|Conclusions?|CONCLUSIONS?|Methods|METHODS"
+    r"|Background|BACKGROUND|Objectives?|OBJECTIVES?|Discussion|DISCUSSION)[ \t]*:)"
+)
+# a piece ending in one of these abbreviations does not end a sentence
+_ABBREV_END = re.compile(
+    r"(?:^|[^A-Za-z])(?:vs|al|e\.g|i\.e|approx|fig|figs|no|dr|mr|ms|mrs|prof|st|ca|cf|etc|resp"
+    r"|incl|ref|refs|eq|vol|pp|min|max|mo|wk|wks|hr|hrs|sec|rs)\.$",
+    re.IGNORECASE,
+)
+
+
+def _as_list(value: Any, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"{what}: expected a regex or a list of regexes")
+
+
+def _alternatives(patterns: list[str]) -> str:
+    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+
+
+@functools.cache
+def _compile(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _check_python(pattern: str, what: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"{what}: invalid regex: {e}") from e
+
+
+def _check_re2(pattern: str, what: str) -> None:
+    _check_python(pattern, what)
+    try:
+        pc.match_substring_regex(pa.array(["x"]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValueError(
+            f"{what}: not valid for RE2 (no lookarounds or backreferences): {e}"
+        ) from e
+
+
+def _field_regex(name: str) -> str:
+    """The canonical field paths a ``fields`` entry stands for, as a regex."""
+    if name in STUDY_FIELD_PATHS:
+        return re.escape(STUDY_FIELD_PATHS[name])
+    frame, col = name.split(".", 1)
+    if frame == "outcomes":
+        return rf"outcomes\[[a-z]+\]\[[0-9]+\]\.{col}"
+    return rf"{frame}\[[0-9]+\]\.{col}"
+
+
+def validate(params: dict[str, Any]) -> None:
+    require_keys(params, _KEYS, {"fields", "pattern"})
+    fields = params["fields"]
+    if not isinstance(fields, list) or not fields:
+        raise ValueError("fields must be a non-empty list")
+    for f in fields:
+        ok = f in STUDY_FIELD_PATHS or (
+            isinstance(f, str)
+            and "." in f
+            and f.split(".", 1)[0] in _LIST_FRAMES
+            and f.split(".", 1)[1] in _LIST_FRAMES[f.split(".", 1)[0]]
+        )
+        if not ok:
+            raise ValueError(
+                f"unknown field '{f}': use a study column or one of "
+                + ", ".join(f"{k}.{c}" for k, cols in _LIST_FRAMES.items() for c in cols)
+            )
+    pats = _as_list(params["pattern"], "pattern")
+    if not pats:
+        raise KeyError("missing parameter(s): pattern")
+    for i, p in enumerate(pats):
+        _check_re2(p, f"pattern[{i}]")
+    _check_re2(_alternatives(pats), "pattern")
+    for key in ("require", "exclude"):
+        for i, p in enumerate(_as_list(params.get(key), key)):
+            _check_python(p, f"{key}[{i}]")
+    anchor = params.get("anchor")
+    if anchor is not None:
+        if not isinstance(anchor, dict):
+            raise TypeError("anchor must be a mapping")
+        require_keys(anchor, _ANCHOR_KEYS)
+        if not any(anchor.get(k) for k in ("sentence", "heading", "earlier_sentence")):
+            raise ValueError("anchor needs at least one of sentence, heading, earlier_sentence")
+        for key in _ANCHOR_KEYS - {"context_window"}:
+            for i, p in enumerate(_as_list(anchor.get(key), f"anchor.{key}")):
+                _check_python(p, f"anchor.{key}[{i}]")
+        window = anchor.get("context_window", 2)
+        if not isinstance(window, int) or isinstance(window, bool) or window < 0:
+            raise TypeError("anchor.context_window must be a non-negative integer")
+    statuses = params.get("no_results_statuses", _DEFAULT_NO_RESULTS)
+    if not isinstance(statuses, list) or not all(isinstance(s, str) for s in statuses):
+        raise TypeError("no_results_statuses must be a list of statuses")
+    if params.get("span", "match") not in ("match", "sentence"):
+        raise ValueError("span must be 'match' or 'sentence'")
+    message = params.get("message", _DEFAULT_MESSAGE)
+    if not isinstance(message, str):
+        raise TypeError("message must be a string")
+    message.format(label="", match="", sentence="", count=0)
+
+
+# --- records and texts ---------------------------------------------------------------------
+
+
+def protocol_only(studies: pd.DataFrame, no_results_statuses: list[str]) -> pd.Series:
+    """Records without posted results (see the module docstring)."""
+    hr = studies["has_results"]
+    posted = hr.fillna(False).astype(bool)
+    said_no = hr.eq(False).fillna(False).astype(bool)
+    pf = studies["present_fields"]
+    carried = ("|" + pf + "|").str.contains("|has_results|", regex=False).fillna(False).astype(bool)
+    # legacy XML leaves present_fields empty: it carries everything, has_results included
+    carried |= pf.isna()
+    unknown_but_carried = hr.isna() & carried
+    by_status = studies["overall_status"].isin(no_results_statuses).fillna(False).astype(bool)
+    return ~posted & (said_no | unknown_but_carried | by_status)
+
+
+def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
+    t = rs.texts()
+    if t.empty:
+        return t
+    field_rx = "^(?:" + "|".join(_field_regex(f) for f in params["fields"]) + ")$"
+    keep = _mask(pc.match_substring_regex(_arrow(t["field"]), field_rx))
+    if params.get("protocol_only"):
+        st = rs.studies
+        ids = st.loc[
+            protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)),
+            "record_id",
+        ]
+        keep &= t["record_id"].isin(ids).to_numpy()
+    return t[keep]
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    return pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _label(field: str) -> str:
+    column = FIELD_PATH_TO_COLUMN.get(field)
+    if column is not None:
+        return column.replace("_", " ").capitalize()
+    m = re.fullmatch(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.(\w+)", field)
+    if m:
+        kind, pos, col = m.groups()
+        name = "Outcome" if kind == "unspecified" else f"{kind.capitalize()} outcome"
+        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
+    m = re.fullmatch(r"(arms|interventions)\[([0-9]+)\]\.(\w+)", field)
+    if m:
+        frame, pos, col = m.groups()
+        name = "Arm" if frame == "arms" else "Intervention"
+        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
+    return field
+
+
+def _shorten(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of ``text``, leading and trailing blanks left out."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        piece = text[start : m.start()]
+        if "\n" not in m.group(0) and _ABBREV_END.search(piece.rstrip("\"')]")):
+            continue  # "vs. 88%", "et al. 2019": not a sentence end
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    pattern: re.Pattern[str]
+    require: tuple[re.Pattern[str], ...]
+    exclude: tuple[re.Pattern[str], ...]
+    anchored: bool
+    in_sentence: tuple[re.Pattern[str], ...]
+    heading: re.Pattern[str] | None
+    heading_exclude: tuple[re.Pattern[str], ...]
+    earlier: tuple[re.Pattern[str], ...]
+    context_exclude: tuple[re.Pattern[str], ...]
+    window: int
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> _Matcher:
+        flags = 0 if params.get("case_sensitive") else re.IGNORECASE
+
+        def many(value: Any, what: str) -> tuple[re.Pattern[str], ...]:
+            return tuple(_compile(p, flags) for p in _as_list(value, what))
+
+        anchor = params.get("anchor") or {}
+        heading = _as_list(anchor.get("heading"), "anchor.heading")
+        return cls(
+            pattern=_compile(_alternatives(_as_list(params["pattern"], "pattern")), flags),
+            require=many(params.get("require"), "require"),
+            exclude=many(params.get("exclude"), "exclude"),
+            anchored=bool(anchor),
+            in_sentence=many(anchor.get("sentence"), "anchor.sentence"),
+            heading=_compile(_alternatives(heading), 0) if heading else None,
+            heading_exclude=many(anchor.get("heading_exclude"), "anchor.heading_exclude"),
+            earlier=many(anchor.get("earlier_sentence"), "anchor.earlier_sentence"),
+            context_exclude=many(anchor.get("context_exclude"), "anchor.context_exclude"),
+            window=int(anchor.get("context_window", 2)),
+        )
+
+    def _excluded(self, sentence: str) -> bool:
+        return any(x.search(sentence) for x in self.exclude)
+
+    def _heading_end(self, text: str) -> int | None:
+        """Where the first accepted heading ends, if the field has one."""
+        if self.heading is None:
+            return None
+        for m in self.heading.finditer(text):
+            around = text[max(0, m.start() - 20) : m.end() + 40]
+            if not any(x.search(around) for x in self.heading_exclude):
+                return m.end()
+        return None
+
+    def hits(self, text: str) -> list[tuple[int, int, re.Match[str]]]:
+        """Qualifying sentences of ``text``: (sentence start, sentence end, statement match)."""
+        spans = sentences(text)
+        out: list[tuple[int, int, re.Match[str]]] = []
+        heading_end = self._heading_end(text) if self.anchored else None
+        earlier_at: int | None = None
+        for i, (s, e) in enumerate(spans):
+            sent = text[s:e]
+            if (
+                self.anchored
+                and earlier_at is None
+                and self.earlier
+                and any(x.search(sent) for x in self.earlier)
+                and not self._excluded(sent)
+                and not self._context_rejects(text, spans, i)
+            ):
+                earlier_at = i
+            m = self.pattern.search(sent)
+            if m is None or self._excluded(sent):
+                continue
+            if self.require and not any(x.search(sent) for x in self.require):
+                continue
+            if self.anchored and not self._tied(text, spans, i, heading_end, earlier_at):
+                continue
+            out.append((s, e, m))
+        return out
+
+    def _context_rejects(self, text: str, spans: list[tuple[int, int]], i: int) -> bool:
+        if not self.context_exclude or self.window == 0:
+            return False
+        before = " ".join(text[a:b] for a, b in spans[max(0, i - self.window) : i])
+        return any(x.search(before) for x in self.context_exclude)
+
+    def _tied(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        i: int,
+        heading_end: int | None,
+        earlier_at: int | None,
+    ) -> bool:
+        s, e = spans[i]
+        if heading_end is not None and heading_end <= e:
+            return True
+        sent = text[s:e]
+        self_named = any(x.search(sent) for x in self.in_sentence)
+        after_earlier = earlier_at is not None and earlier_at < i
+        return (self_named or after_earlier) and not self._context_rejects(text, spans, i)
+
+
+# --- the kind ------------------------------------------------------------------------------
+
+
+def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
+    t = _texts(rs, params)
+    if t.empty:
+        return kind_frame([])
+    case = bool(params.get("case_sensitive", False))
+    prefilter = _alternatives(_as_list(params["pattern"], "pattern"))
+    cand = _mask(pc.match_substring_regex(_arrow(t["text"]), prefilter, ignore_case=not case))
+    if not cand.any():
+        return kind_frame([])
+    t = t[cand]
+    matcher = _Matcher.of(params)
+    whole_sentence = params.get("span", "match") == "sentence"
+    message = params.get("message", _DEFAULT_MESSAGE)
+    rows: list[dict[str, Any]] = []
+    for rid, fld, text in zip(t["record_id"], t["field"], t["text"], strict=True):
+        found = matcher.hits(text)
+        if not found:
+            continue
+        s, e, m = found[0]
+        start, end = (s, e) if whole_sentence else (s + m.start(), s + m.end())
+        rows.append(
+            {
+                "record_id": rid,
+                "field": fld,
+                "start": start,
+                "end": end,
+                "message": message.format(
+                    label=_label(fld),
+                    match=_shorten(m.group(0), 60),
+                    sentence=_shorten(text[s:e]),
+                    count=len(found),
+                ),
+            }
+        )
+    return kind_frame(rows)
+
+
+KINDS = (FunctionKind("sentence_pattern", run, validate),)
