@@ -38,19 +38,16 @@ _MODULES: tuple[str, ...] = (
     "outcome_text",
     "design_wording",
     "arms_links",
+    "completeness",
     "content_text",
+    "term_text",
 )
 
 
 def _load() -> dict[str, Kind]:
     kinds: dict[str, Kind] = {}
     for mod_name in _MODULES:
-        try:
-            mod = importlib.import_module(f"{__name__}.{mod_name}")
-        except ModuleNotFoundError as e:  # a kind module not written yet
-            if e.name == f"{__name__}.{mod_name}":
-                continue
-            raise
+        mod = importlib.import_module(f"{__name__}.{mod_name}")
         for kind in getattr(mod, "KINDS", ()):
             kinds[kind.name] = kind
     return kinds
