@@ -4,7 +4,7 @@ layer over it."""
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,6 +195,44 @@ def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
+_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]
+
+
+def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
+    """One chunk's findings, record summary, finding contexts and size (runs in a worker too)."""
+    found = check_recordset(rs, chosen)
+    if not wanted_builtin:
+        found = found[found["rule"] != "read-error"]
+    return found, _record_summary(rs), _contexts(found, rs), len(rs) + len(rs.errors)
+
+
+def _checked_chunks(
+    chunks: Iterable[RecordSet], chosen: list[Rule], wanted_builtin: bool, jobs: int
+) -> Iterator[_Checked]:
+    """Check chunks in order, in ``jobs`` worker processes when jobs != 1 (at most 2 chunks
+    per worker in flight, so memory stays bounded however large the input)."""
+    if jobs == 1:
+        for rs in chunks:
+            yield _check_chunk(rs, chosen, wanted_builtin)
+        return
+    import multiprocessing
+    import os
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    # spawn, not fork: the parent's pyarrow thread pools do not survive a fork
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pending: deque[Future[_Checked]] = deque()
+        for rs in chunks:
+            pending.append(pool.submit(_check_chunk, rs, chosen, wanted_builtin))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def check(
     inputs: str | Path | Sequence[str | Path] | RecordSet | pd.DataFrame,
     *,
@@ -210,6 +248,7 @@ def check(
     exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
+    jobs: int = 1,
 ) -> Findings:
     """Lint registry records.
 
@@ -223,6 +262,8 @@ def check(
     [{rule, records, reason}]: such findings go to ``Findings.suppressed`` with the reason.
     ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
     config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
+    ``jobs``: worker processes that check chunks in parallel (0: one per CPU); reading stays
+    in this process and results keep the input order.
     """
     from . import suppress
     from .baseline import Baseline
@@ -279,15 +320,12 @@ def check(
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
-    for rs in chunks:
-        found = check_recordset(rs, chosen)
-        if not wanted_builtin:
-            found = found[found["rule"] != "read-error"]
+    for found, summary, ctx, n in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
         found_parts.append(found)
-        record_parts.append(_record_summary(rs))
-        context_parts.append(_contexts(found, rs))
+        record_parts.append(summary)
+        context_parts.append(ctx)
         if progress:
-            progress(len(rs) + len(rs.errors))
+            progress(n)
     frame = (
         sort_findings(pd.concat(found_parts, ignore_index=True))
         if found_parts

@@ -140,6 +140,14 @@ def _settings(
     is_flag=True,
     help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
     "--html",
@@ -163,6 +171,7 @@ def check(
     prune_baseline: bool,
     statistics: bool,
     show_suppressed: bool,
+    jobs: int,
     quiet: bool,
     html_file: str | None = None,
 ) -> None:
@@ -183,7 +192,11 @@ def check(
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
         findings = run_check(
-            list(paths), config=settings, baseline=False if write_baseline else None, progress=bar
+            list(paths),
+            config=settings,
+            baseline=False if write_baseline else None,
+            progress=bar,
+            jobs=jobs,
         )
     if write_baseline:
         written = Baseline.from_findings(findings)
@@ -371,6 +384,14 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     type=click.Path(dir_okay=False),
     help="Do not report the known findings in this baseline file.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 def report(
     paths: tuple[str, ...],
@@ -382,6 +403,7 @@ def report(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     baseline: str | None,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Write the HTML audit report of PATHS: one self-contained file that opens offline."""
@@ -393,7 +415,7 @@ def report(
     settings = _settings(config_file, isolated, None, select, extend_select, ignore, None, baseline)
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, progress=bar)
+        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs)
     _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
 
 
