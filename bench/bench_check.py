@@ -76,6 +76,12 @@ def main() -> None:
         print(f"  -> {len(f):,} findings in {f.frame['record_id'].nunique():,} records")
         by_rule = f.frame["rule"].value_counts()
         print("  " + ", ".join(f"{r}={n}" for r, n in by_rule.items()))
+        timed(
+            "check, all rules, --jobs 0 (all CPUs)",
+            lambda: trialint.check([big], jobs=0),
+            args.records,
+            size,
+        )
     xml = CORPUS / "ctgov_xml"
     n_xml = len(list(xml.glob("*.xml")))
     timed("check, all rules (legacy XML folder)", lambda: trialint.check([xml]), n_xml)
