@@ -212,7 +212,8 @@ def test_pre_commit_hook_runs_trialint_on_record_files(tree):
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "trialint" and hook["language"] == "python"
     files = re.compile(hook["files"])
-    assert all(files.search(n) for n in ("a.json", "b/c.ndjson", "d.csv", "e.txt", "f.json.gz"))
+    names = ("a.json", "b/c.ndjson", "d.csv", "e.txt", "f.json.gz", "NCT01234567.xml")
+    assert all(files.search(n) for n in names)
     assert not files.search("README.md") and not files.search("x.yaml")
     program, *args = hook["entry"].split()
     assert program == "trialint"
