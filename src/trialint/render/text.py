@@ -13,6 +13,16 @@ if TYPE_CHECKING:
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan", "read-error": "red"}
 _WS = re.compile(r"\s+")
+# Record text is untrusted: terminal control sequences (ESC ...) and bidirectional overrides
+# ("Trojan Source") are shown as escapes, never sent to the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """``text`` with control and bidi-override characters written as ``\\uXXXX`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 CONTEXT = 50
 MAX_SPAN = 160
 
@@ -41,7 +51,7 @@ def marked_excerpt(text: str | None, start: Any, end: Any) -> tuple[str, int, in
     suffix = after + ("…" if e + CONTEXT < len(text) else "")
 
     def flat(x: str) -> str:
-        return _WS.sub(" ", x)
+        return safe(_WS.sub(" ", x))
 
     prefix, span, suffix = flat(prefix), flat(span), flat(suffix)
     return prefix + span + suffix, len(prefix), max(1, len(span))
@@ -65,17 +75,17 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
     for row in findings.frame.itertuples(index=False):
         sev = str(row.severity)
         head = (
-            style(location(row), bold=True)
+            style(safe(location(row)), bold=True)
             + ": "
             + style(f"{sev}[{row.rule}]", fg=_COLOURS.get(sev, "white"), bold=True)
             + " "
-            + str(row.message)
+            + safe(str(row.message))
         )
         lines.append(head)
         where = f"record {row.record_id}"
         if isinstance(row.field, str) and row.field:
             where += f", field {row.field}"
-        lines.append(style(f"  --> {where}", dim=True))
+        lines.append(style(f"  --> {safe(where)}", dim=True))
         marked = marked_excerpt(texts.get((str(row.record_id), str(row.field))), row.start, row.end)
         if marked:
             line, col, width = marked
@@ -96,7 +106,9 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
     ):  # shown with their reason; baselined ones are counted
         lines.append(
             style(
-                f"{location(row)}: suppressed[{row.rule}] {row.message} — exempt: {row.reason}",
+                safe(
+                    f"{location(row)}: suppressed[{row.rule}] {row.message} — exempt: {row.reason}"
+                ),
                 dim=True,
             )
         )
