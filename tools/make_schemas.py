@@ -1,6 +1,6 @@
 """Regenerate schemas/*.yaml (pandera's YAML schema format) from the API v2 facts below.
 
-Run: python tools/make_schemas.py. tests/test_schema.py checks the files are in sync.
+Run: python tools/make_schemas.py. tests/test_schemas.py checks the files are in sync.
 """
 
 from __future__ import annotations
