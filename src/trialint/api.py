@@ -211,6 +211,13 @@ def _checked_chunks(
 ) -> Iterator[_Checked]:
     """Check chunks in order, in ``jobs`` worker processes when jobs != 1 (at most 2 chunks
     per worker in flight, so memory stays bounded however large the input)."""
+    if jobs != 1:
+        import os
+        import sys
+
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        if main_file and not os.path.exists(main_file):
+            jobs = 1  # e.g. `python -` reading a script on stdin: spawned workers cannot re-run it
     if jobs == 1:
         for rs in chunks:
             yield _check_chunk(rs, chosen, wanted_builtin)
