@@ -45,19 +45,22 @@ Params:
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
 from ..frames import FIELD_PATH_TO_COLUMN, STUDY_FIELD_PATHS, RecordSet
 from .base import FunctionKind, require_keys
+from .patterns import alternatives as _alternatives
+from .patterns import arrow as _arrow
+from .patterns import as_list as _as_list
+from .patterns import check_regex as _check_regex
+from .patterns import compiled as _compile
+from .patterns import mask as _mask
 
 _KEYS = {
     "fields",
@@ -107,42 +110,6 @@ _ABBREV_END = re.compile(
 )
 
 
-def _as_list(value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise TypeError(f"{what}: expected a regex or a list of regexes")
-
-
-def _alternatives(patterns: list[str]) -> str:
-    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-
-
-@functools.cache
-def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-def _check_python(pattern: str, what: str) -> None:
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        raise ValueError(f"{what}: invalid regex: {e}") from e
-
-
-def _check_re2(pattern: str, what: str) -> None:
-    _check_python(pattern, what)
-    try:
-        pc.match_substring_regex(pa.array(["x"]), pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        raise ValueError(
-            f"{what}: not valid for RE2 (no lookarounds or backreferences): {e}"
-        ) from e
-
-
 def _field_regex(name: str) -> str:
     """The canonical field paths a ``fields`` entry stands for, as a regex."""
     if name in STUDY_FIELD_PATHS:
@@ -174,11 +141,11 @@ def validate(params: dict[str, Any]) -> None:
     if not pats:
         raise KeyError("missing parameter(s): pattern")
     for i, p in enumerate(pats):
-        _check_re2(p, f"pattern[{i}]")
-    _check_re2(_alternatives(pats), "pattern")
+        _check_regex(p, f"pattern[{i}]")
+    _check_regex(_alternatives(pats), "pattern")
     for key in ("require", "exclude"):
         for i, p in enumerate(_as_list(params.get(key), key)):
-            _check_python(p, f"{key}[{i}]")
+            _check_regex(p, f"{key}[{i}]", re2=False)
     anchor = params.get("anchor")
     if anchor is not None:
         if not isinstance(anchor, dict):
@@ -188,7 +155,7 @@ def validate(params: dict[str, Any]) -> None:
             raise ValueError("anchor needs at least one of sentence, heading, earlier_sentence")
         for key in _ANCHOR_KEYS - {"context_window"}:
             for i, p in enumerate(_as_list(anchor.get(key), f"anchor.{key}")):
-                _check_python(p, f"anchor.{key}[{i}]")
+                _check_regex(p, f"anchor.{key}[{i}]", re2=False)
         window = anchor.get("context_window", 2)
         if not isinstance(window, int) or isinstance(window, bool) or window < 0:
             raise TypeError("anchor.context_window must be a non-negative integer")
@@ -234,14 +201,6 @@ def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         ]
         keep &= t["record_id"].isin(ids).to_numpy()
     return t[keep]
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    return pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-
-
-def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _label(field: str) -> str:

@@ -44,14 +44,15 @@ import functools
 import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..findings import kind_frame
 from ..frames import OUTCOME_KINDS, RecordSet, outcome_field
 from .base import FunctionKind, require_keys
+from .patterns import as_list as _as_list
+from .patterns import check_regex as _check_regex
+from .patterns import compiled
+from .patterns import prefilter as _prefilter
 
 _COLUMNS = {"measure": "title", "description": "description", "time_frame": "time frame"}
 _KINDS = (*OUTCOME_KINDS, "unspecified")
@@ -88,33 +89,8 @@ def _label(kind: str, position: int) -> str:
     return f"{name} {position + 1}"
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise TypeError("expected a regex or a list of regexes")
-
-
-@functools.cache
 def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
-
-
-def _check_regex(pattern: str, what: str) -> None:
-    """A pattern must compile in Python ``re`` and in RE2 (pyarrow)."""
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        raise ValueError(f"{what}: invalid regex: {e}") from e
-    try:
-        pc.match_substring_regex(pa.array(["x"]), pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        raise ValueError(
-            f"{what}: not valid for RE2 (no lookarounds or backreferences): {e}"
-        ) from e
+    return compiled(pattern, 0 if case_sensitive else re.IGNORECASE)
 
 
 def _rows(oc: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
@@ -125,19 +101,6 @@ def _rows(oc: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     if params.get("structured_only"):
         keep &= oc["raw"].isna()
     return oc[keep]
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    return pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-
-
-def _mask(arr: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
-    arr = _arrow(s)
-    return _mask(pc.match_substring_regex(arr, pattern, ignore_case=not case_sensitive))
 
 
 def _masked(text: str) -> str:

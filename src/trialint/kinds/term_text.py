@@ -51,67 +51,24 @@ Params:
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
 from ..frames import FIELD_PATH_TO_COLUMN, STUDY_FIELD_PATHS, RecordSet, term_field
 from .base import FunctionKind, require_keys
+from .patterns import alternatives as _alternatives
+from .patterns import arrow as _arrow
+from .patterns import as_list as _as_list
+from .patterns import check_regex as _check_regex
+from .patterns import compiled as _compile
+from .patterns import mask as _mask
+from .patterns import prefilter as _prefilter
 
 # --- shared helpers ---------------------------------------------------------------------------
-
-
-def _as_list(value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise TypeError(f"{what}: expected a regex or a list of regexes")
-
-
-def _alternatives(patterns: list[str]) -> str:
-    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-
-
-@functools.cache
-def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-def _check_regex(pattern: str, what: str, *, re2: bool = True) -> None:
-    """A pattern must compile in Python ``re`` (and, when ``re2``, in RE2 for the prefilter)."""
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        raise ValueError(f"{what}: invalid regex: {e}") from e
-    if not re2:
-        return
-    try:
-        pc.match_substring_regex(pa.array(["x"]), pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        raise ValueError(
-            f"{what}: not valid for RE2 (no lookarounds or backreferences): {e}"
-        ) from e
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    return pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-
-
-def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
-    return _mask(pc.match_substring_regex(_arrow(s), pattern, ignore_case=not case_sensitive))
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -1,0 +1,65 @@
+"""Regex helpers shared by the pattern-driven kinds: parameter checks, cached compilation, and the
+vectorized pyarrow (RE2) prefilter that narrows texts before the finer Python ``re`` work."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def as_list(value: Any, what: str = "patterns") -> list[str]:
+    """A rule parameter that is one regex or a list of regexes, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"{what}: expected a regex or a list of regexes")
+
+
+def alternatives(patterns: list[str]) -> str:
+    """One regex matching any of ``patterns``."""
+    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+
+
+@functools.cache
+def compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def check_regex(pattern: str, what: str, *, re2: bool = True) -> None:
+    """A pattern must compile in Python ``re`` (and, when ``re2``, in RE2 for the prefilter)."""
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"{what}: invalid regex: {e}") from e
+    if not re2:
+        return
+    try:
+        pc.match_substring_regex(pa.array(["x"]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValueError(
+            f"{what}: not valid for RE2 (no lookarounds or backreferences): {e}"
+        ) from e
+
+
+def arrow(s: pd.Series) -> pa.Array:
+    """A text column as a pyarrow string array (missing values null)."""
+    return pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A pyarrow boolean result as a numpy mask (null = False)."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
+    """Which texts of ``s`` contain a match of ``pattern`` (RE2, vectorized)."""
+    return mask(pc.match_substring_regex(arrow(s), pattern, ignore_case=not case_sensitive))
