@@ -175,6 +175,56 @@ def term_field(kind: str, position: int) -> str:
     return f"{kind}s[{position}]"
 
 
+_COLUMN_WORDS = {"time_frame": "time frame", "measure": "title", "label": "label", "name": "name"}
+
+
+def field_label(field_path: str) -> str:
+    """A canonical field path in words: 'Brief summary', 'Secondary outcome 2 time frame'."""
+    import re
+
+    column = FIELD_PATH_TO_COLUMN.get(field_path)
+    if column is not None:
+        return column.replace("_", " ").capitalize()
+    m = re.fullmatch(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.(\w+)", field_path)
+    if m:
+        kind, pos, col = m.groups()
+        name = "Outcome" if kind == "unspecified" else f"{kind.capitalize()} outcome"
+        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
+    m = re.fullmatch(r"(arms|interventions)\[([0-9]+)\]\.(\w+)", field_path)
+    if m:
+        frame, pos, col = m.groups()
+        name = "Arm" if frame == "arms" else "Intervention"
+        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
+    return field_path
+
+
+# the free-text columns of the list frames that a rule's ``fields`` can name ("outcomes.measure")
+LIST_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "outcomes": ("measure", "description", "time_frame"),
+    "arms": ("label", "description"),
+    "interventions": ("name", "description"),
+}
+
+
+def field_pattern(name: str) -> str:
+    """The canonical field paths that a rule's ``fields`` entry names, as a regex: a study
+    column ('brief_summary') or a list column ('outcomes.description', 'arms.description').
+    An unknown name raises ValueError."""
+    import re
+
+    if name in STUDY_FIELD_PATHS:
+        return re.escape(STUDY_FIELD_PATHS[name])
+    frame, _, col = str(name).partition(".")
+    if col not in LIST_TEXT_COLUMNS.get(frame, ()):
+        raise ValueError(
+            f"unknown field '{name}': use a study column or one of "
+            + ", ".join(f"{k}.{c}" for k, cols in LIST_TEXT_COLUMNS.items() for c in cols)
+        )
+    if frame == "outcomes":
+        return rf"outcomes\[[a-z]+\]\[[0-9]+\]\.{col}"
+    return rf"{frame}\[[0-9]+\]\.{col}"
+
+
 def json_pointer(field_path: str) -> str:
     """The JSON pointer inside an API v2 study object for a canonical field path."""
     import re

@@ -53,7 +53,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import FIELD_PATH_TO_COLUMN, STUDY_FIELD_PATHS, RecordSet
+from ..frames import RecordSet, field_label, field_pattern
 from .base import FunctionKind, require_keys
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
@@ -82,14 +82,8 @@ _ANCHOR_KEYS = {
     "context_exclude",
     "context_window",
 }
-_LIST_FRAMES = {
-    "outcomes": ("measure", "description", "time_frame"),
-    "arms": ("label", "description"),
-    "interventions": ("name", "description"),
-}
 _DEFAULT_NO_RESULTS = ["NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "WITHDRAWN"]
 _DEFAULT_MESSAGE = "{label}: '{sentence}'"
-_COLUMN_WORDS = {"time_frame": "time frame", "measure": "title", "label": "label", "name": "name"}
 
 # A sentence ends at . ! ? before a capital, digit, bracket, quote or bullet; at a blank line;
 # or at a line break before a list item. Single line breaks (hard-wrapped legacy XML) do not
@@ -110,33 +104,13 @@ _ABBREV_END = re.compile(
 )
 
 
-def _field_regex(name: str) -> str:
-    """The canonical field paths a ``fields`` entry stands for, as a regex."""
-    if name in STUDY_FIELD_PATHS:
-        return re.escape(STUDY_FIELD_PATHS[name])
-    frame, col = name.split(".", 1)
-    if frame == "outcomes":
-        return rf"outcomes\[[a-z]+\]\[[0-9]+\]\.{col}"
-    return rf"{frame}\[[0-9]+\]\.{col}"
-
-
 def validate(params: dict[str, Any]) -> None:
     require_keys(params, _KEYS, {"fields", "pattern"})
     fields = params["fields"]
     if not isinstance(fields, list) or not fields:
         raise ValueError("fields must be a non-empty list")
     for f in fields:
-        ok = f in STUDY_FIELD_PATHS or (
-            isinstance(f, str)
-            and "." in f
-            and f.split(".", 1)[0] in _LIST_FRAMES
-            and f.split(".", 1)[1] in _LIST_FRAMES[f.split(".", 1)[0]]
-        )
-        if not ok:
-            raise ValueError(
-                f"unknown field '{f}': use a study column or one of "
-                + ", ".join(f"{k}.{c}" for k, cols in _LIST_FRAMES.items() for c in cols)
-            )
+        field_pattern(f)
     pats = _as_list(params["pattern"], "pattern")
     if not pats:
         raise KeyError("missing parameter(s): pattern")
@@ -191,7 +165,7 @@ def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = rs.texts()
     if t.empty:
         return t
-    field_rx = "^(?:" + "|".join(_field_regex(f) for f in params["fields"]) + ")$"
+    field_rx = "^(?:" + "|".join(field_pattern(f) for f in params["fields"]) + ")$"
     keep = _mask(pc.match_substring_regex(_arrow(t["field"]), field_rx))
     if params.get("protocol_only"):
         st = rs.studies
@@ -201,23 +175,6 @@ def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         ]
         keep &= t["record_id"].isin(ids).to_numpy()
     return t[keep]
-
-
-def _label(field: str) -> str:
-    column = FIELD_PATH_TO_COLUMN.get(field)
-    if column is not None:
-        return column.replace("_", " ").capitalize()
-    m = re.fullmatch(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.(\w+)", field)
-    if m:
-        kind, pos, col = m.groups()
-        name = "Outcome" if kind == "unspecified" else f"{kind.capitalize()} outcome"
-        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
-    m = re.fullmatch(r"(arms|interventions)\[([0-9]+)\]\.(\w+)", field)
-    if m:
-        frame, pos, col = m.groups()
-        name = "Arm" if frame == "arms" else "Intervention"
-        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
-    return field
 
 
 def _shorten(text: str, limit: int = 100) -> str:
@@ -378,7 +335,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 "start": start,
                 "end": end,
                 "message": message.format(
-                    label=_label(fld),
+                    label=field_label(fld),
                     match=_shorten(m.group(0), 60),
                     sentence=_shorten(text[s:e]),
                     count=len(found),

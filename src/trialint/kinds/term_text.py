@@ -58,7 +58,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import FIELD_PATH_TO_COLUMN, STUDY_FIELD_PATHS, RecordSet, term_field
+from ..frames import RecordSet, field_label, field_pattern, term_field
 from .base import FunctionKind, require_keys
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
@@ -272,16 +272,10 @@ def _run_intervention_names(
 # --- fused_heading ----------------------------------------------------------------------------
 
 _HEADING_KEYS = {"fields", "headings", "stop_words", "min_words", "min_lower_words", "message"}
-_LIST_FRAMES = {
-    "outcomes": ("measure", "description", "time_frame"),
-    "arms": ("label", "description"),
-    "interventions": ("name", "description"),
-}
 _DEFAULT_HEADING_MESSAGE = (
     "{label}: the heading '{heading}' is run into the text before it ('{before}'); "
     "start the heading on a line of its own"
 )
-_COLUMN_WORDS = {"time_frame": "time frame", "measure": "title", "label": "label", "name": "name"}
 # a list marker at the start of a line: "-", "*", "•", "1.", "2)", "a.", "iv)"
 _BULLET = re.compile(r"[ \t]*(?:[-*•·o]|[0-9]{1,2}[.)]|[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])[ \t]+")
 # after a heading that ends its line without a colon, what shows it was a heading: a blank
@@ -295,46 +289,13 @@ _SENTENCE_END = ".:;!?"
 _TITLE_MINOR = frozenset(["of", "and", "the", "for", "in", "on", "to", "with", "a", "an", "&"])
 
 
-def _field_regex(name: str) -> str:
-    if name in STUDY_FIELD_PATHS:
-        return re.escape(STUDY_FIELD_PATHS[name])
-    frame, col = name.split(".", 1)
-    if frame == "outcomes":
-        return rf"outcomes\[[a-z]+\]\[[0-9]+\]\.{col}"
-    return rf"{frame}\[[0-9]+\]\.{col}"
-
-
-def _field_label(field: str) -> str:
-    column = FIELD_PATH_TO_COLUMN.get(field)
-    if column is not None:
-        return column.replace("_", " ").capitalize()
-    m = re.fullmatch(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.(\w+)", field)
-    if m:
-        kind, pos, col = m.groups()
-        name = "Outcome" if kind == "unspecified" else f"{kind.capitalize()} outcome"
-        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
-    m = re.fullmatch(r"(arms|interventions)\[([0-9]+)\]\.(\w+)", field)
-    if m:
-        frame, pos, col = m.groups()
-        name = "Arm" if frame == "arms" else "Intervention"
-        return f"{name} {int(pos) + 1} {_COLUMN_WORDS.get(col, col)}"
-    return field
-
-
 def validate_fused_heading(params: dict[str, Any]) -> None:
     require_keys(params, _HEADING_KEYS, {"fields", "headings"})
     fields = params["fields"]
     if not isinstance(fields, list) or not fields:
         raise ValueError("fields must be a non-empty list")
     for f in fields:
-        ok = f in STUDY_FIELD_PATHS or (
-            isinstance(f, str)
-            and "." in f
-            and f.split(".", 1)[0] in _LIST_FRAMES
-            and f.split(".", 1)[1] in _LIST_FRAMES[f.split(".", 1)[0]]
-        )
-        if not ok:
-            raise ValueError(f"unknown field '{f}'")
+        field_pattern(f)
     headings = _as_list(params["headings"], "headings")
     if not headings:
         raise ValueError("headings must not be empty")
@@ -417,7 +378,7 @@ def run_fused_heading(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = rs.texts()
     if t.empty:
         return kind_frame([])
-    field_rx = "^(?:" + "|".join(_field_regex(f) for f in params["fields"]) + ")$"
+    field_rx = "^(?:" + "|".join(field_pattern(f) for f in params["fields"]) + ")$"
     keep = _mask(pc.match_substring_regex(_arrow(t["field"]), field_rx))
     t = t[keep]
     if t.empty:
@@ -443,7 +404,7 @@ def run_fused_heading(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             start, end = m.span(1)
             before = text[_line_start(text, start) : start]
             msg = message.format(
-                label=_field_label(field),
+                label=field_label(field),
                 heading=text[start:end],
                 before=_tail(before + text[start:end]),
             )
