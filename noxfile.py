@@ -26,9 +26,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff==0.17.6")
+    session.install("ruff==0.17.6", "import-linter==2.17")
     session.run("ruff", "check", "src", "tests", "bench", "tools", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "bench", "tools", "noxfile.py")
+    # the layers contract in pyproject.toml: imports only go down, so no cycle can come back
+    session.run("lint-imports", env={"PYTHONPATH": "src"})
 
 
 @nox.session

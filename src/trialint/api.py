@@ -3,112 +3,34 @@ layer over it."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .engine import check_recordset
-from .findings import FINDING_COLUMNS, SEVERITIES, at_or_above, empty_findings, sort_findings
+from .findings import (
+    BUILTIN_META,
+    FINDING_COLUMNS,
+    RECORD_COLUMNS,
+    FindingSet,
+    empty_findings,
+    sort_findings,
+)
 from .frames import RecordSet
 from .read import DEFAULT_CHUNK, read_paths
-from .rules import BUILTIN_META, Rule, load_rules, resolve_selectors
+from .rules import Rule, load_rules, resolve_selectors, select_rules
 
 if TYPE_CHECKING:
     from .baseline import Baseline
     from .config import Exemption, Settings
 
-# Per-record key fields kept for reports (titles, status, design), whatever the rule set.
-RECORD_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "source_path",
-    "registry",
-    "source_format",
-    "nct_id",
-    "brief_title",
-    "official_title",
-    "overall_status",
-    "study_type",
-    "phases",
-    "allocation",
-    "intervention_model",
-    "masking",
-    "start_date",
-)
-
 
 @dataclass
-class Findings:
-    """Findings of one run, backed by a DataFrame (``.frame``), with the renderers attached."""
-
-    frame: pd.DataFrame
-    rules: dict[str, Rule]
-    records: pd.DataFrame  # one row per record read: RECORD_COLUMNS
-    contexts: pd.DataFrame  # record_id, field, text: the full text of every flagged field
-    inputs: list[str] = field(default_factory=list)
-    created: str = field(
-        default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
-    # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
-    suppressed: pd.DataFrame = field(default_factory=lambda: _empty_suppressed())
-    baseline_path: str | None = None  # the baseline file applied, if any
-
-    def __len__(self) -> int:
-        return len(self.frame)
-
-    @property
-    def record_count(self) -> int:
-        return len(self.records)
-
-    def by_severity(self) -> dict[str, int]:
-        counts = self.frame["severity"].value_counts()
-        return {s: int(counts.get(s, 0)) for s in SEVERITIES}
-
-    def failed(self, fail_on: str = "warning") -> bool:
-        return bool(at_or_above(self.frame["severity"], fail_on).any())
-
-    def suppressed_counts(self) -> dict[str, int]:
-        """How many findings each mechanism suppressed: {'exemption': n, 'baseline': m}."""
-        by = (
-            self.suppressed["suppressed_by"]
-            if "suppressed_by" in self.suppressed
-            else pd.Series([], dtype="str")
-        )
-        counts = by.value_counts()
-        return {k: int(counts.get(k, 0)) for k in ("exemption", "baseline")}
-
-    def suppressed_note(self) -> str:
-        """'3 suppressed (2 by the baseline, 1 by exemptions)', or '' when nothing was."""
-        n = len(self.suppressed)
-        if not n:
-            return ""
-        c = self.suppressed_counts()
-        parts = [f"{c['baseline']} by the baseline"] if c["baseline"] else []
-        parts += (
-            [f"{c['exemption']} by exemption{'s' if c['exemption'] != 1 else ''}"]
-            if c["exemption"]
-            else []
-        )
-        return f"{n} suppressed ({', '.join(parts)})" if parts else f"{n} suppressed"
-
-    def statistics(self) -> pd.DataFrame:
-        """Findings per rule: rule, severity, count, summary; most frequent first."""
-        f = self.frame
-        if f.empty:
-            return pd.DataFrame({"rule": [], "severity": [], "count": [], "summary": []}).astype(
-                {"rule": "str", "severity": "str", "count": "int64", "summary": "str"}
-            )
-        st = f.groupby(["rule", "severity"], sort=False).size().rename("count").reset_index()
-        st["summary"] = [
-            self.rules[r].summary if r in self.rules else BUILTIN_META.get(r, ("", "", ""))[2]
-            for r in st["rule"]
-        ]
-        return st.sort_values(
-            ["count", "rule"], ascending=[False, True], kind="stable"
-        ).reset_index(drop=True)
+class Findings(FindingSet):
+    """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached."""
 
     def fingerprints(self) -> pd.Series:
         """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
@@ -147,24 +69,6 @@ class Findings:
 
     def to_html(self, **options: Any) -> str:
         return self.render("html", **options)
-
-
-def select_rules(
-    rules: dict[str, Rule],
-    select: Iterable[str] | None = None,
-    ignore: Iterable[str] | None = None,
-    extend_select: Iterable[str] | None = None,
-) -> list[Rule]:
-    """Rules to run: ``select`` (default: every rule enabled by default) + extend_select - ignore."""
-    if select:
-        chosen = resolve_selectors(select, rules)
-    else:
-        chosen = {r.id for r in rules.values() if r.enabled}
-    if extend_select:
-        chosen |= resolve_selectors(extend_select, rules)
-    if ignore:
-        chosen -= resolve_selectors(ignore, rules)
-    return [rules[r] for r in sorted(chosen) if r in rules]
 
 
 def _record_summary(rs: RecordSet) -> pd.DataFrame:
@@ -380,12 +284,6 @@ def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
         for rec in df.reindex(columns=list(STUDY_COLUMNS)).to_dict("records")
     ]
     return typed_frame(rows, STUDY_COLUMNS)
-
-
-def _empty_suppressed() -> pd.DataFrame:
-    from .suppress import suppressed_frame
-
-    return suppressed_frame()
 
 
 def builtin_rule_meta() -> dict[str, tuple[str, str, str]]:

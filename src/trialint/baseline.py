@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import TrialintError
 
 if TYPE_CHECKING:
-    from .api import Findings
+    from .findings import FindingSet as Findings
 
 FORMAT_KEY = "trialint-baseline"
 FORMAT_VERSION = 1

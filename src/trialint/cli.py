@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .errors import TrialintError, UnknownRuleError
 from .findings import FAIL_LEVELS
+from .version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

@@ -647,8 +647,7 @@ def from_command_line(
 
 def effective_text(settings: Settings) -> str:
     """What `trialint config` prints; validates the rule names on the way (exit 2 if bad)."""
-    from .api import select_rules
-    from .rules import load_rules
+    from .rules import load_rules, select_rules
 
     rules = load_rules(settings.extend_checks)
     settings.validate_rules(rules)

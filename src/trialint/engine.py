@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import FINDING_COLUMNS, coerce_findings, empty_findings, sort_findings
+from .findings import BUILTIN_META, FINDING_COLUMNS, coerce_findings, empty_findings, sort_findings
 from .frames import RecordSet, json_pointer
 from .kinds import KINDS
-from .rules import BUILTIN_META, Rule
+from .rules import Rule
 
 EXCERPT_CONTEXT = 60  # characters of context on each side of a span in an excerpt
 EXCERPT_MAX_SPAN = 240  # a longer span is shown by its head and tail

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -10,6 +12,11 @@ import pandas as pd
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
 FAIL_LEVELS: tuple[str, ...] = ("error", "warning", "info", "never")
+
+# Findings that no rule file defines: (severity, category, summary).
+BUILTIN_META: dict[str, tuple[str, str, str]] = {
+    "read-error": ("error", "conformance", "A record or file could not be read."),
+}
 
 # What a rule kind returns (the engine fills in the rest).
 KIND_COLUMNS: tuple[str, ...] = ("record_id", "field", "start", "end", "message")
@@ -79,3 +86,114 @@ def at_or_above(severity: pd.Series, level: str) -> pd.Series:
         return pd.Series(False, index=severity.index)
     threshold = SEVERITY_RANK[level]
     return severity.map(SEVERITY_RANK).fillna(0) >= threshold
+
+
+# --- suppressed findings (baseline, exemptions): FINDING_COLUMNS + who suppressed them and why
+
+SUPPRESSED_COLUMNS: tuple[str, ...] = (*FINDING_COLUMNS, "suppressed_by", "reason")
+SUPPRESSED_BY: tuple[str, ...] = ("exemption", "baseline")
+
+
+def suppressed_frame(
+    frame: pd.DataFrame | None = None, by: str = "", reasons: Iterable[str] | str = ""
+) -> pd.DataFrame:
+    out = coerce_findings(
+        frame.copy() if frame is not None else pd.DataFrame(columns=list(FINDING_COLUMNS))
+    )
+    out["suppressed_by"] = pd.Series([by] * len(out), index=out.index, dtype="str")
+    reasons_list = [reasons] * len(out) if isinstance(reasons, str) else list(reasons)
+    out["reason"] = pd.Series(reasons_list, index=out.index, dtype="str")
+    return out
+
+
+# Per-record key fields kept for reports (titles, status, design), whatever the rule set.
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "source_path",
+    "registry",
+    "source_format",
+    "nct_id",
+    "brief_title",
+    "official_title",
+    "overall_status",
+    "study_type",
+    "phases",
+    "allocation",
+    "intervention_model",
+    "masking",
+    "start_date",
+)
+
+
+@dataclass
+class FindingSet:
+    """Findings of one run, backed by a DataFrame (``.frame``): the model every renderer reads.
+
+    ``trialint.api.Findings`` adds the renderers (``to_json()``, ...) on top.
+    """
+
+    frame: pd.DataFrame
+    rules: Mapping[str, Any]  # rule id -> trialint.rules.Rule
+    records: pd.DataFrame  # one row per record read: RECORD_COLUMNS
+    contexts: pd.DataFrame  # record_id, field, text: the full text of every flagged field
+    inputs: list[str] = field(default_factory=list)
+    created: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
+    suppressed: pd.DataFrame = field(default_factory=lambda: suppressed_frame())
+    baseline_path: str | None = None  # the baseline file applied, if any
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def record_count(self) -> int:
+        return len(self.records)
+
+    def by_severity(self) -> dict[str, int]:
+        counts = self.frame["severity"].value_counts()
+        return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+    def failed(self, fail_on: str = "warning") -> bool:
+        return bool(at_or_above(self.frame["severity"], fail_on).any())
+
+    def suppressed_counts(self) -> dict[str, int]:
+        """How many findings each mechanism suppressed: {'exemption': n, 'baseline': m}."""
+        by = (
+            self.suppressed["suppressed_by"]
+            if "suppressed_by" in self.suppressed
+            else pd.Series([], dtype="str")
+        )
+        counts = by.value_counts()
+        return {k: int(counts.get(k, 0)) for k in ("exemption", "baseline")}
+
+    def suppressed_note(self) -> str:
+        """'3 suppressed (2 by the baseline, 1 by exemptions)', or '' when nothing was."""
+        n = len(self.suppressed)
+        if not n:
+            return ""
+        c = self.suppressed_counts()
+        parts = [f"{c['baseline']} by the baseline"] if c["baseline"] else []
+        parts += (
+            [f"{c['exemption']} by exemption{'s' if c['exemption'] != 1 else ''}"]
+            if c["exemption"]
+            else []
+        )
+        return f"{n} suppressed ({', '.join(parts)})" if parts else f"{n} suppressed"
+
+    def statistics(self) -> pd.DataFrame:
+        """Findings per rule: rule, severity, count, summary; most frequent first."""
+        f = self.frame
+        if f.empty:
+            return pd.DataFrame({"rule": [], "severity": [], "count": [], "summary": []}).astype(
+                {"rule": "str", "severity": "str", "count": "int64", "summary": "str"}
+            )
+        st = f.groupby(["rule", "severity"], sort=False).size().rename("count").reset_index()
+        st["summary"] = [
+            self.rules[r].summary if r in self.rules else BUILTIN_META.get(r, ("", "", ""))[2]
+            for r in st["rule"]
+        ]
+        return st.sort_values(
+            ["count", "rule"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)

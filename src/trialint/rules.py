@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, UnknownRuleError
-from .findings import SEVERITIES
+from .findings import BUILTIN_META, SEVERITIES
+from .resources import builtin_checks_dir
 
 CATEGORIES: tuple[str, ...] = (
     "completeness",
@@ -32,23 +33,6 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "message",
 )
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-
-
-def builtin_checks_dir() -> Path:
-    """checks/ inside the installed wheel, or the repository's checks/ in a source checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_data" / "checks"
-    if packaged.is_dir():
-        return packaged
-    return here.parents[1] / "checks"
-
-
-def builtin_schemas_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    packaged = here / "_data" / "schemas"
-    if packaged.is_dir():
-        return packaged
-    return here.parents[1] / "schemas"
 
 
 @dataclass(frozen=True)
@@ -172,9 +156,6 @@ def load_rules(dirs: Iterable[Path] | None = None) -> dict[str, Rule]:
 
 
 # Rules produced by the engine itself rather than by a YAML file.
-BUILTIN_META = {
-    "read-error": ("error", "conformance", "A record or file could not be read."),
-}
 
 
 def resolve_selectors(names: Iterable[str], rules: dict[str, Rule]) -> set[str]:
@@ -200,3 +181,21 @@ def resolve_selectors(names: Iterable[str], rules: dict[str, Rule]) -> set[str]:
         else:
             raise UnknownRuleError(name, difflib.get_close_matches(name, known, n=3, cutoff=0.5))
     return out
+
+
+def select_rules(
+    rules: dict[str, Rule],
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
+) -> list[Rule]:
+    """Rules to run: ``select`` (default: every rule enabled by default) + extend_select - ignore."""
+    if select:
+        chosen = resolve_selectors(select, rules)
+    else:
+        chosen = {r.id for r in rules.values() if r.enabled}
+    if extend_select:
+        chosen |= resolve_selectors(extend_select, rules)
+    if ignore:
+        chosen -= resolve_selectors(ignore, rules)
+    return [rules[r] for r in sorted(chosen) if r in rules]

@@ -12,22 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from .baseline import Baseline
-from .findings import FINDING_COLUMNS, coerce_findings
-
-SUPPRESSED_COLUMNS: tuple[str, ...] = (*FINDING_COLUMNS, "suppressed_by", "reason")
-SUPPRESSED_BY: tuple[str, ...] = ("exemption", "baseline")
-
-
-def suppressed_frame(
-    frame: pd.DataFrame | None = None, by: str = "", reasons: Iterable[str] | str = ""
-) -> pd.DataFrame:
-    out = coerce_findings(
-        frame.copy() if frame is not None else pd.DataFrame(columns=list(FINDING_COLUMNS))
-    )
-    out["suppressed_by"] = pd.Series([by] * len(out), index=out.index, dtype="str")
-    reasons_list = [reasons] * len(out) if isinstance(reasons, str) else list(reasons)
-    out["reason"] = pd.Series(reasons_list, index=out.index, dtype="str")
-    return out
+from .findings import (  # noqa: F401 (re-exported)
+    FINDING_COLUMNS,
+    SUPPRESSED_BY,
+    SUPPRESSED_COLUMNS,
+    coerce_findings,
+    suppressed_frame,
+)
 
 
 @functools.cache

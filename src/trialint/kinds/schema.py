@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, arm_field, intervention_field
-from ..rules import builtin_schemas_dir
+from ..resources import builtin_schemas_dir
 from .base import FunctionKind, require_keys
 
 FRAMES = ("studies", "arms", "interventions")

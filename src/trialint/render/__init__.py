@@ -6,7 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 # format name -> module in this package exporting `render(findings, **options) -> str`
 RENDERERS: dict[str, str] = {

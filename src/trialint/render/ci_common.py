@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 
 def val(v: Any) -> Any:
@@ -65,7 +65,7 @@ def rows(findings: Findings, frame: pd.DataFrame | None = None) -> Iterator[tupl
 
 
 def rule_summary(findings: Findings, rule_id: str) -> str:
-    from ..rules import BUILTIN_META
+    from ..findings import BUILTIN_META
 
     r = findings.rules.get(rule_id)
     if r is not None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .ci_common import ival, val
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 COLUMNS: tuple[str, ...] = (
     "record",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .ci_common import display_path, ival, summary, val, where
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .ci_common import display_path, ival, rows, where
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 

@@ -44,12 +44,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from .. import __version__
 from ..findings import SEVERITIES, SEVERITY_RANK
 from ..frames import FIELD_PATH_TO_COLUMN
+from ..version import __version__
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -287,7 +287,7 @@ def _location(path: Any, line: Any, column: Any, pointer: Any, own_path: Any = N
 
 
 def _rule_meta(findings: Findings, rule_id: str) -> dict[str, Any]:
-    from ..rules import BUILTIN_META
+    from ..findings import BUILTIN_META
 
     r = findings.rules.get(rule_id)
     if r is not None:

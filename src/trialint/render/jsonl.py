@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .json_out import finding_dicts
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 
 def render(findings: Findings, include_suppressed: bool = False, **_: Any) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .ci_common import display_path, ival, val
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FAILING = ("error", "warning")

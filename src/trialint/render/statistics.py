@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 
 def render(findings: Findings, fmt: str = "text", **_: Any) -> str:

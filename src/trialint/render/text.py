@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..api import Findings
+    from ..findings import FindingSet as Findings
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan", "read-error": "red"}
 _WS = re.compile(r"\s+")
