@@ -329,6 +329,31 @@ class RecordSet:
             out.errors.extend(p.errors)
         return out
 
+    def subset(self, keep: Any) -> RecordSet:
+        """The records selected by ``keep`` (a boolean mask over ``studies`` rows), every frame
+        narrowed to them; read errors are not carried over."""
+        import numpy as np
+
+        mask = np.asarray(keep, dtype=bool)
+        if mask.all():
+            return self
+        ids = self.studies["record_id"][mask]
+        wanted = set(ids)
+
+        def narrow(df: pd.DataFrame) -> pd.DataFrame:
+            if df.empty:
+                return df
+            return df[df["record_id"].isin(wanted)].reset_index(drop=True)
+
+        return RecordSet(
+            studies=self.studies[mask].reset_index(drop=True),
+            outcomes=narrow(self.outcomes),
+            arms=narrow(self.arms),
+            interventions=narrow(self.interventions),
+            terms=narrow(self.terms),
+            sources=narrow(self.sources),
+        )
+
     def texts(self) -> pd.DataFrame:
         """All free text as one long frame: record_id, field (canonical path), text.
 

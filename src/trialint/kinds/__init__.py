@@ -5,7 +5,9 @@ A kind is an object with
   - ``validate(params) -> None``: raise ValueError/TypeError/KeyError on bad params,
   - ``run(rs: RecordSet, params: dict) -> DataFrame`` with columns
     record_id, field, start, end, message (and optionally related_field/_start/_end),
-    vectorized over the frames of one chunk of records.
+    vectorized over the frames of one chunk of records,
+  - ``prefilter(rs, params) -> bool mask over rs.studies rows | None``: the cheap vectorized
+    first stage (None: no narrowing); the engine runs ``run`` only on the records it keeps.
 Register a new kind by adding its module to ``_MODULES``.
 """
 
@@ -25,6 +27,8 @@ class Kind(Protocol):
     def validate(self, params: dict[str, Any]) -> None: ...
 
     def run(self, rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame: ...
+
+    def prefilter(self, rs: RecordSet, params: dict[str, Any]) -> Any: ...
 
 
 _MODULES: tuple[str, ...] = (
