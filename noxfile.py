@@ -55,3 +55,11 @@ def bench(session: nox.Session) -> None:
         session.run("bash", "scripts/install-chromium.sh", external=True)
     session.install("-e", ".[test,e2e,gx]")
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session
+def accuracy(session: nox.Session) -> None:
+    """Precision and recall of the core rules on the labelled development set (tests/accuracy),
+    with the records behind every false positive and false negative."""
+    session.install("-e", ".")
+    session.run("python", "tests/accuracy/harness.py", *session.posargs)

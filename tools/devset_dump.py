@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trialint.frames import RecordSet
@@ -208,9 +209,15 @@ def _block(label: str, text: object) -> str:
 
 
 def dump(listing: Path, outdir: Path) -> None:
-    wanted = [r["nct_id"] for r in csv.DictReader(listing.open())]
+    rows = list(csv.DictReader(listing.open()))
+    wanted = [r["nct_id"] for r in rows]
+    fmt = {r["nct_id"]: r.get("source_format") for r in rows}
     rs = load()
-    rs = rs.subset(rs.studies["record_id"].isin(set(wanted)).to_numpy())
+    st0 = rs.studies
+    keep = st0["record_id"].isin(set(wanted)).to_numpy() & np.array([
+        fmt.get(r) in (None, f) for r, f in zip(st0["record_id"], st0["source_format"], strict=True)
+    ])
+    rs = rs.subset(keep)
     outdir.mkdir(parents=True, exist_ok=True)
     st = rs.studies.set_index("record_id")
     for rid in wanted:
