@@ -30,6 +30,5 @@ def test_core_rule_at_or_above_its_floor(scored, rule):
     for what, minimum in floor.items():
         value = getattr(s, what)
         assert value is not None and value >= minimum, (
-            f"{rule}: {what} {value} below the floor {minimum}; "
-            f"FP {s.fp[:10]} FN {s.fn[:10]}"
+            f"{rule}: {what} {value} below the floor {minimum}; FP {s.fp[:10]} FN {s.fn[:10]}"
         )

@@ -57,9 +57,8 @@ def longest_shared_run(a: list[str], b: list[str], same: bool = False) -> int:
     best = 0
     for i in range(len(a) - k + 1):
         for j in index.get(tuple(a[i : i + k]), ()):
-            if same and j <= i + best:  # within one field: only later, non-overlapping copies
-                if j <= i:
-                    continue
+            if same and j <= i + best and j <= i:  # one field: later, non-overlapping copies
+                continue
             n = k
             while i + n < len(a) and j + n < len(b) and a[i + n] == b[j + n]:
                 if same and i + n >= j:
@@ -112,13 +111,24 @@ def dup_aid(rs: RecordSet, rid: str) -> str:
                 continue
             longest = max(runs, key=lambda r: r[2])
             shorter = min(len(ws[i]), len(ws[j]))
-            cov = coverage(ws[i] if len(ws[i]) <= len(ws[j]) else ws[j], runs if len(ws[i]) <= len(ws[j]) else [(jj, ii, n) for ii, jj, n in runs]) if i != j else 0.0
+            cov = (
+                coverage(
+                    ws[i] if len(ws[i]) <= len(ws[j]) else ws[j],
+                    runs if len(ws[i]) <= len(ws[j]) else [(jj, ii, n) for ii, jj, n in runs],
+                )
+                if i != j
+                else 0.0
+            )
             if longest[2] >= 25 or (i != j and cov >= 0.6 and shorter >= 10):
                 where = "within" if i == j else "between"
                 lines.append(
                     f"  {where} {fields[i]}{'' if i == j else ' and ' + fields[j]}: longest shared run {longest[2]} words"
-                    + (f", covers {cov:.0%} of the shorter field ({shorter} words)" if i != j else "")
-                    + f"; starts: \"{' '.join(ws[i][longest[0]:longest[0] + 12])} ...\""
+                    + (
+                        f", covers {cov:.0%} of the shorter field ({shorter} words)"
+                        if i != j
+                        else ""
+                    )
+                    + f'; starts: "{" ".join(ws[i][longest[0] : longest[0] + 12])} ..."'
                 )
     if not lines:
         return "--- DUPLICATE AID (mechanical, verify by reading): no shared run of 25+ words between or within narrative fields ---\n"
@@ -127,9 +137,12 @@ def dup_aid(rs: RecordSet, rid: str) -> str:
 
 def narrative(rs: RecordSet) -> pd.DataFrame:
     t = rs.texts()
-    keep = ~t["field"].str.contains("time_frame|eligibility", regex=True) & ~t["field"].str.endswith(
-        ".label"
-    ) & ~t["field"].str.endswith(".name") & ~t["field"].str.endswith(".measure")
+    keep = (
+        ~t["field"].str.contains("time_frame|eligibility", regex=True)
+        & ~t["field"].str.endswith(".label")
+        & ~t["field"].str.endswith(".name")
+        & ~t["field"].str.endswith(".measure")
+    )
     return t[keep]
 
 
@@ -169,10 +182,10 @@ def sample(out: Path) -> None:
     fmt = dict(zip(st["record_id"], st["source_format"], strict=True))
     rng = random.Random(20261203)
     single = (
-        (st["intervention_model"] == "SINGLE_GROUP") & (st["allocation"] != "RANDOMIZED")
-    ) | st["brief_title"].fillna("").str.contains(SINGLE_WORD) | st["official_title"].fillna(
-        ""
-    ).str.contains(SINGLE_WORD)
+        ((st["intervention_model"] == "SINGLE_GROUP") & (st["allocation"] != "RANDOMIZED"))
+        | st["brief_title"].fillna("").str.contains(SINGLE_WORD)
+        | st["official_title"].fillna("").str.contains(SINGLE_WORD)
+    )
     single_ids = set(st.loc[single, "record_id"])
     strata: dict[str, set[str]] = {k: set() for k in ("cycle", "random", "dup", "endpoint", "rand")}
     for rid in ids:
@@ -199,7 +212,15 @@ def sample(out: Path) -> None:
         for rid in sorted(chosen):
             w.writerow([rid, fmt[rid], "|".join(sorted(chosen[rid])), dup.get(rid, 0)])
     print({k: len(v) for k, v in strata.items()}, "total", len(chosen), file=sys.stderr)
-    print("candidate pools: dup", len(dup_c), "endpoint", len(end_c), "cycle", len(cyc), file=sys.stderr)
+    print(
+        "candidate pools: dup",
+        len(dup_c),
+        "endpoint",
+        len(end_c),
+        "cycle",
+        len(cyc),
+        file=sys.stderr,
+    )
 
 
 def _block(label: str, text: object) -> str:
@@ -214,9 +235,12 @@ def dump(listing: Path, outdir: Path) -> None:
     fmt = {r["nct_id"]: r.get("source_format") for r in rows}
     rs = load()
     st0 = rs.studies
-    keep = st0["record_id"].isin(set(wanted)).to_numpy() & np.array([
-        fmt.get(r) in (None, f) for r, f in zip(st0["record_id"], st0["source_format"], strict=True)
-    ])
+    keep = st0["record_id"].isin(set(wanted)).to_numpy() & np.array(
+        [
+            fmt.get(r) in (None, f)
+            for r, f in zip(st0["record_id"], st0["source_format"], strict=True)
+        ]
+    )
     rs = rs.subset(keep)
     outdir.mkdir(parents=True, exist_ok=True)
     st = rs.studies.set_index("record_id")
@@ -226,12 +250,20 @@ def dump(listing: Path, outdir: Path) -> None:
         s = st.loc[rid]
         lines = [f"RECORD {rid}  (format: {s['source_format']})"]
         for col in (
-            "study_type", "phases", "allocation", "intervention_model", "masking",
-            "primary_purpose", "overall_status", "has_results",
+            "study_type",
+            "phases",
+            "allocation",
+            "intervention_model",
+            "masking",
+            "primary_purpose",
+            "overall_status",
+            "has_results",
         ):
             lines.append(f"{col}: {s[col]}")
         text = "\n".join(lines) + "\n"
-        text += _block("brief_title", s["brief_title"]) + _block("official_title", s["official_title"])
+        text += _block("brief_title", s["brief_title"]) + _block(
+            "official_title", s["official_title"]
+        )
         text += _block("brief_summary", s["brief_summary"])
         text += _block("detailed_description", s["detailed_description"])
         text += _block("intervention_model_description", s["intervention_model_description"])

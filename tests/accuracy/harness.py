@@ -122,7 +122,10 @@ def predictions(
 
 
 def score(
-    labels: dict[str, dict[str, str]], fired: dict[str, set[str]], fmt: dict[str, str], only_format: str | None = None
+    labels: dict[str, dict[str, str]],
+    fired: dict[str, set[str]],
+    fmt: dict[str, str],
+    only_format: str | None = None,
 ) -> dict[str, Score]:
     out: dict[str, Score] = {}
     for rule in fired:
@@ -186,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     formats = load_formats()
     ids = {rid for check in rules for rid in labels.get(check, {})}
     fired, fmt, found = predictions({r: formats[r] for r in ids}, rules)
-    prefix = {"v2": "ctgov-v2", "xml": "ctgov-xml"}.get(args.format or "", None)
+    prefix = {"v2": "ctgov-v2", "xml": "ctgov-xml"}.get(args.format or "")
     n = len({r for r in ids if r in fmt and (not prefix or fmt[r].startswith(prefix))})
     print(f"development set: {n} records ({LABELS.relative_to(ROOT)})")
     scores = score(labels, fired, fmt, prefix)
