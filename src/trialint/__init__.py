@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import Findings, check
+from .api import Findings, check, diff, history
 from .version import __version__
 
-__all__ = ["Findings", "__version__", "check"]
+__all__ = ["Findings", "__version__", "check", "diff", "history"]

@@ -200,6 +200,7 @@ def check(
     chosen = select_rules(
         all_rules, settings["select"], settings["ignore"], settings["extend-select"]
     )
+    chosen = _single_version_rules(chosen)
     overrides = settings.severity_overrides(all_rules)
     if overrides:
         chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
@@ -288,3 +289,249 @@ def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def builtin_rule_meta() -> dict[str, tuple[str, str, str]]:
     return dict(BUILTIN_META)
+
+
+# --- diff and history: changes between versions of records (trialint.history) ----------------
+
+
+def _single_version_rules(chosen: list[Rule]) -> list[Rule]:
+    """The rules `check` runs: those that look at one version (history rules compare two)."""
+    from .errors import TrialintError
+    from .rules import is_pair_rule
+
+    single = [r for r in chosen if not is_pair_rule(r)]
+    if chosen and not single:
+        raise TrialintError(
+            "the selected rules compare two versions of a record: "
+            "use `trialint diff OLD NEW` or `trialint history FILE`"
+        )
+    return single
+
+
+def _read_all(inputs: str | Path | Sequence[str | Path] | RecordSet, what: str) -> RecordSet:
+    from .errors import TrialintError
+
+    if isinstance(inputs, RecordSet):
+        return inputs
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    rs = RecordSet.concat(read_paths(paths))
+    if not len(rs) and not rs.errors:
+        raise TrialintError(f"{what}: no records read from {', '.join(map(str, paths))}")
+    return rs
+
+
+def _label(inputs: str | Path | Sequence[str | Path] | RecordSet, default: str) -> str:
+    if isinstance(inputs, RecordSet):
+        return default
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    return ", ".join(str(p) for p in paths) or default
+
+
+def _run_pairs(
+    build: Callable[[], tuple[Any, list[str], list[RecordSet]]],
+    *,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    extend_select: Iterable[str] | None,
+    rules: dict[str, Rule] | None,
+    extend_checks: Iterable[str | Path],
+    severity_overrides: dict[str, str] | None,
+    per_path_ignores: Mapping[str, Iterable[str]] | None,
+    exemptions: Iterable[Exemption | Mapping[str, Any]] | None,
+    baseline: str | Path | Baseline | bool | None,
+    config: Settings | str | Path | bool | None,
+) -> Findings:
+    """The gate around the history rules: the same settings, selection, suppressions and
+    baseline as ``check``."""
+    from . import suppress
+    from .baseline import Baseline
+    from .config import settings_for
+    from .errors import TrialintError
+    from .history import run_rules
+    from .rules import is_pair_rule
+
+    settings = settings_for(
+        config,
+        {
+            "select": list(select) if select else None,
+            "ignore": list(ignore) if ignore else None,
+            "extend-select": list(extend_select) if extend_select else None,
+            "severity": dict(severity_overrides) if severity_overrides else None,
+            "extend-checks": [str(p) for p in extend_checks] or None,
+            "per-path-ignores": {g: list(r) for g, r in per_path_ignores.items()}
+            if per_path_ignores
+            else None,
+            "exemptions": list(exemptions) if exemptions else None,
+            "baseline": str(baseline) if isinstance(baseline, str | Path) else None,
+        },
+    )
+    all_rules = rules if rules is not None else load_rules(settings.extend_checks)
+    settings.validate_rules(all_rules)
+    chosen = [
+        r
+        for r in select_rules(
+            all_rules, settings["select"], settings["ignore"], settings["extend-select"]
+        )
+        if is_pair_rule(r)
+    ]
+    if not chosen:
+        raise TrialintError(
+            "no history rule selected: `diff` and `history` run the rules of the 'history' "
+            "category (add 'history' to select, or pass --select history)"
+        )
+    overrides = settings.severity_overrides(all_rules)
+    chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
+    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
+    resolved_exemptions = [
+        suppress.ResolvedExemption(
+            frozenset(resolve_selectors([e.rule], all_rules)), frozenset(e.records), e.reason
+        )
+        for e in settings.exemptions
+    ]
+    known: Baseline | None = None
+    if isinstance(baseline, Baseline):
+        known = baseline
+    elif baseline is not False and settings.baseline is not None:
+        known = Baseline.load(settings.baseline)
+
+    vp, names, read_sets = build()
+    found, contexts, changes = run_rules(vp, chosen, overridden=set(overrides))
+    from .engine import read_error_findings
+
+    errors = [read_error_findings(rs) for rs in read_sets] if wanted_builtin else []
+    errors = [e for e in errors if not e.empty]
+    if errors:
+        found = sort_findings(pd.concat([*errors, found], ignore_index=True))
+    # one row per trial, under the id the findings name (a history's versions -> its trial)
+    records = pd.concat([_record_summary(rs) for rs in read_sets], ignore_index=True)
+    to_registry = {
+        **dict(zip(vp.pairs["old_id"], vp.pairs["record_id"], strict=True)),
+        **dict(zip(vp.pairs["new_id"], vp.pairs["record_id"], strict=True)),
+    }
+    records["record_id"] = records["record_id"].map(lambda r: to_registry.get(r, r))
+    records = records.drop_duplicates("record_id", keep="last").reset_index(drop=True)
+    frame, suppressed = suppress.apply(
+        found[list(FINDING_COLUMNS)],
+        contexts,
+        per_path=per_path,
+        exemptions=resolved_exemptions,
+        baseline=known,
+        root=settings.root,
+    )
+    kept = frame[["record_id", "rule", "field", "message"]].astype("str")
+    changes = changes.merge(kept.drop_duplicates(), on=["record_id", "rule", "field", "message"])
+    return Findings(
+        frame=frame,
+        rules={r.id: r for r in chosen},
+        records=records,
+        contexts=contexts,
+        inputs=names,
+        suppressed=suppressed,
+        baseline_path=str(known.path) if known is not None and known.path else None,
+        changes=changes.reset_index(drop=True),
+    )
+
+
+def diff(
+    old: str | Path | Sequence[str | Path] | RecordSet,
+    new: str | Path | Sequence[str | Path] | RecordSet,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
+    rules: dict[str, Rule] | None = None,
+    extend_checks: Iterable[str | Path] = (),
+    severity_overrides: dict[str, str] | None = None,
+    per_path_ignores: Mapping[str, Iterable[str]] | None = None,
+    exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
+    baseline: str | Path | Baseline | bool | None = None,
+    config: Settings | str | Path | bool | None = None,
+) -> Findings:
+    """What changed between two versions of the same records (``old`` and ``new``: files,
+    directories or RecordSets in any format trialint reads). Records pair by registry id; a
+    record in one set only is reported (``record-not-paired``). Runs the ``history`` rules;
+    the other arguments are those of :func:`check`. ``Findings.changes`` holds each change's
+    outcome text before and after."""
+    from .history import pair_downloads
+
+    def build() -> tuple[Any, list[str], list[RecordSet]]:
+        old_rs, new_rs = _read_all(old, "OLD"), _read_all(new, "NEW")
+        vp = pair_downloads(old_rs, new_rs, _label(old, "older"), _label(new, "newer"))
+        return vp, [_label(old, "<old>"), _label(new, "<new>")], [old_rs, new_rs]
+
+    return _run_pairs(
+        build,
+        select=select,
+        ignore=ignore,
+        extend_select=extend_select,
+        rules=rules,
+        extend_checks=extend_checks,
+        severity_overrides=severity_overrides,
+        per_path_ignores=per_path_ignores,
+        exemptions=exemptions,
+        baseline=baseline,
+        config=config,
+    )
+
+
+def history(
+    inputs: str | Path | Sequence[str | Path],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
+    rules: dict[str, Rule] | None = None,
+    extend_checks: Iterable[str | Path] = (),
+    severity_overrides: dict[str, str] | None = None,
+    per_path_ignores: Mapping[str, Iterable[str]] | None = None,
+    exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
+    baseline: str | Path | Baseline | bool | None = None,
+    config: Settings | str | Path | bool | None = None,
+) -> Findings:
+    """What changed from each version to the next in version histories as the cthist R
+    package writes them (one CSV row per version). Each finding names the two versions and
+    their dates. Options as for :func:`check`."""
+    from .history import pair_history
+    from .read import iter_files
+    from .read.cthist import read_history
+
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+
+    def build() -> tuple[Any, list[str], list[RecordSet]]:
+        from .errors import TrialintError
+
+        sets: list[RecordSet] = []
+        tables: list[pd.DataFrame] = []
+        for name, path in iter_files(paths):
+            data = path.read_bytes() if path is not None else __import__("sys").stdin.buffer.read()
+            text = data.decode("utf-8-sig", errors="replace")
+            from .read.cthist import sniff
+
+            if not sniff(text.split("\n", 1)[0]):
+                raise TrialintError(
+                    f"{name}: not a cthist version history (its header must start with "
+                    "'nctid,version_number,')"
+                )
+            b, table = read_history(text, name)
+            sets.append(b.build())
+            tables.append(table)
+        if not sets:
+            raise TrialintError(f"no version history read from {', '.join(map(str, paths))}")
+        rs = RecordSet.concat(sets)
+        versions = pd.concat(tables, ignore_index=True)
+        return pair_history(rs, versions), [str(p) for p in paths], [rs]
+
+    return _run_pairs(
+        build,
+        select=select,
+        ignore=ignore,
+        extend_select=extend_select,
+        rules=rules,
+        extend_checks=extend_checks,
+        severity_overrides=severity_overrides,
+        per_path_ignores=per_path_ignores,
+        exemptions=exemptions,
+        baseline=baseline,
+        config=config,
+    )

@@ -313,8 +313,13 @@ def explain(rule_id: str) -> None:
     out += ["", click.style("How to fix", bold=True), textwrap.indent(r.fix, "  ")]
     for verdict, title in (("flag", "Flagged"), ("pass", "Passes")):
         for ex in r.examples.get(verdict, [])[:2]:
+            shown = (
+                {"old": ex["old"], "new": ex["new"]}
+                if "old" in ex
+                else ex.get("record", ex.get("csv"))
+            )
             body = ex.get("text") or yaml.safe_dump(
-                ex.get("record", ex.get("csv")), sort_keys=False, allow_unicode=True, width=96
+                shown, sort_keys=False, allow_unicode=True, width=96
             )
             out += [
                 "",

@@ -143,6 +143,10 @@ class FindingSet:
     # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
     suppressed: pd.DataFrame = field(default_factory=lambda: suppressed_frame())
     baseline_path: str | None = None  # the baseline file applied, if any
+    # `trialint diff` / `history` only: one row per reported change, with the outcome's text
+    # before and after (record_id, rule, severity, field, old_field, old_text, new_text,
+    # message; see trialint.history.CHANGE_COLUMNS); None for `check`
+    changes: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.frame)

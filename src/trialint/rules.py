@@ -21,6 +21,7 @@ CATEGORIES: tuple[str, ...] = (
     "consistency",
     "plausibility",
     "clarity",
+    "history",  # changes between two versions of a record (trialint diff / history)
 )
 REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
 OPTIONAL_KEYS: tuple[str, ...] = (
@@ -153,6 +154,14 @@ def load_rules(dirs: Iterable[Path] | None = None) -> dict[str, Rule]:
                 )
             rules[rule.id] = rule
     return rules
+
+
+def is_pair_rule(rule: Rule) -> bool:
+    """Whether a rule compares two versions of a record (a ``history`` rule, run by
+    ``trialint diff`` and ``trialint history``) rather than checking one version."""
+    from .kinds import KINDS
+
+    return bool(getattr(KINDS.get(rule.kind), "pairwise", False))
 
 
 # Rules produced by the engine itself rather than by a YAML file.

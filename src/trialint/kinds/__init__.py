@@ -8,6 +8,8 @@ A kind is an object with
     vectorized over the frames of one chunk of records,
   - ``prefilter(rs, params) -> bool mask over rs.studies rows | None``: the cheap vectorized
     first stage (None: no narrowing); the engine runs ``run`` only on the records it keeps.
+A *pair* kind (``pairwise = True``, see outcome_change.PairKind) compares two versions of
+records instead: ``run_pair(VersionPairs, params)``; its ``run`` on one version finds nothing.
 Register a new kind by adding its module to ``_MODULES``.
 """
 
@@ -45,6 +47,7 @@ _MODULES: tuple[str, ...] = (
     "completeness",
     "content_text",
     "term_text",
+    "outcome_change",
 )
 
 

@@ -267,6 +267,40 @@ def key_terms(text: str | None, lex: Lexicon) -> dict[str, str]:
     return {r: w for r, w in content_words(text, lex).items() if r not in BOILERPLATE}
 
 
+# Named instruments and measures: acronyms ("HAM-D", "SF-36", "EQ-5D-5L", "HbA1c") and
+# capitalised names ending in an instrument word ("Beck Depression Inventory").
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]*[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])")
+_NAMED = re.compile(
+    r"((?:[A-Z][A-Za-z'’-]+\s+){1,5})(?:Scale|Inventory|Questionnaire|Index|Test|Score|"
+    r"Assessment|Instrument|Survey|Checklist|Profile)\b"
+)
+# acronyms that are units, routes, statistics or study words, not instruments
+NOT_INSTRUMENTS = frozenset(
+    """mg ml kg dl mmhg mmol cm mm nm iu bid tid qd qid od po iv im sc ci sd se iqr itt mitt pp
+    pk ae aes sae saes teae teaes dlt mtd rp2d id no nct fda ema who usa uk eu icu er ed""".split()
+)
+
+
+def instruments(text: str | None) -> set[str]:
+    """The named instruments and acronyms of a text, folded ('HAM-D' -> 'hamd')."""
+    if not text:
+        return set()
+    out: set[str] = set()
+    for m in _ACRONYM.finditer(text):
+        token = m.group(1)
+        if sum(c.isupper() for c in token) < 2 or len(token) > 14:
+            continue
+        folded = re.sub(r"[-/]", "", token.lower())
+        if folded in NOT_INSTRUMENTS or folded.isdigit():
+            continue
+        out.add(folded)
+    for m in _NAMED.finditer(text):
+        words = m.group(1).split()
+        if words and words[0].lower() not in STOPWORDS:
+            out.add("".join(w[0].lower() for w in words))
+    return out
+
+
 # --- how it is summarised: aggregation ----------------------------------------------------------
 
 _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -359,7 +393,8 @@ _NUM = r"(?:[0-9]+(?:[.,][0-9]+)?|" + "|".join(_NUMBER_WORDS) + r"|a|an|one|half
 _NUM_LIST = _NUM + r"(?:\s*(?:,|-|to|and|or|/|&|through|thru)\s*" + _NUM + r")*"
 # "12 weeks", "6-8 months", "0, 4, 8 and 12 weeks", "12-week"
 _POINTS_BEFORE = re.compile(
-    r"(?<![a-z0-9.])(?P<nums>" + _NUM_LIST + r")\s*-?\s*" + _UNIT_WORDS + r"(?![a-z])"
+    r"(?<![a-z0-9.])(?<![a-z0-9]-)(?P<nums>" + _NUM_LIST + r")\s*-?\s*" + _UNIT_WORDS
+    + r"(?![a-z0-9]|-[a-z0-9])"
 )
 # "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6"
 _POINTS_AFTER = re.compile(
@@ -529,6 +564,8 @@ class _Profile:
     has_time_text: bool
     aggregation: frozenset[str]
     norm: str
+    instruments: set[str]  # of the title
+    mentions: set[str]  # every acronym or instrument of the whole outcome, and its initials
 
 
 def _merge(points: Iterable[float]) -> list[float]:
@@ -557,7 +594,20 @@ def _profile(o: Outcome, lex: Lexicon) -> _Profile:
         has_time_text=bool(o.time_frame.strip()),
         aggregation=aggregations(o.measure) or aggregations(o.description[:300]),
         norm=" ".join(words),
+        instruments=instruments(o.measure),
+        mentions=instruments(o.text()) | _initial_runs(words),
     )
+
+
+def _initial_runs(words: Sequence[str], longest: int = 6) -> set[str]:
+    """Initials of every run of 2..``longest`` consecutive words: what an acronym of the text
+    could stand for ('beck depression inventory' -> 'bdi')."""
+    initials = [w[0] for w in words if w and not w[0].isdigit()]
+    return {
+        "".join(initials[i : i + k])
+        for k in range(2, longest + 1)
+        for i in range(len(initials) - k + 1)
+    }
 
 
 def _containment(a: Iterable[str], b: Iterable[str]) -> float:
@@ -748,6 +798,12 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
             f"now measures {', '.join(sorted(gained.values()))} instead of "
             f"{', '.join(sorted(lost.values()))}"
         )
+    # another named instrument: one the old title names is gone, and the new title names one
+    # the old outcome never mentions
+    gone = {i for i in a.instruments if not _mentioned(i, b)}
+    came = {i for i in b.instruments if not _mentioned(i, a)}
+    if gone and came:
+        return f"now measured with {', '.join(sorted(came))}, was {', '.join(sorted(gone))}"
     new_text = fold(b.outcome.description) + " . " + fold(b.outcome.measure)
     if not _METHOD.search(fold(a.outcome.text())):
         for m in _METHOD.finditer(new_text):
@@ -763,6 +819,17 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
             sorted(defined.values())[:8]
         ) + ", …)"
     return ""
+
+
+def _mentioned(instrument: str, p: _Profile) -> bool:
+    """An instrument is mentioned by an outcome: its acronym, its letters (digits aside) as an
+    acronym or as the initials of some words of the outcome."""
+    if instrument in p.mentions or instrument in p.all_text.split():
+        return True
+    letters = re.sub(r"[0-9]", "", instrument)
+    return len(letters) >= 2 and (
+        letters in p.mentions or any(re.sub(r"[0-9]", "", m) == letters for m in p.mentions)
+    )
 
 
 def timing_change(a: _Profile, b: _Profile) -> str:

@@ -125,6 +125,11 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
         # the CSV reader reports the rows holding undecodable bytes and reads the rest
         text = data.decode("utf-8-sig", errors="surrogateescape")
     first_line = text.split("\n", 1)[0]
+    from . import cthist
+
+    if cthist.sniff(first_line):  # a version history (cthist): every version is a record
+        yield from cthist.read_cthist(text, name)
+        return
     if lower.endswith((".csv", ".tsv")) or "NCT Number" in first_line:
         from . import ctgov_csv
 
