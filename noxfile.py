@@ -63,3 +63,11 @@ def accuracy(session: nox.Session) -> None:
     with the records behind every false positive and false negative."""
     session.install("-e", ".")
     session.run("python", "tests/accuracy/harness.py", *session.posargs)
+
+
+@nox.session(name="history-accuracy")
+def history_accuracy(session: nox.Session) -> None:
+    """Precision and recall of the history rules (`trialint diff`) on the rated version pairs of
+    ../shared/corpus/outcome_history (development and held-back parts)."""
+    session.install("-e", ".")
+    session.run("python", "tests/history_accuracy/harness.py", *session.posargs)

@@ -398,6 +398,18 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     help="Worker processes that check chunks of records in parallel (0: one per CPU).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
+@click.option(
+    "--diff",
+    "as_diff",
+    is_flag=True,
+    help="PATHS are OLD NEW: report what changed between the two versions (trialint diff).",
+)
+@click.option(
+    "--history",
+    "as_history",
+    is_flag=True,
+    help="PATHS are cthist version histories: report what changed from version to version.",
+)
 def report(
     paths: tuple[str, ...],
     output: str | None,
@@ -410,18 +422,205 @@ def report(
     baseline: str | None,
     jobs: int,
     quiet: bool,
+    as_diff: bool = False,
+    as_history: bool = False,
 ) -> None:
-    """Write the HTML audit report of PATHS: one self-contained file that opens offline."""
+    """Write the HTML audit report of PATHS: one self-contained file that opens offline.
+
+    With --diff (PATHS: OLD NEW) or --history (cthist files) the report shows what changed
+    between versions, each change with its words before and after."""
     from contextlib import nullcontext
 
     from . import progress as progress_mod
     from .api import check as run_check
 
     settings = _settings(config_file, isolated, None, select, extend_select, ignore, None, baseline)
+    if as_diff or as_history:
+        _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
+        return
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
         findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs)
     _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
+
+
+def _report_changes(
+    paths: tuple[str, ...],
+    settings: Any,
+    as_diff: bool,
+    as_history: bool,
+    output: str | None,
+    title: str | None,
+    quiet: bool,
+) -> None:
+    """`report --diff OLD NEW` / `report --history FILE...`: the HTML report of the changes."""
+    if as_diff and as_history:
+        _fail("--diff and --history cannot be used together")
+    if as_diff:
+        if len(paths) != 2:
+            _fail(f"report --diff takes two paths, OLD and NEW (got {len(paths)})")
+        from .api import diff as run_diff
+
+        findings = run_diff(paths[0], paths[1], config=settings)
+    else:
+        from .api import history as run_history
+
+        findings = run_history(list(paths), config=settings)
+    _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
+
+
+# --- diff and history: what changed between versions of records ------------------------------
+
+
+def _output_options(f: Any) -> Any:
+    """The output options `diff` and `history` share with `check`."""
+    options = [
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Write the output to FILE instead of stdout.",
+        ),
+        click.option(
+            "--write-baseline",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="Record today's findings in FILE (later runs with --baseline report only new ones); exit 0.",
+        ),
+        click.option(
+            "--statistics", is_flag=True, help="Print the number of findings per rule instead."
+        ),
+        click.option(
+            "--show-suppressed",
+            is_flag=True,
+            help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No notes on stderr."),
+        click.option(
+            "--html",
+            "html_file",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="Also write the HTML report (with the before/after changes view) to FILE.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _finish(
+    findings: Any,
+    settings: Any,
+    output: str | None,
+    write_baseline: str | None,
+    statistics: bool,
+    show_suppressed: bool,
+    quiet: bool,
+    html_file: str | None,
+) -> None:
+    """Render the findings of `diff` / `history` as `check` does, and exit."""
+    from .baseline import Baseline
+
+    if write_baseline:
+        written = Baseline.from_findings(findings)
+        where = written.write(write_baseline)
+        if not quiet:
+            click.echo(f"trialint: wrote {len(written)} finding(s) to {where}", err=True)
+        sys.exit(EXIT_OK)
+    fmt = settings.format
+    color = fmt == "text" and output is None and sys.stdout.isatty()
+    if statistics:
+        from .render import statistics as stats
+
+        text = stats.render(findings, fmt=fmt)
+    else:
+        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            _fail(f"{output}: cannot write: {e.strerror}")
+    else:
+        click.echo(text, nl=False, color=color)
+    if html_file:
+        _write_html(findings, Path(html_file), quiet)
+    sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+
+
+@main.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@_settings_options
+@_output_options
+def diff(
+    old: str,
+    new: str,
+    config_file: str | None,
+    isolated: bool,
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    baseline: str | None,
+    output: str | None,
+    write_baseline: str | None,
+    statistics: bool,
+    show_suppressed: bool,
+    quiet: bool,
+    html_file: str | None,
+) -> None:
+    """What changed in the outcome measures between two versions of the same records.
+
+    OLD and NEW are files or directories in any format trialint reads (two downloads of the
+    same records at different dates); records pair by registry id. Runs the 'history' rules.
+    """
+    from .api import diff as run_diff
+
+    settings = _settings(
+        config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
+    findings = run_diff(old, new, config=settings, baseline=False if write_baseline else None)
+    _finish(
+        findings, settings, output, write_baseline, statistics, show_suppressed, quiet, html_file
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@_settings_options
+@_output_options
+def history(
+    paths: tuple[str, ...],
+    config_file: str | None,
+    isolated: bool,
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    baseline: str | None,
+    output: str | None,
+    write_baseline: str | None,
+    statistics: bool,
+    show_suppressed: bool,
+    quiet: bool,
+    html_file: str | None,
+) -> None:
+    """What changed from version to version in version histories written by the cthist R
+    package (one CSV row per version): consecutive versions are compared."""
+    from .api import history as run_history
+
+    settings = _settings(
+        config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
+    findings = run_history(
+        list(paths), config=settings, baseline=False if write_baseline else None
+    )
+    _finish(
+        findings, settings, output, write_baseline, statistics, show_suppressed, quiet, html_file
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
