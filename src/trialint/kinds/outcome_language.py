@@ -761,7 +761,7 @@ def _pair_changes(a: _Profile, b: _Profile, lex: Lexicon) -> list[Change]:
 
 # how a measurement is made: "measured by", "assessed using", "according to"
 _METHOD = re.compile(
-    r"\b(?:measured|assessed|evaluated|determined|quantified|scored|rated|graded|confirmed|"
+    r"(?i)\b(?:measured|assessed|evaluated|determined|quantified|scored|rated|graded|confirmed|"
     r"detected|documented|adjudicated|read)\s+(?:by|using|with|via|through|on|according to|per)"
     r"\b\s*(?:the\s+|a\s+|an\s+)?(?P<what>[^.;:,(]{3,80})"
 )
@@ -769,7 +769,7 @@ _ANALYSIS = re.compile(
     r"\b(?:analys[ie]s|analy[sz]ed|algorithm|population|intent(?:ion)?[- ]to[- ]treat|itt|"
     r"statistic|model|imputation|method|snapshot|investigator|sponsor|site|visit)"
 )
-DEFINITION_TERMS = 12  # new terms a description must add to count as a new definition
+DEFINITION_TERMS = 15  # new terms a description must add to count as a new definition
 
 
 def _expanded_abbreviation(word: str, text: str) -> bool:
@@ -788,12 +788,15 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
     lost = {r: w for r, w in a.measure_key.items() if r not in b.all_words}
     gained = {r: w for r, w in gained.items() if not _expanded_abbreviation(w, a.all_text)}
     lost = {r: w for r, w in lost.items() if not _expanded_abbreviation(w, b.all_text)}
-    if (
+    replaced = (
         gained
         and lost
         and len(gained) >= 0.4 * len(b.measure_key)
         and len(lost) >= 0.4 * len(a.measure_key)
-    ):
+    )
+    if gained and lost and len(gained) >= 0.5 * len(b.measure_key):
+        replaced = True  # the new title names mostly other things
+    if replaced:
         return (
             f"now measures {', '.join(sorted(gained.values()))} instead of "
             f"{', '.join(sorted(lost.values()))}"
@@ -804,15 +807,16 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
     came = {i for i in b.instruments if not _mentioned(i, a)}
     if gone and came:
         return f"now measured with {', '.join(sorted(came))}, was {', '.join(sorted(gone))}"
-    new_text = fold(b.outcome.description) + " . " + fold(b.outcome.measure)
+    new_text = (b.outcome.description or "") + " . " + (b.outcome.measure or "")
     if not _METHOD.search(fold(a.outcome.text())):
         for m in _METHOD.finditer(new_text):
             what = m.group("what")
-            if _ANALYSIS.search(what):
+            if _ANALYSIS.search(fold(what)):
                 continue
             terms = {r for r in key_terms(what, lex) if r not in a.all_words}
-            if terms:
-                return f"now says how it is measured: {' '.join(what.split())[:80]}"
+            if not terms:
+                continue
+            return f"now says how it is measured: {' '.join(what.split())[:80]}"
     defined = {r: w for r, w in b.desc_key.items() if r not in a.all_words}
     if len(defined) >= DEFINITION_TERMS:
         return "the description now defines what is measured (" + ", ".join(
@@ -832,24 +836,41 @@ def _mentioned(instrument: str, p: _Profile) -> bool:
     )
 
 
+_CALENDAR = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+([0-9]{4})\b|"
+    r"\b([0-9]{4})-([0-9]{2})\b"
+)
+
+
+def calendar_dates(text: str | None) -> set[str]:
+    """Calendar months a time frame names ('June 2010', '2010-06')."""
+    out = set()
+    for m in _CALENDAR.finditer(fold(text)):
+        out.add(f"{m.group(1)} {m.group(2)}" if m.group(1) else f"{m.group(3)}-{m.group(4)}")
+    return out
+
+
 def timing_change(a: _Profile, b: _Profile) -> str:
     pa, pb = a.points, b.points
     # times under a day (sampling schedules: "0, 0.5, 1, 3 hours post-dose") count only when
     # neither version names a time of a day or more
     if any(p >= 1 for p in pa) or any(p >= 1 for p in pb):
         pa, pb = [p for p in pa if p >= 1], [p for p in pb if p >= 1]
+    ca, cb = calendar_dates(a.outcome.time_frame), calendar_dates(b.outcome.time_frame)
+    if ca and cb and ca != cb:
+        return f"time frame now {b.outcome.time_frame.strip()[:60]!r}, was {a.outcome.time_frame.strip()[:60]!r}"
     if not pa and not pb:
         return ""
+    now = ", ".join(days_text(p) for p in pb)
+    was = ", ".join(days_text(p) for p in pa)
     if not pa:
         if a.has_time_text:
-            return ""  # a time frame without a time ("end of study") made specific
-        return f"time frame given: {', '.join(days_text(p) for p in pb)}"
+            return f"a time is now given: {now} (the time frame was {a.outcome.time_frame.strip()[:60]!r})"
+        return f"a time frame is now given: {now}"
     if not pb:
-        return ""
+        return f"no time point any more (was {was})"
     lost = _missing(pa, pb)
     gained = _missing(pb, pa)
     if not lost and not gained:
         return ""
-    was = ", ".join(days_text(p) for p in pa)
-    now = ", ".join(days_text(p) for p in pb)
     return f"assessed at {now}, was {was}"
