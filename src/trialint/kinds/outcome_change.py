@@ -264,8 +264,12 @@ def run_outcome_change_pair(vp: VersionPairs, params: dict[str, Any]) -> pd.Data
                 continue
             target = c.new if c.new is not None else c.old
             assert target is not None
+            start = end = None
             if c.new is not None:
                 fld = outcome_field(c.new.section, c.new.position, c.column)
+                text = getattr(c.new, c.column, "")
+                if text:
+                    start, end = 0, len(text)
             else:
                 fld = _LIST_PATH.get(c.old.section if c.old else section, _LIST_PATH["secondary"])
             old_fld = (
@@ -280,8 +284,8 @@ def run_outcome_change_pair(vp: VersionPairs, params: dict[str, Any]) -> pd.Data
                 {
                     "record_id": rid,
                     "field": fld,
-                    "start": None,
-                    "end": None,
+                    "start": start,
+                    "end": end,
                     "message": message,
                     "pair": res.pair,
                     "phase": res.phase,

@@ -337,6 +337,13 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "duration",
+        re.compile(
+            r"\blength of (?:[a-z]+ )?stay\b|\b(?:hospital|icu) stay\b|"
+            r"\bduration of (?!response|remission|disease control)[a-z]+"
+        ),
+    ),
+    (
         "count",
         re.compile(
             r"\bnumber of (?!participants|patients|subjects|people|persons|individuals|women|"
@@ -351,7 +358,7 @@ _THRESHOLD = re.compile(r"(?:[<>≤≥]=?|\bat least\b|\bmore than\b|\bless than
 
 
 def aggregations(text: str | None) -> frozenset[str]:
-    """The summary classes a text names: time-to-event, proportion, change, count."""
+    """The summary classes a text names: time-to-event, proportion, change, duration, count."""
     t = fold(text)
     if not t:
         return frozenset()

@@ -1,0 +1,304 @@
+"""trialint diff / history: pairing, the history rules end to end, severity by phase, outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import trialint
+from trialint.cli import main
+from trialint.kinds.outcome_change import phase_of
+from trialint.kinds.outcome_language import (
+    Outcome,
+    aggregations,
+    compare,
+    same_time,
+    time_points,
+)
+from trialint.read.cthist import read_history, split_content
+
+DATA = Path(__file__).parent / "data"
+CTHIST = DATA / "cthist_example.csv"
+
+
+def study(nct, primary, secondary=(), date="2019-06-01", status="RECRUITING", start="2019-01",
+          pcd="2021-06"):  # fmt: skip
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct, "briefTitle": f"Trial {nct}"},
+            "statusModule": {
+                "overallStatus": status,
+                "lastUpdateSubmitDate": date,
+                "startDateStruct": {"date": start},
+                "primaryCompletionDateStruct": {"date": pcd},
+            },
+            "outcomesModule": {
+                "primaryOutcomes": [{"measure": m, "timeFrame": t} for m, t in primary],
+                "secondaryOutcomes": [{"measure": m, "timeFrame": t} for m, t in secondary],
+            },
+        }
+    }
+
+
+@pytest.fixture
+def downloads(tmp_path):
+    """Two downloads of three records: one changed after its primary completion, one the same
+    (reworded), one only in the old set and one only in the new set."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    a = [("Change from baseline in HbA1c", "12 weeks")]
+    (old / "a.json").write_text(json.dumps(study("NCT00000101", a)))
+    (new / "a.json").write_text(
+        json.dumps(study("NCT00000101", [("Change from baseline in HbA1c", "24 weeks")],
+                         date="2022-02-01", status="COMPLETED"))  # fmt: skip
+    )
+    b_old = [("Apnea hypopnea index", "Two nights")]
+    b_new = [("Apnea-Hypopnea Index (AHI)", "Two nights")]
+    (old / "b.json").write_text(json.dumps(study("NCT00000102", b_old)))
+    (new / "b.json").write_text(json.dumps(study("NCT00000102", b_new, date="2020-01-01")))
+    (old / "c.json").write_text(json.dumps(study("NCT00000103", a)))
+    (new / "d.json").write_text(json.dumps(study("NCT00000104", a, date="2020-01-01")))
+    return old, new
+
+
+def test_diff_pairs_by_id_and_reports_unpaired(downloads):
+    old, new = downloads
+    f = trialint.diff(old, new, config=False)
+    rows = f.frame.set_index("record_id")
+    assert rows.loc["NCT00000101", "rule"] == "primary-outcome-timing-changed"
+    assert rows.loc["NCT00000101", "severity"] == "error"  # after the primary completion date
+    assert "assessed at 24 weeks, was 12 weeks" in rows.loc["NCT00000101", "message"]
+    assert rows.loc["NCT00000101", "field"] == "outcomes[primary][0].time_frame"
+    assert rows.loc["NCT00000101", "source_path"].endswith("new/a.json")
+    assert "NCT00000102" not in rows.index  # reworded: no finding (outcome-reworded is off)
+    unpaired = f.frame[f.frame["rule"] == "record-not-paired"]
+    assert set(unpaired["record_id"]) == {"NCT00000103", "NCT00000104"}
+    assert set(unpaired["severity"]) == {"info"}
+    # the before/after texts travel with the findings
+    ch = f.changes.set_index("record_id").loc["NCT00000101"]
+    assert "12 weeks" in ch["old_text"] and "24 weeks" in ch["new_text"]
+
+
+def test_diff_reworded_rule_when_selected(downloads):
+    old, new = downloads
+    f = trialint.diff(old, new, config=False, extend_select=["outcome-reworded"])
+    assert "outcome-reworded" in set(f.frame.loc[f.frame["record_id"] == "NCT00000102", "rule"])
+
+
+def test_diff_cli_json_exit_codes_select_ignore(downloads):
+    old, new = downloads
+    r = CliRunner().invoke(main, ["diff", str(old), str(new), "--isolated", "--format", "json"])
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.output)
+    assert {x["rule"] for x in data["findings"]} == {
+        "primary-outcome-timing-changed",
+        "record-not-paired",
+    }
+    r = CliRunner().invoke(
+        main,
+        ["diff", str(old), str(new), "--isolated", "--ignore", "primary-outcome-timing-changed"],
+    )
+    assert r.exit_code == 0, r.output  # only info findings left
+    assert "record-not-paired" in r.output
+    # a selection without any history rule fails loudly
+    r = CliRunner().invoke(main, ["diff", str(old), str(new), "--isolated", "--select", "clarity"])
+    assert r.exit_code == 2
+    assert "no history rule selected" in r.output
+
+
+def test_diff_baseline_suppresses_known_changes(downloads, tmp_path):
+    old, new = downloads
+    base = tmp_path / "base.json"
+    r = CliRunner().invoke(
+        main, ["diff", str(old), str(new), "--isolated", "--write-baseline", str(base)]
+    )
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(
+        main, ["diff", str(old), str(new), "--isolated", "--baseline", str(base)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "primary-outcome-timing-changed" not in r.output
+
+
+def test_diff_of_nothing_fails_loudly(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(main, ["diff", str(tmp_path / "empty"), str(tmp_path / "empty")])
+    assert r.exit_code == 2
+    assert "no records read" in r.output
+
+
+def test_check_does_not_run_history_rules(downloads):
+    _, new = downloads
+    r = CliRunner().invoke(main, ["check", str(new), "--isolated", "--select", "history"])
+    assert r.exit_code == 2
+    assert "trialint diff" in r.output
+    f = trialint.check(new, config=False)
+    assert not any(rule.startswith("primary-outcome-") for rule in f.rules)
+
+
+@pytest.mark.parametrize(
+    ("posted", "severity"),
+    [("2018-12-01", "info"), ("2020-03-01", "warning"), ("2022-01-01", "error")],
+)
+def test_severity_by_when_the_change_was_posted(tmp_path, posted, severity):
+    old = study("NCT00000201", [("Time to first relapse", "Up to 52 weeks")], date="2018-06-01")
+    new = study(
+        "NCT00000201", [("Percentage of participants with a relapse", "Up to 52 weeks")], date=posted
+    )
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    f = trialint.diff(tmp_path / "old.json", tmp_path / "new.json", config=False)
+    row = f.frame[f.frame["rule"] == "primary-outcome-aggregation-changed"]
+    assert list(row["severity"]) == [severity]
+
+
+def test_severity_override_wins_over_phase(tmp_path):
+    old = study("NCT00000202", [("HbA1c", "12 weeks")])
+    new = study("NCT00000202", [("HbA1c", "26 weeks")], date="2022-01-01")
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    f = trialint.diff(
+        tmp_path / "old.json",
+        tmp_path / "new.json",
+        config=False,
+        severity_overrides={"primary-outcome-timing-changed": "info"},
+    )
+    assert list(f.frame["severity"]) == ["info"]
+
+
+def test_phase_of_dates_and_statuses():
+    assert phase_of("2015-01-01", "2015-06", "2017-01")[0] == "before-start"
+    assert phase_of("2016-01-01", "2015-06", "2017-01")[0] == "recruiting"
+    assert phase_of("2017-03-01", "2015-06", "2017-01")[0] == "after-primary-completion"
+    assert phase_of(None, None, None, "COMPLETED")[0] == "after-primary-completion"
+    assert phase_of(None, None, None, "NOT_YET_RECRUITING")[0] == "before-start"
+    assert phase_of(None, None, None, None)[0] == "unknown"
+
+
+# --- cthist version histories ---------------------------------------------------------------
+
+
+def test_cthist_reader_versions_and_outcomes():
+    b, versions = read_history(CTHIST.read_text(encoding="utf-8"), str(CTHIST))
+    rs = b.build()
+    assert not rs.errors
+    assert len(rs) == 8
+    assert list(versions["version"][:4]) == ["1", "2", "3", "4"]
+    assert set(versions["registry_id"]) == {"NCT99000001", "NCT99000002"}
+    first = rs.outcomes[rs.outcomes["record_id"] == "NCT99000001@v1"].iloc[0]
+    assert first["measure"] == "Hospital length of stay due to worsened heart failure"
+    assert first["time_frame"] == "15 months"
+    st = rs.studies.set_index("record_id")
+    assert st.loc["NCT99000001@v1", "overall_status"] == "NOT_YET_RECRUITING"
+    assert st.loc["NCT99000001@v3", "last_update_date"] == "2011-03-01"
+
+
+def test_cthist_content_layout():
+    assert split_content("HbA1c\n[ Time Frame: 12 weeks ]\n\nGlycated haemoglobin") == (
+        "HbA1c",
+        "12 weeks",
+        "Glycated haemoglobin",
+    )
+    assert split_content("HbA1c") == ("HbA1c", "", "")
+
+
+def test_cthist_bad_outcome_json_is_a_read_error_not_a_lost_version(tmp_path):
+    text = CTHIST.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = text[0]
+    bad = header + 'NCT99000009,1,1,2010-01-01,Recruiting,,,,,,,,,,,,,,"[not json",,\n'
+    p = tmp_path / "bad.csv"
+    p.write_text(bad)
+    b, versions = read_history(bad, str(p))
+    rs = b.build()
+    assert len(rs) == 1 and len(versions) == 1
+    assert rs.errors and "outcome_measures" in rs.errors[0]["reason"]
+    assert rs.errors[0]["line"] == 2
+
+
+def test_history_cli_names_versions_and_dates():
+    r = CliRunner().invoke(main, ["history", str(CTHIST), "--isolated", "--format", "json"])
+    assert r.exit_code == 1, r.output
+    findings = json.loads(r.output)["findings"]
+    one = [f for f in findings if f["record"] == "NCT99000001"]
+    assert one, findings
+    msg = one[0]["message"]
+    assert "version 2, 2009-06-01 → version 3, 2011-03-01" in msg
+    assert one[0]["severity"] == "error"  # posted after the primary completion date
+    assert one[0]["source"]["path"].endswith("cthist_example.csv")
+    assert one[0]["source"]["line"] is not None
+
+
+def test_history_rejects_a_file_that_is_not_a_history(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("NCT Number,Study Title\nNCT00000001,A\n")
+    r = CliRunner().invoke(main, ["history", str(p)])
+    assert r.exit_code == 2
+    assert "not a cthist version history" in r.output
+
+
+def test_check_reads_a_history_as_one_record_per_version():
+    f = trialint.check(CTHIST, config=False)
+    assert f.record_count == 8
+
+
+# --- the language model ----------------------------------------------------------------------
+
+
+def test_time_points_in_days():
+    (w12,) = time_points("12 weeks")
+    assert time_points("Week 12") == [w12]
+    (m3,) = time_points("3 months")
+    assert same_time(w12, m3)
+    assert time_points("Baseline to Week 16") == time_points("16 weeks")
+    assert time_points("0, 4, 8 and 12 weeks") == [28.0, 56.0, 84.0]
+    assert time_points("EQ-5D-5L at 6 months") == time_points("6 months")
+    assert time_points("Recruitment period: 2 years. Follow-up: 1 year") == time_points("1 year")
+    assert time_points("each cycle is 21 days, up to 6 months") == time_points("6 months")
+
+
+def test_aggregation_classes():
+    assert aggregations("Time to first relapse") == {"time-to-event"}
+    assert aggregations("Percentage of Participants With a Relapse") == {"proportion"}
+    assert aggregations("Change From Baseline in HbA1c") == {"change"}
+    assert aggregations("Annualized relapse rate") == {"count"}
+    assert aggregations("Survival at 3 years") == {"proportion"}
+
+
+def _o(section, i, measure, tf="", desc=""):
+    return Outcome(section, i, measure, tf, desc)
+
+
+def test_matching_by_content_not_position():
+    old = [_o("primary", 0, "Body weight", "24 weeks"), _o("primary", 1, "HbA1c", "24 weeks")]
+    new = [
+        _o("primary", 0, "Glycated Hemoglobin (HbA1c)", "Week 24"),
+        _o("primary", 1, "Body Weight", "24 weeks"),
+    ]
+    kinds = {c.kind for c in compare(old, new)}
+    assert kinds == {"reworded"}
+
+
+def test_split_is_not_an_added_outcome():
+    old = [_o("primary", 0, "Systolic and diastolic blood pressure", "12 weeks")]
+    new = [
+        _o("primary", 0, "Systolic blood pressure", "12 weeks"),
+        _o("primary", 1, "Diastolic blood pressure", "12 weeks"),
+    ]
+    assert not [c for c in compare(old, new) if c.kind in ("added", "removed")]
+
+
+def test_time_frame_moved_into_the_description():
+    old = [_o("primary", 0, "Pain on a 0-10 numeric rating scale", "12 weeks")]
+    new = [_o("primary", 0, "Pain on a 0-10 Numeric Rating Scale", "", "Pain assessed at week 12.")]
+    assert {c.kind for c in compare(old, new)} == {"reworded"}
+
+
+def test_demoted_and_promoted():
+    old = [_o("primary", 0, "HbA1c", "24 weeks"), _o("secondary", 0, "Body weight", "24 weeks")]
+    new = [_o("primary", 0, "Body weight", "24 weeks"), _o("secondary", 0, "HbA1c", "24 weeks")]
+    kinds = sorted(c.kind for c in compare(old, new))
+    assert kinds == ["demoted", "promoted"]
