@@ -302,3 +302,35 @@ def test_demoted_and_promoted():
     new = [_o("primary", 0, "Body weight", "24 weeks"), _o("secondary", 0, "HbA1c", "24 weeks")]
     kinds = sorted(c.kind for c in compare(old, new))
     assert kinds == ["demoted", "promoted"]
+
+
+def test_report_diff_has_the_changes_view_word_by_word(downloads, tmp_path):
+    old, new = downloads
+    out = tmp_path / "changes.html"
+    r = CliRunner().invoke(
+        main, ["report", "--diff", str(old), str(new), "--isolated", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="changes"' in html and 'href="#changes"' in html
+    assert "<del>12</del>" in html and "<ins>24</ins>" in html
+    r = CliRunner().invoke(main, ["report", "--diff", str(old), "-o", str(out)])
+    assert r.exit_code == 2 and "two paths" in r.output
+
+
+def test_changes_view_escapes_record_text(tmp_path):
+    evil = "<script>alert(1)</script> HbA1c"
+    (tmp_path / "old.json").write_text(json.dumps(study("NCT00000301", [(evil, "12 weeks")])))
+    (tmp_path / "new.json").write_text(
+        json.dumps(study("NCT00000301", [(evil, "52 weeks")], date="2022-01-01"))
+    )
+    f = trialint.diff(tmp_path / "old.json", tmp_path / "new.json", config=False)
+    html = f.to_html()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_check_report_has_no_changes_view(downloads):
+    _, new = downloads
+    html = trialint.check(new, config=False).to_html()
+    assert 'id="changes"' not in html

@@ -938,6 +938,63 @@ def content_security_policy(js: str, css: str) -> str:
     )
 
 
+# --- the changes view (trialint diff / history): each change's words before and after --------
+
+CHANGES_SHOWN = 2000  # changes server-rendered at most (the rest: the findings list, JSON)
+CHANGE_TEXT_MAX = 4000  # characters of each version's text compared word by word
+_DIFF_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(before: str, after: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Word-level diff: (before pieces, after pieces), each piece ('same' | 'del' | 'ins', text)."""
+    import difflib
+
+    a = _DIFF_TOKEN.findall(before[:CHANGE_TEXT_MAX])
+    b = _DIFF_TOKEN.findall(after[:CHANGE_TEXT_MAX])
+    old: list[tuple[str, str]] = []
+    new: list[tuple[str, str]] = []
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            old.append(("same", "".join(a[i1:i2])))
+            new.append(("same", "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            old.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            new.append(("ins", "".join(b[j1:j2])))
+    return old, new
+
+
+def change_rows(findings: Findings, cap: int = CHANGES_SHOWN) -> tuple[list[dict[str, Any]], int]:
+    """The changes view: one row per reported change (most severe first), with the outcome's
+    text before and after as word-level pieces; and the number of changes in all."""
+    ch = getattr(findings, "changes", None)
+    if ch is None or ch.empty:
+        return [], 0
+    order = ch.assign(_rank=ch["severity"].map(SEVERITY_RANK).fillna(0)).sort_values(
+        ["_rank", "record_id"], ascending=[False, True], kind="stable"
+    )
+    rows: list[dict[str, Any]] = []
+    for rec in order.head(cap).itertuples(index=False):
+        before = rec.old_text if isinstance(rec.old_text, str) else ""
+        after = rec.new_text if isinstance(rec.new_text, str) else ""
+        old, new = word_diff(before, after)
+        rows.append(
+            {
+                "record": rec.record_id,
+                "rule": rec.rule,
+                "severity": rec.severity,
+                "message": rec.message,
+                "field": rec.field if isinstance(rec.field, str) else "",
+                "old_field": rec.old_field if isinstance(rec.old_field, str) else "",
+                "before": old,
+                "after": new,
+            }
+        )
+    return rows, len(ch)
+
+
 def render(
     findings: Findings,
     *,
@@ -960,6 +1017,7 @@ def render(
         budget=context_budget,
     )
     static, shown = model.static_records()
+    changes, changes_total = change_rows(findings)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     js = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     if "</script" in js.lower() or "</style" in css.lower():  # pragma: no cover - our own files
@@ -983,5 +1041,7 @@ def render(
             csp=content_security_policy(js, css),
             severities=SEVERITIES,
             per_rule=per_rule,
+            changes=changes,
+            changes_total=changes_total,
         )
     )
