@@ -21,7 +21,9 @@ def render_markdown(rules: dict[str, Rule]) -> str:
         "Severity follows PRS review: error = Major comment, warning = Advisory, info = Note.",
         "*Precision* is what was measured on `../shared/corpus` by reading a random sample of up to",
         "30 hits (see each rule's notes: `trialint explain RULE`). Rules measured below ~0.9 are",
-        "at info or off by default.",
+        "at info or off by default. The `history` rules (run by `trialint diff` and",
+        "`trialint history`) were measured against human ratings of real version pairs instead",
+        "(`nox -s history-accuracy`).",
         "",
     ]
     for cat in CATEGORIES:

@@ -210,7 +210,7 @@ def report(s: Score, name: str) -> str:
         lines.append(f"     {label:<24} {n:>4}  {s.category_flagged[label] / n:5.0%}  {top}")
     lines.append("   per rule (pairs flagged; share rated a change):")
     for rule, n in s.rule_pairs.most_common():
-        lines.append(f"     {rule:<40} {n:>4}  {s.rule_right[rule] / n:5.0%}")
+        lines.append(f"     {rule:<40} {n:>4}  {s.rule_right[rule] / n:5.0%} ({s.rule_right[rule]}/{n})")
     return "\n".join(lines)
 
 
