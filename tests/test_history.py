@@ -24,8 +24,15 @@ DATA = Path(__file__).parent / "data"
 CTHIST = DATA / "cthist_example.csv"
 
 
-def study(nct, primary, secondary=(), date="2019-06-01", status="RECRUITING", start="2019-01",
-          pcd="2021-06"):  # fmt: skip
+def study(
+    nct,
+    primary,
+    secondary=(),
+    date="2019-06-01",
+    status="RECRUITING",
+    start="2019-01",
+    pcd="2021-06",
+):
     return {
         "protocolSection": {
             "identificationModule": {"nctId": nct, "briefTitle": f"Trial {nct}"},
@@ -53,8 +60,14 @@ def downloads(tmp_path):
     a = [("Change from baseline in HbA1c", "12 weeks")]
     (old / "a.json").write_text(json.dumps(study("NCT00000101", a)))
     (new / "a.json").write_text(
-        json.dumps(study("NCT00000101", [("Change from baseline in HbA1c", "24 weeks")],
-                         date="2022-02-01", status="COMPLETED"))  # fmt: skip
+        json.dumps(
+            study(
+                "NCT00000101",
+                [("Change from baseline in HbA1c", "24 weeks")],
+                date="2022-02-01",
+                status="COMPLETED",
+            )
+        )
     )
     b_old = [("Apnea hypopnea index", "Two nights")]
     b_new = [("Apnea-Hypopnea Index (AHI)", "Two nights")]
@@ -147,7 +160,9 @@ def test_check_does_not_run_history_rules(downloads):
 def test_severity_by_when_the_change_was_posted(tmp_path, posted, severity):
     old = study("NCT00000201", [("Time to first relapse", "Up to 52 weeks")], date="2018-06-01")
     new = study(
-        "NCT00000201", [("Percentage of participants with a relapse", "Up to 52 weeks")], date=posted
+        "NCT00000201",
+        [("Percentage of participants with a relapse", "Up to 52 weeks")],
+        date=posted,
     )
     (tmp_path / "old.json").write_text(json.dumps(old))
     (tmp_path / "new.json").write_text(json.dumps(new))

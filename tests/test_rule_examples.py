@@ -27,7 +27,9 @@ def _found(rule, verdict, index, example):
         assert "old" in example and "new" in example, "a history rule's example is an old/new pair"
         old = example_recordset({"record": example["old"]}, name=f"{name}-old")
         new = example_recordset({"record": example["new"]}, name=f"{name}-new")
-        assert not old.errors and not new.errors, f"example does not read: {old.errors + new.errors}"
+        assert not old.errors and not new.errors, (
+            f"example does not read: {old.errors + new.errors}"
+        )
         found, _, _ = run_rules(pair_downloads(old, new), [rule])
         return found
     rs = example_recordset(example, name=name)

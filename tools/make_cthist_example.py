@@ -17,12 +17,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = ROOT.parent / "shared" / "corpus" / "outcome_history" / "pairs.jsonl"
 OUT = ROOT / "tests" / "data" / "cthist_example.csv"
-HEADER = (
-    "nctid,version_number,total_versions,version_date,overall_status,study_start_date,"
-    "study_start_date_precision,primary_completion_date,primary_completion_date_precision,"
-    "primary_completion_date_type,enrolment,enrolment_type,min_age,max_age,sex,gender_based,"
-    "accepts_healthy_volunteers,criteria,outcome_measures,contacts,sponsor_collaborators"
-).split(",")
+HEADER = [
+    "nctid",
+    "version_number",
+    "total_versions",
+    "version_date",
+    "overall_status",
+    "study_start_date",
+    "study_start_date_precision",
+    "primary_completion_date",
+    "primary_completion_date_precision",
+    "primary_completion_date_type",
+    "enrolment",
+    "enrolment_type",
+    "min_age",
+    "max_age",
+    "sex",
+    "gender_based",
+    "accepts_healthy_volunteers",
+    "criteria",
+    "outcome_measures",
+    "contacts",
+    "sponsor_collaborators",
+]
 TRIALS = (("NCT99000001", ("pair-0903", "pair-0904", "pair-0905")),
           ("NCT99000002", ("pair-0527", "pair-0528", "pair-0529")))  # fmt: skip
 VERSIONS = (  # version date, status

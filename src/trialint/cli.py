@@ -615,9 +615,7 @@ def history(
     settings = _settings(
         config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
     )
-    findings = run_history(
-        list(paths), config=settings, baseline=False if write_baseline else None
-    )
+    findings = run_history(list(paths), config=settings, baseline=False if write_baseline else None)
     _finish(
         findings, settings, output, write_baseline, statistics, show_suppressed, quiet, html_file
     )

@@ -48,7 +48,7 @@ def _latest_first(rs: RecordSet) -> list[tuple[str, str, Any]]:
     """(registry id, record id, last update) of every record, the latest copy of an id first."""
     st = rs.studies
     rows = list(zip(_registry_ids(rs), st["record_id"], st["last_update_date"], strict=True))
-    return sorted(rows, key=lambda r: (str(r[2]) if isinstance(r[2], str) else ""), reverse=True)
+    return sorted(rows, key=lambda r: str(r[2]) if isinstance(r[2], str) else "", reverse=True)
 
 
 def pair_downloads(
@@ -97,8 +97,10 @@ def pair_history(rs: RecordSet, versions: pd.DataFrame) -> VersionPairs:
         v["_n"] = pd.to_numeric(v["version"], errors="coerce")
         v = v.sort_values(["registry_id", "_n"], kind="stable")
         for reg, group in v.groupby("registry_id", sort=True):
-            ids, nums, dates = list(group["record_id"]), list(group["version"]), list(
-                group["version_date"]
+            ids, nums, dates = (
+                list(group["record_id"]),
+                list(group["version"]),
+                list(group["version_date"]),
             )
             for k in range(1, len(ids)):
                 rows.append(
@@ -119,7 +121,9 @@ def _severities(raw: pd.DataFrame, rule: Rule, overridden: bool) -> list[str]:
     if overridden:
         return [rule.severity] * len(raw)
     when: Mapping[str, str] = rule.params.get("when") or {}
-    return [when.get(p, rule.severity) if isinstance(p, str) else rule.severity for p in raw["phase"]]
+    return [
+        when.get(p, rule.severity) if isinstance(p, str) else rule.severity for p in raw["phase"]
+    ]
 
 
 def run_rules(

@@ -206,11 +206,16 @@ def report(s: Score, name: str) -> str:
         "   per rated category (pairs; share flagged by a primary rule; rules that fired):",
     ]
     for label, n in s.category_pairs.most_common():
-        top = ", ".join(f"{r.removeprefix('primary-outcome-')} {c}" for r, c in s.categories[label].most_common(4))
+        top = ", ".join(
+            f"{r.removeprefix('primary-outcome-')} {c}"
+            for r, c in s.categories[label].most_common(4)
+        )
         lines.append(f"     {label:<24} {n:>4}  {s.category_flagged[label] / n:5.0%}  {top}")
     lines.append("   per rule (pairs flagged; share rated a change):")
     for rule, n in s.rule_pairs.most_common():
-        lines.append(f"     {rule:<40} {n:>4}  {s.rule_right[rule] / n:5.0%} ({s.rule_right[rule]}/{n})")
+        lines.append(
+            f"     {rule:<40} {n:>4}  {s.rule_right[rule] / n:5.0%} ({s.rule_right[rule]}/{n})"
+        )
     return "\n".join(lines)
 
 
@@ -219,7 +224,9 @@ def load_floors() -> dict[str, dict[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--part", choices=("dev", "held", "all"), default=None)
     ap.add_argument("--details", action="store_true", help="list the pair ids of every error")
     args = ap.parse_args(argv)

@@ -51,7 +51,10 @@ PAIR_RESULT_COLUMNS: tuple[str, ...] = (
     "old_text",
     "new_text",
 )
-_LIST_PATH = {"primary": "outcomesModule.primaryOutcomes", "secondary": "outcomesModule.secondaryOutcomes"}
+_LIST_PATH = {
+    "primary": "outcomesModule.primaryOutcomes",
+    "secondary": "outcomesModule.secondaryOutcomes",
+}
 
 
 def _empty() -> pd.DataFrame:
@@ -61,7 +64,9 @@ def _empty() -> pd.DataFrame:
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows, columns=list(PAIR_RESULT_COLUMNS))
     for col in df.columns:
-        df[col] = df[col].astype("Int64") if col in ("start", "end", "pair") else df[col].astype("str")
+        df[col] = (
+            df[col].astype("Int64") if col in ("start", "end", "pair") else df[col].astype("str")
+        )
     return df
 
 
@@ -108,16 +113,25 @@ def phase_of(
     start = parse_date(start_date)
     pcd = parse_date(primary_completion_date)
     if c is not None and pcd is not None and c > pcd:
-        return "after-primary-completion", f"after the primary completion date {primary_completion_date}"
+        return (
+            "after-primary-completion",
+            f"after the primary completion date {primary_completion_date}",
+        )
     if c is not None and start is not None and c < start:
         return "before-start", f"before the study start date {start_date}"
     if c is not None and start is not None and pcd is not None:
-        return "recruiting", f"while the study was running (start {start_date}, primary completion {primary_completion_date})"
+        return (
+            "recruiting",
+            f"while the study was running (start {start_date}, primary completion {primary_completion_date})",
+        )
     old = old_status if isinstance(old_status, str) else ""
     if old in _BEFORE_START:
         return "before-start", "before the study started (status not yet recruiting)"
     if old in _DONE:
-        return "after-primary-completion", f"after the study ended (status {old.lower().replace('_', ' ')})"
+        return (
+            "after-primary-completion",
+            f"after the study ended (status {old.lower().replace('_', ' ')})",
+        )
     if old in _RUNNING:
         return "recruiting", f"while the study was running (status {old.lower().replace('_', ' ')})"
     return "unknown", ""
@@ -182,7 +196,7 @@ def compared(vp: VersionPairs) -> list[PairResult]:
     """The changes of every paired record (computed once per VersionPairs)."""
     cached = vp.cache.get("outcome_changes")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     old_out, new_out = _outcomes(vp.old), _outcomes(vp.new)
     old_has, new_has = _carries_outcomes(vp.old), _carries_outcomes(vp.new)
     cols = ("overall_status", "start_date", "primary_completion_date", "last_update_date")
@@ -239,7 +253,9 @@ def _versions(vp: VersionPairs, i: int) -> str:
         bits = [x for x in (label, date) if isinstance(x, str) and x]
         return ", ".join(bits) if bits else "?"
 
-    return f"{one(row['old_version'], row['old_date'])} → {one(row['new_version'], row['new_date'])}"
+    return (
+        f"{one(row['old_version'], row['old_date'])} → {one(row['new_version'], row['new_date'])}"
+    )
 
 
 _CHANGE_WORDS = {
@@ -273,13 +289,17 @@ def run_outcome_change_pair(vp: VersionPairs, params: dict[str, Any]) -> pd.Data
             else:
                 fld = _LIST_PATH.get(c.old.section if c.old else section, _LIST_PATH["secondary"])
             old_fld = (
-                outcome_field(c.old.section, c.old.position, c.column) if c.old is not None else None
+                outcome_field(c.old.section, c.old.position, c.column)
+                if c.old is not None
+                else None
             )
             label = f"{target.section.capitalize()} outcome {target.position + 1}"
             if c.new is None and c.old is not None:
                 label = f"{c.old.section.capitalize()} outcome {c.old.position + 1} of the older version"
             when = f"; {res.phase_words}" if res.phase_words else ""
-            message = f"{label}: {_CHANGE_WORDS[change]}: {c.detail} ({_versions(vp, res.pair)}{when})"
+            message = (
+                f"{label}: {_CHANGE_WORDS[change]}: {c.detail} ({_versions(vp, res.pair)}{when})"
+            )
             rows.append(
                 {
                     "record_id": rid,
@@ -302,15 +322,26 @@ def run_pairing_pair(vp: VersionPairs, params: dict[str, Any]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     p = vp.pairs
     for i, (rid, old_id, new_id, old_v, new_v) in enumerate(
-        zip(p["record_id"], p["old_id"], p["new_id"], p["old_version"], p["new_version"], strict=True)
+        zip(
+            p["record_id"],
+            p["old_id"],
+            p["new_id"],
+            p["old_version"],
+            p["new_version"],
+            strict=True,
+        )
     ):
         has_old, has_new = isinstance(old_id, str), isinstance(new_id, str)
         if has_old and has_new:
             continue
         if has_old:
-            msg = f"record {rid} is in the older set ({old_v}) but not in the newer one: not compared"
+            msg = (
+                f"record {rid} is in the older set ({old_v}) but not in the newer one: not compared"
+            )
         else:
-            msg = f"record {rid} is in the newer set ({new_v}) but not in the older one: not compared"
+            msg = (
+                f"record {rid} is in the newer set ({new_v}) but not in the older one: not compared"
+            )
         rows.append(
             {
                 "record_id": rid,

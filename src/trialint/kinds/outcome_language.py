@@ -222,32 +222,294 @@ class Lexicon:
 # --- what is measured: key terms -----------------------------------------------------------------
 
 STOPWORDS = frozenset(
-    """a an the of in on at to for from by with without and or nor as per via into onto than
-    that this these those which who whom whose what when where while during after before until
-    up down over under between among within is are was were be been being will would shall
-    should can could may might must do does did has have had its their his her our your it they
-    we you i he she them there here both each either any all other such same own more most less
-    least very also only not no yes if then so but about above below again further once
-    using used use based according defined define definition including include includes
-    include included like e g eg ie i etc vs versus whether how""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "without",
+        "and",
+        "or",
+        "nor",
+        "as",
+        "per",
+        "via",
+        "into",
+        "onto",
+        "than",
+        "that",
+        "this",
+        "these",
+        "those",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "while",
+        "during",
+        "after",
+        "before",
+        "until",
+        "up",
+        "down",
+        "over",
+        "under",
+        "between",
+        "among",
+        "within",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "your",
+        "it",
+        "they",
+        "we",
+        "you",
+        "i",
+        "he",
+        "she",
+        "them",
+        "there",
+        "here",
+        "both",
+        "each",
+        "either",
+        "any",
+        "all",
+        "other",
+        "such",
+        "same",
+        "own",
+        "more",
+        "most",
+        "less",
+        "least",
+        "very",
+        "also",
+        "only",
+        "not",
+        "no",
+        "yes",
+        "if",
+        "then",
+        "so",
+        "but",
+        "about",
+        "above",
+        "below",
+        "again",
+        "further",
+        "once",
+        "using",
+        "used",
+        "use",
+        "based",
+        "according",
+        "defined",
+        "define",
+        "definition",
+        "including",
+        "include",
+        "includes",
+        "include",
+        "included",
+        "like",
+        "e",
+        "g",
+        "eg",
+        "ie",
+        "i",
+        "etc",
+        "vs",
+        "versus",
+        "whether",
+        "how",
+    ]
 )
 # Words of outcome-title boilerplate that do not name what is measured.
 BOILERPLATE = frozenset(
     root(w)
-    for w in """number numbers percentage percent percentages proportion proportions participant
-    participants subject subjects patient patients people person persons individual individuals
-    volunteer volunteers case cases population measure measured measures measurement
-    measurements assess assessed assessment assessments assessing evaluate evaluated evaluation
-    evaluating determine determined determination compare compared comparison comparing
-    investigate examine estimate estimated demonstrate describe analysis analyses analyzed
-    analyze primary secondary outcome outcomes endpoint endpoints end point points study trial
-    efficacy effect effects objective aim purpose main overall total group groups arm arms
-    treatment treatments treated therapy level levels value values score scores rate rates
-    change changes changed baseline reported report reporting record recorded data result
-    results observed observation occurrence incidence frequency mean median average difference
-    time times period day days week weeks month months year years hour hours minute minutes
-    visit visits follow followup final last first month approximately approx about least
-    grade grades cohort part phase stage""".split()
+    for w in [
+        "number",
+        "numbers",
+        "percentage",
+        "percent",
+        "percentages",
+        "proportion",
+        "proportions",
+        "participant",
+        "participants",
+        "subject",
+        "subjects",
+        "patient",
+        "patients",
+        "people",
+        "person",
+        "persons",
+        "individual",
+        "individuals",
+        "volunteer",
+        "volunteers",
+        "case",
+        "cases",
+        "population",
+        "measure",
+        "measured",
+        "measures",
+        "measurement",
+        "measurements",
+        "assess",
+        "assessed",
+        "assessment",
+        "assessments",
+        "assessing",
+        "evaluate",
+        "evaluated",
+        "evaluation",
+        "evaluating",
+        "determine",
+        "determined",
+        "determination",
+        "compare",
+        "compared",
+        "comparison",
+        "comparing",
+        "investigate",
+        "examine",
+        "estimate",
+        "estimated",
+        "demonstrate",
+        "describe",
+        "analysis",
+        "analyses",
+        "analyzed",
+        "analyze",
+        "primary",
+        "secondary",
+        "outcome",
+        "outcomes",
+        "endpoint",
+        "endpoints",
+        "end",
+        "point",
+        "points",
+        "study",
+        "trial",
+        "efficacy",
+        "effect",
+        "effects",
+        "objective",
+        "aim",
+        "purpose",
+        "main",
+        "overall",
+        "total",
+        "group",
+        "groups",
+        "arm",
+        "arms",
+        "treatment",
+        "treatments",
+        "treated",
+        "therapy",
+        "level",
+        "levels",
+        "value",
+        "values",
+        "score",
+        "scores",
+        "rate",
+        "rates",
+        "change",
+        "changes",
+        "changed",
+        "baseline",
+        "reported",
+        "report",
+        "reporting",
+        "record",
+        "recorded",
+        "data",
+        "result",
+        "results",
+        "observed",
+        "observation",
+        "occurrence",
+        "incidence",
+        "frequency",
+        "mean",
+        "median",
+        "average",
+        "difference",
+        "time",
+        "times",
+        "period",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "visit",
+        "visits",
+        "follow",
+        "followup",
+        "final",
+        "last",
+        "first",
+        "month",
+        "approximately",
+        "approx",
+        "about",
+        "least",
+        "grade",
+        "grades",
+        "cohort",
+        "part",
+        "phase",
+        "stage",
+    ]
 )
 
 
@@ -269,15 +531,65 @@ def key_terms(text: str | None, lex: Lexicon) -> dict[str, str]:
 
 # Named instruments and measures: acronyms ("HAM-D", "SF-36", "EQ-5D-5L", "HbA1c") and
 # capitalised names ending in an instrument word ("Beck Depression Inventory").
-_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]*[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])")
+_ACRONYM = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]*[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])"
+)
 _NAMED = re.compile(
     r"((?:[A-Z][A-Za-z'’-]+\s+){1,5})(?:Scale|Inventory|Questionnaire|Index|Test|Score|"
     r"Assessment|Instrument|Survey|Checklist|Profile)\b"
 )
 # acronyms that are units, routes, statistics or study words, not instruments
 NOT_INSTRUMENTS = frozenset(
-    """mg ml kg dl mmhg mmol cm mm nm iu bid tid qd qid od po iv im sc ci sd se iqr itt mitt pp
-    pk ae aes sae saes teae teaes dlt mtd rp2d id no nct fda ema who usa uk eu icu er ed""".split()
+    [
+        "mg",
+        "ml",
+        "kg",
+        "dl",
+        "mmhg",
+        "mmol",
+        "cm",
+        "mm",
+        "nm",
+        "iu",
+        "bid",
+        "tid",
+        "qd",
+        "qid",
+        "od",
+        "po",
+        "iv",
+        "im",
+        "sc",
+        "ci",
+        "sd",
+        "se",
+        "iqr",
+        "itt",
+        "mitt",
+        "pp",
+        "pk",
+        "ae",
+        "aes",
+        "sae",
+        "saes",
+        "teae",
+        "teaes",
+        "dlt",
+        "mtd",
+        "rp2d",
+        "id",
+        "no",
+        "nct",
+        "fda",
+        "ema",
+        "who",
+        "usa",
+        "uk",
+        "eu",
+        "icu",
+        "er",
+        "ed",
+    ]
 )
 
 
@@ -363,8 +675,10 @@ def aggregations(text: str | None) -> frozenset[str]:
     if not t:
         return frozenset()
     found = {name for name, pattern in _AGGREGATIONS if pattern.search(t)}
-    if "time-to-event" in found and "proportion" in found and re.search(
-        r"\bsurvival (?:at|rate)\b|[0-9] ?-?(?:year|month) survival\b", t
+    if (
+        "time-to-event" in found
+        and "proportion" in found
+        and re.search(r"\bsurvival (?:at|rate)\b|[0-9] ?-?(?:year|month) survival\b", t)
     ):
         found.discard("time-to-event")  # "survival at 3 years" is a proportion
     return frozenset(found)
@@ -400,7 +714,10 @@ _NUM = r"(?:[0-9]+(?:[.,][0-9]+)?|" + "|".join(_NUMBER_WORDS) + r"|a|an|one|half
 _NUM_LIST = _NUM + r"(?:\s*(?:,|-|to|and|or|/|&|through|thru)\s*" + _NUM + r")*"
 # "12 weeks", "6-8 months", "0, 4, 8 and 12 weeks", "12-week"
 _POINTS_BEFORE = re.compile(
-    r"(?<![a-z0-9.])(?<![a-z0-9]-)(?P<nums>" + _NUM_LIST + r")\s*-?\s*" + _UNIT_WORDS
+    r"(?<![a-z0-9.])(?<![a-z0-9]-)(?P<nums>"
+    + _NUM_LIST
+    + r")\s*-?\s*"
+    + _UNIT_WORDS
     + r"(?![a-z0-9]|-[a-z0-9])"
 )
 # "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6"
@@ -489,10 +806,11 @@ def time_points(text: str | None) -> list[float]:
         unit = _unit(unit_word)
         if unit is None:
             continue
-        if len(unit_word) == 1 and unit_word in ("m", "d", "w", "h", "y"):
-            # single letters only right after a number ("6m", "12w"), never "5 m" (metres)
-            if not re.search(r"[0-9]" + unit_word + r"$", m.group(0).replace(" ", "")):
-                continue
+        # single letters only right after a number ("6m", "12w"), never "5 m" (metres)
+        if len(unit_word) == 1 and not re.search(
+            r"[0-9]" + unit_word + r"$", m.group(0).replace(" ", "")
+        ):
+            continue
         for part in _SPLIT_NUMS.split(m.group("nums")):
             v = _number(part)
             if v is not None and v > 0:
@@ -687,7 +1005,7 @@ def compare(
     # splits (one old outcome became several) and merges (several became one)
     extra_new: dict[int, int] = {}
     extra_old: dict[int, int] = {}
-    for s, i, j in scores:
+    for _, i, j in scores:
         same = _rank(po[i].outcome.section) == _rank(pn[j].outcome.section)
         if not same:
             continue
@@ -731,9 +1049,7 @@ def _pair_changes(a: _Profile, b: _Profile, lex: Lexicon) -> list[Change]:
     if _rank(o.section) != _rank(n.section):
         kind = "demoted" if o.section == "primary" else "promoted"
         where = "secondary" if kind == "demoted" else "primary"
-        out.append(
-            Change(kind, "primary", o, n, f"'{_short(o.measure)}' is now a {where} outcome")
-        )
+        out.append(Change(kind, "primary", o, n, f"'{_short(o.measure)}' is now a {where} outcome"))
         if kind == "demoted":
             return out
     if a.norm == b.norm:
@@ -826,9 +1142,11 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
             return f"now says how it is measured: {' '.join(what.split())[:80]}"
     defined = {r: w for r, w in b.desc_key.items() if r not in a.all_words}
     if len(defined) >= DEFINITION_TERMS:
-        return "the description now defines what is measured (" + ", ".join(
-            sorted(defined.values())[:8]
-        ) + ", …)"
+        return (
+            "the description now defines what is measured ("
+            + ", ".join(sorted(defined.values())[:8])
+            + ", …)"
+        )
     return ""
 
 

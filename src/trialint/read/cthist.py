@@ -76,9 +76,11 @@ def split_content(content: str) -> tuple[str, str, str]:
     m = _CONTENT.match(text)
     if not m:
         return text, "", ""
-    return (m.group("measure") or "").strip(), (m.group("tf") or "").strip(), (
-        m.group("desc") or ""
-    ).strip()
+    return (
+        (m.group("measure") or "").strip(),
+        (m.group("tf") or "").strip(),
+        (m.group("desc") or "").strip(),
+    )
 
 
 def _section(value: Any) -> str | None:
@@ -112,7 +114,7 @@ def read_history(text: str, path: str) -> tuple[FrameBuilder, pd.DataFrame]:
     versions: list[dict[str, Any]] = []
     rows = _rows(text)
     try:
-        header, first_line = next(rows)
+        header, _ = next(rows)
     except StopIteration:
         b.add_error(path=path, reason="empty cthist CSV", line=1)
         return b, pd.DataFrame(columns=list(VERSION_COLUMNS))
