@@ -17,8 +17,8 @@ import pandas as pd
 
 STUDY_TEXT_COLUMNS: tuple[str, ...] = (
     "record_id",
-    "registry",  # ctgov | isrctn | euctr | who | other
-    "source_format",  # ctgov-v2-json | ctgov-csv | ctgov-text | ...
+    "registry",  # ctgov | euctr | ctis | isrctn | chictr | ctri | irct | drks | ... (read.registry_ids)
+    "source_format",  # ctgov-v2-json | ctgov-csv | ctgov-text | who-ictrp-csv | euctr-text | ...
     "nct_id",
     "org_study_id",
     "brief_title",
@@ -53,12 +53,18 @@ STUDY_TEXT_COLUMNS: tuple[str, ...] = (
     "healthy_volunteers",
     "lead_sponsor",
     "responsible_party",
+    # registration numbers the record gives for itself in other registries ('|'-joined, as
+    # written: "EUCTR2020-001234-56", "ChiCTR2000029953"), and its countries ('|'-joined)
+    "secondary_ids",
+    "countries",
     # What the input carries for this record: '|'-joined study column names plus 'conditions',
     # 'interventions', 'arms', 'outcomes'; missing (NaN) = everything. See `carries()`.
     "present_fields",
 )
 STUDY_NUMERIC_COLUMNS: tuple[str, ...] = ("enrollment_count",)
-STUDY_BOOL_COLUMNS: tuple[str, ...] = ("has_results",)
+# linked_elsewhere: the record says it is registered elsewhere without naming the registration
+# (WHO ICTRP's bridging flag / "other records: Yes")
+STUDY_BOOL_COLUMNS: tuple[str, ...] = ("has_results", "linked_elsewhere")
 STUDY_COLUMNS: tuple[str, ...] = STUDY_TEXT_COLUMNS + STUDY_NUMERIC_COLUMNS + STUDY_BOOL_COLUMNS
 
 OUTCOME_COLUMNS = ("record_id", "kind", "position", "measure", "description", "time_frame", "raw")
@@ -116,6 +122,8 @@ STUDY_FIELD_PATHS: dict[str, str] = {
     "healthy_volunteers": "eligibilityModule.healthyVolunteers",
     "lead_sponsor": "sponsorCollaboratorsModule.leadSponsor.name",
     "responsible_party": "sponsorCollaboratorsModule.responsibleParty.type",
+    "secondary_ids": "identificationModule.secondaryIdInfos",
+    "countries": "contactsLocationsModule.locations",
 }
 FIELD_PATH_TO_COLUMN: dict[str, str] = {v: k for k, v in STUDY_FIELD_PATHS.items()}
 
@@ -142,8 +150,14 @@ MODULE_FIELDS["armsInterventionsModule"] = ("arms", "interventions")
 MODULE_FIELDS["outcomesModule"] = ("outcomes",)
 
 
+# set by every reader for every record
+ALWAYS_CARRIED = frozenset({"record_id", "registry", "source_format", "present_fields"})
+
+
 def carries(studies: pd.DataFrame, name: str) -> pd.Series:
     """Whether each record's input format carries the field ``name`` (a study column or list field)."""
+    if name in ALWAYS_CARRIED:
+        return pd.Series(True, index=studies.index)
     pf = studies["present_fields"]
     has = ("|" + pf + "|").str.contains("|" + name + "|", regex=False)
     return has.fillna(True).astype(bool) | pf.isna()

@@ -226,8 +226,10 @@ def _list_present(rs: RecordSet, name: str) -> pd.Series:
     frame = getattr(rs, frame_name)
     if kinds is not None:
         frame = frame[frame["kind"].isin(kinds)]
-    text = frame[_LIST_TEXT_COLUMN[frame_name]]
-    ids = frame.loc[~_blank(text), "record_id"].dropna().unique()
+    given = ~_blank(frame[_LIST_TEXT_COLUMN[frame_name]])
+    if frame_name == "interventions":  # an intervention described without a short name is given
+        given |= ~_blank(frame["description"])
+    ids = frame.loc[given, "record_id"].dropna().unique()
     rid = rs.studies["record_id"]
     # pyarrow is_in: pandas' isin on str columns loops in Python
     hit = pc.is_in(pa.array(rid.astype("str")), value_set=pa.array(ids, type=pa.string()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -13,10 +14,14 @@ from typing import Any
 
 from ..errors import TrialintError
 from ..frames import RecordSet
+from . import registries
 from .build import FrameBuilder
 
 DEFAULT_CHUNK = 5000
-RECORD_EXTENSIONS = (".json", ".ndjson", ".jsonl", ".xml", ".csv", ".tsv", ".txt", ".gz", ".zip")
+RECORD_EXTENSIONS = (
+    ".json", ".ndjson", ".jsonl", ".xml", ".csv", ".tsv", ".txt", ".gz", ".zip",
+    *registries.EXTENSIONS,
+)  # fmt: skip
 
 
 def _error_chunk(path: str, reason: str, line: int | None = None) -> FrameBuilder:
@@ -87,6 +92,11 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
             return
         yield from _parts(inner, name[:-3], chunk_size)
         return
+    # other registries (read/registries.py): XLSX before the zip check (an XLSX is a zip)
+    other = registries.binary_reader(data, name, chunk_size)
+    if other is not None:
+        yield from other()
+        return
     if lower.endswith(".zip") or data[:4] == b"PK\x03\x04":
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
@@ -103,18 +113,30 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
     if lower.endswith(".xml") or head == b"<":
         from . import ctgov_xml
 
-        if ctgov_xml.sniff(data):
+        other = None if ctgov_xml.sniff(data) else registries.xml_reader(data, name, chunk_size)
+        if other is not None:
+            yield from other()
+        elif ctgov_xml.sniff(data):
             yield from ctgov_xml.read_xml(data, name, stem)
+        elif registries.is_html(data):
+            yield _error_chunk(name, "an HTML page, not a registry record export")
         else:
             yield _error_chunk(
-                name, "unknown XML format: expected a ClinicalTrials.gov <clinical_study> document"
+                name,
+                "unknown XML format: expected a ClinicalTrials.gov <clinical_study> document, a "
+                "WHO ICTRP export or EudraCT results XML",
             )
         return
     if lower.endswith((".ndjson", ".jsonl")) or (head == b"{" and _looks_ndjson(data)):
-        yield from ctgov_json.read_ndjson(iter(data.splitlines()), name, stem, chunk_size)
+        line_reader = registries.ndjson_reader(registries.first_json_line(data))
+        read_lines = line_reader or ctgov_json.read_ndjson
+        yield from read_lines(iter(data.splitlines()), name, stem, chunk_size)
         return
     if lower.endswith(".json") or head in (b"{", b"["):
-        yield from ctgov_json.read_json(data, name, stem, chunk_size)
+        other = registries.json_reader(data, name, stem, chunk_size)
+        yield from (
+            other() if other is not None else ctgov_json.read_json(data, name, stem, chunk_size)
+        )
         return
     try:
         text = data.decode("utf-8-sig")
@@ -124,6 +146,10 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
             return
         # the CSV reader reports the rows holding undecodable bytes and reads the rest
         text = data.decode("utf-8-sig", errors="surrogateescape")
+    other = registries.text_reader(text, name, stem, chunk_size)
+    if other is not None:
+        yield from other()
+        return
     first_line = text.split("\n", 1)[0]
     from . import cthist
 
@@ -197,7 +223,18 @@ def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameB
             opener = gzip.open if lower.endswith(".gz") else open
             try:
                 with opener(path, "rb") as fh:
-                    yield from ctgov_json.read_ndjson(iter(fh), name, _stem(name), chunk_size)
+                    lines = iter(fh)
+                    first: list[bytes] = []
+                    for line in lines:  # the first record picks the reader (read/registries.py)
+                        first.append(line)
+                        if line.strip():
+                            break
+                    read_lines = (
+                        registries.ndjson_reader(first[-1]) if first else None
+                    ) or ctgov_json.read_ndjson
+                    yield from read_lines(
+                        itertools.chain(first, lines), name, _stem(name), chunk_size
+                    )
             except (OSError, EOFError) as e:
                 yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
             continue

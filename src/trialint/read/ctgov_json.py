@@ -15,6 +15,7 @@ import msgspec
 
 from ..frames import LIST_FIELDS, MODULE_FIELDS
 from .build import FrameBuilder
+from .registry_ids import find_ids
 
 FORMAT = "ctgov-v2-json"
 
@@ -44,8 +45,37 @@ class OrgStudyIdInfo(_Struct):
     id: str | None = None
 
 
+# read leniently (any shape): only the ids and countries are taken, never a reason to reject
+Loose = list[Any] | dict[str, Any] | str | None
+
+
+class _Location(_Struct):
+    country: Any = None
+
+
+class _ContactsLocations(_Struct):
+    locations: list[_Location | str | None] | dict[str, Any] | str | None = None
+
+
+def _countries(module: _ContactsLocations | list[Any] | str | None) -> list[str]:
+    if not isinstance(module, _ContactsLocations) or not isinstance(module.locations, list):
+        return []
+    return [
+        x.country
+        for x in module.locations
+        if isinstance(x, _Location) and isinstance(x.country, str) and x.country.strip()
+    ]
+
+
+def _loose_values(v: Loose, key: str) -> list[str]:
+    """``key`` of each object in a list (or of one object): secondary ids, location countries."""
+    items = v if isinstance(v, list) else [v] if isinstance(v, dict) else []
+    return [x[key] for x in items if isinstance(x, dict) and isinstance(x.get(key), str)]
+
+
 class Identification(_Struct):
     nct_id: str | None = None
+    secondary_id_infos: Loose = None
     org_study_id_info: OrgStudyIdInfo | None = None
     brief_title: str | None = None
     official_title: str | None = None
@@ -158,6 +188,7 @@ class Protocol(_Struct):
     arms_interventions_module: ArmsInterventions | None = None
     outcomes_module: Outcomes | None = None
     eligibility_module: Eligibility | None = None
+    contacts_locations_module: _ContactsLocations | list[Any] | str | None = None
 
 
 class Study(_Struct):
@@ -260,6 +291,11 @@ def add_study(
         lead_sponsor=sp.lead_sponsor.name if sp.lead_sponsor else None,
         responsible_party=sp.responsible_party.type if sp.responsible_party else None,
         has_results=study.has_results,
+        secondary_ids="|".join(
+            i for x in _loose_values(ident.secondary_id_infos, "id") for i in find_ids(x)
+        )
+        or None,
+        countries="|".join(dict.fromkeys(_countries(p.contacts_locations_module))) or None,
         present_fields="|".join(present),
     )
     b.add_source(rid, "", path=path, line=line, column=None, pointer=pointer)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from .build import FrameBuilder
 from .normalize import code, norm_date, norm_masking, norm_phases, norm_status
+from .registry_ids import find_ids
 
 FORMAT = "ctgov-xml"
 
@@ -157,6 +158,14 @@ def read_xml(data: bytes, path: str, stem: str) -> Iterator[FrameBuilder]:
         lead_sponsor=_text(root, "sponsors/lead_sponsor/agency"),
         responsible_party=_enum(_text(root, "responsible_party/responsible_party_type"), {}),
         has_results=root.find("clinical_results") is not None,
+        secondary_ids="|".join(
+            i for x in root.findall("id_info/secondary_id") for i in find_ids(_text(x) or "")
+        )
+        or None,
+        countries="|".join(
+            c for c in (_text(x) for x in root.findall("location_countries/country")) if c
+        )
+        or None,
     )
     b.add_source(rid, "", path=path, pointer="/clinical_study")
     for kind in ("primary", "secondary", "other"):
