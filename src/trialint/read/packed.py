@@ -205,7 +205,7 @@ _CTGOV_ITEM = re.compile(
 _GROUP_MARK = re.compile(
     r"(?i)(?:^|\s)(?=(?:Intervention|Control(?: Intervention)?|Group)\s*[0-9]+\s*:)"
 )
-_EU_PRODUCT = re.compile(r"(?im)^(?=(?:Trade Name|Product Name)\s*:)")
+_EU_PRODUCT = re.compile(r"(?im)^(?:Trade Name|Product Name|INN or Proposed INN)\s*:")
 _EU_NAME = re.compile(r"(?im)^(?:Product Name|Trade Name|INN or Proposed INN)\s*:\s*(.+)$")
 
 NAME_MAX = 150  # a longer (or multi-line) item is a description of the intervention, not its name
@@ -218,7 +218,8 @@ def split_interventions(text: str | None, registry: str | None) -> list[Interven
     if not t:
         return []
     if _EU_PRODUCT.search(t):
-        blocks = [b.strip() for b in _EU_PRODUCT.split(t) if b.strip()]
+        # one product per paragraph: "Trade Name: ...\nProduct Name: ...\n...\n\nTrade Name: ..."
+        blocks = [b.strip() for b in re.split(r"\n\s*\n", t) if _EU_PRODUCT.search(b)]
         out = []
         for b in _dedupe(blocks):
             names: dict[str, str] = {}

@@ -14,7 +14,7 @@ import re
 # registry code -> pattern of its ids (anchored where used). Order matters for `registry_of`.
 _ID_PATTERNS: tuple[tuple[str, str], ...] = (
     ("ctgov", r"NCT[0-9]{8}"),
-    ("euctr", r"EUCTR[0-9]{4}-[0-9]{6}-[0-9]{2}(?:-[A-Z]{2,3})?"),
+    ("euctr", r"EUCTR[0-9]{4}-[0-9]{6}-[0-9]{2}(?:-(?:[A-Z]{2}|3RD))?"),
     ("ctis", r"[0-9]{4}-5[0-9]{5}-[0-9]{2}-[0-9]{2}"),
     ("euctr", r"(?:EudraCT[ :#-]*)?[0-9]{4}-[0-9]{6}-[0-9]{2}"),
     ("isrctn", r"ISRCTN[0-9]{8}"),
