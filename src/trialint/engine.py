@@ -156,16 +156,72 @@ def read_error_findings(rs: RecordSet) -> pd.DataFrame:
     return coerce_findings(pd.DataFrame.from_records(rows, columns=list(FINDING_COLUMNS)))
 
 
-def check_recordset(rs: RecordSet, rules: Iterable[Rule], prefilter: bool = True) -> pd.DataFrame:
+def check_recordset(
+    rs: RecordSet, rules: Iterable[Rule], prefilter: bool = True, run_level: bool = True
+) -> pd.DataFrame:
     """Run ``rules`` over one chunk of records; returns located findings (read errors included).
-    ``prefilter=False`` skips the kinds' first stage (for tests proving it drops nothing)."""
+    ``prefilter=False`` skips the kinds' first stage (for tests proving it drops nothing).
+    Run-level rules see this record set as the whole run unless ``run_level=False`` (a caller
+    checking many chunks collects their keys with ``collect_keys`` and runs them once)."""
+    rules = list(rules)
+    chunk_rules = [r for r in rules if not is_run_level(r)]
     parts = [read_error_findings(rs)]
     if len(rs):
-        parts += [run_rule(rs, rule, prefilter) for rule in rules]
+        parts += [run_rule(rs, rule, prefilter) for rule in chunk_rules]
     parts = [p for p in parts if not p.empty]
-    if not parts:
-        return empty_findings()
-    found = pd.concat(parts, ignore_index=True)
-    ok = found["rule"] != "read-error"
-    located = locate(found[ok], rs)
-    return sort_findings(pd.concat([found[~ok], located], ignore_index=True))
+    found = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    if not found.empty:
+        ok = found["rule"] != "read-error"
+        found = pd.concat([found[~ok], locate(found[ok], rs)], ignore_index=True)
+    if run_level and len(rs):
+        run_rules = [r for r in rules if is_run_level(r)]
+        if run_rules:
+            found = pd.concat(
+                [found, run_level_findings(collect_keys(rs, run_rules), run_rules)],
+                ignore_index=True,
+            )
+    return sort_findings(found) if not found.empty else empty_findings()
+
+
+# --- run-level rules ---------------------------------------------------------------------------
+# A run-level kind (``run_level = True``) judges records against each other across the whole
+# run (duplicate registrations). Per chunk it extracts compact key rows (``keys(rs, params)``);
+# once every chunk is read, ``run_keys(all keys, params)`` returns finished findings (already
+# located: the key rows carry each record's source). Memory holds the keys, never the records.
+
+
+def is_run_level(rule: Rule) -> bool:
+    return bool(getattr(KINDS[rule.kind], "run_level", False))
+
+
+def collect_keys(rs: RecordSet, rules: Iterable[Rule]) -> dict[str, pd.DataFrame]:
+    """The key rows of one chunk for each run-level rule (by rule id)."""
+    out: dict[str, pd.DataFrame] = {}
+    for rule in rules:
+        if is_run_level(rule) and len(rs):
+            out[rule.id] = KINDS[rule.kind].keys(rs, rule.params)  # type: ignore[attr-defined]
+    return out
+
+
+def run_level_findings(
+    keys: dict[str, pd.DataFrame] | dict[str, list[pd.DataFrame]], rules: Iterable[Rule]
+) -> pd.DataFrame:
+    """Findings of the run-level rules over the collected key rows (one frame or a list of
+    chunk frames per rule id)."""
+    parts = []
+    for rule in rules:
+        if not is_run_level(rule) or rule.id not in keys:
+            continue
+        k = keys[rule.id]
+        frame = pd.concat(k, ignore_index=True) if isinstance(k, list) else k
+        if frame.empty:
+            continue
+        raw = KINDS[rule.kind].run_keys(frame, rule.params)  # type: ignore[attr-defined]
+        if raw.empty:
+            continue
+        raw = raw.copy()
+        raw["rule"] = rule.id
+        raw["severity"] = rule.severity
+        raw["category"] = rule.category
+        parts.append(coerce_findings(raw))
+    return pd.concat(parts, ignore_index=True) if parts else empty_findings()

@@ -10,6 +10,8 @@ A kind is an object with
     first stage (None: no narrowing); the engine runs ``run`` only on the records it keeps.
 A *pair* kind (``pairwise = True``, see outcome_change.PairKind) compares two versions of
 records instead: ``run_pair(VersionPairs, params)``; its ``run`` on one version finds nothing.
+A *run-level* kind (``run_level = True``) also has ``keys(rs, params)`` (compact rows per chunk)
+and ``run_keys(keys, params)`` (findings over the whole run); see ``engine``.
 Register a new kind by adding its module to ``_MODULES``.
 """
 
@@ -48,6 +50,7 @@ _MODULES: tuple[str, ...] = (
     "content_text",
     "term_text",
     "outcome_change",
+    "duplicate_registration",
 )
 
 

@@ -172,18 +172,21 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
 
 
 def example_recordset(example: dict[str, Any], name: str = "example") -> RecordSet:
-    """The RecordSet of a rule example: ``record`` (an API v2 study object) or ``text``
-    (the plain-text export layout) or ``csv`` (a site CSV export with header)."""
+    """The RecordSet of a rule example: ``record`` (an API v2 study object), ``records`` (several,
+    for rules that compare records), ``text`` (the plain-text export layout) or ``csv`` (a site
+    CSV export with header)."""
     import json
 
     if "record" in example:
         data, fname = json.dumps(example["record"]).encode(), f"{name}.json"
+    elif "records" in example:
+        data, fname = json.dumps(list(example["records"])).encode(), f"{name}.json"
     elif "text" in example:
         data, fname = str(example["text"]).encode(), f"{name}.txt"
     elif "csv" in example:
         data, fname = str(example["csv"]).encode(), f"{name}.csv"
     else:
-        raise ValueError("an example needs 'record', 'text' or 'csv'")
+        raise ValueError("an example needs 'record', 'records', 'text' or 'csv'")
     return RecordSet.concat(read_bytes(data, fname))
 
 
