@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import check_recordset
+from .engine import check_recordset, collect_keys, run_level_findings
 from .findings import (
     BUILTIN_META,
     FINDING_COLUMNS,
@@ -99,15 +99,17 @@ def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
-_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]
+_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, dict[str, pd.DataFrame]]
 
 
 def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
-    """One chunk's findings, record summary, finding contexts and size (runs in a worker too)."""
-    found = check_recordset(rs, chosen)
+    """One chunk's findings, record summary, finding contexts, size and the key rows of the
+    run-level rules (runs in a worker too)."""
+    found = check_recordset(rs, chosen, run_level=False)
     if not wanted_builtin:
         found = found[found["rule"] != "read-error"]
-    return found, _record_summary(rs), _contexts(found, rs), len(rs) + len(rs.errors)
+    summary, ctx = _record_summary(rs), _contexts(found, rs)
+    return found, summary, ctx, len(rs) + len(rs.errors), collect_keys(rs, chosen)
 
 
 def _checked_chunks(
@@ -232,12 +234,28 @@ def check(
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
-    for found, summary, ctx, n in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
+    run_keys: dict[str, list[pd.DataFrame]] = {}
+    for found, summary, ctx, n, keys in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
         found_parts.append(found)
         record_parts.append(summary)
         context_parts.append(ctx)
+        for rule_id, k in keys.items():
+            run_keys.setdefault(rule_id, []).append(k)
         if progress:
             progress(n)
+    if run_keys:  # run-level rules (duplicate registrations) over the whole run
+        run_found = run_level_findings(run_keys, chosen)
+        if not run_found.empty:
+            found_parts.append(run_found)
+            context_parts.append(
+                pd.DataFrame(
+                    {
+                        "record_id": run_found["record_id"],
+                        "field": run_found["field"],
+                        "text": run_found["excerpt"],
+                    }
+                ).astype("str")
+            )
     frame = (
         sort_findings(pd.concat(found_parts, ignore_index=True))
         if found_parts

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,8 @@ KEY_COLUMNS = (
     "linked_elsewhere",
     "title",
     "title2",
+    "words1",  # the meaningful words of title / title2 (stop words out), space-joined
+    "words2",
     "acronym",
     "sponsor",
     "conditions",
@@ -79,22 +82,18 @@ DEFAULTS: dict[str, Any] = {
 _ALLOWED = set(DEFAULTS)
 
 _STOP = frozenset(
-    """a an and are as at be by for from in into is of on or the to with without versus vs via
-    its their study trial trials clinical randomized randomised controlled control multicenter
-    multicentre multi center centre phase open label double blind single blinded placebo pilot
-    prospective retrospective observational interventional efficacy safety effect effects
-    evaluation evaluate evaluating assess assessing assessment compare comparing comparison
-    patients patient subjects participants people adults adult children treatment therapy
-    treating treat among based using use after before during new novel disease diseases""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "of", "on", "or", "the", "to", "with", "without", "versus", "vs", "via", "its", "their", "study", "trial", "trials", "clinical", "randomized", "randomised", "controlled", "control", "multicenter", "multicentre", "multi", "center", "centre", "phase", "open", "label", "double", "blind", "single", "blinded", "placebo", "pilot", "prospective", "retrospective", "observational", "interventional", "efficacy", "safety", "effect", "effects", "evaluation", "evaluate", "evaluating", "assess", "assessing", "assessment", "compare", "comparing", "comparison", "patients", "patient", "subjects", "participants", "people", "adults", "adult", "children", "treatment", "therapy", "treating", "treat", "among", "based", "using", "use", "after", "before", "during", "new", "novel", "disease", "diseases"]
 )
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+Row = dict[str, Any]
 
 
-def _fold(text: Any) -> str:
+def _fold(text: Any, limit: int = 600) -> str:
     if not isinstance(text, str):
         return ""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
+    t = text[:limit].lower()
+    if not t.isascii():  # accents off: "Universitätsklinikum" and "Universitatsklinikum" agree
+        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
     return " ".join(_WORD.findall(t))
 
 
@@ -121,27 +120,31 @@ def keys(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     if st.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in KEY_COLUMNS})
     terms = rs.terms
-    cond = (
-        terms[terms["kind"] == "condition"].groupby("record_id", sort=False)["term"].agg(" ; ".join)
-        if not terms.empty
-        else pd.Series(dtype="str")
-    )
-    iv = rs.interventions
-    ivn = (
-        iv.dropna(subset=["name"]).groupby("record_id", sort=False)["name"].agg(" ; ".join)
-        if not iv.empty
-        else pd.Series(dtype="str")
-    )
+    cond: dict[str, str] = {}
+    if not terms.empty:
+        c = terms[terms["kind"] == "condition"]
+        for rid, term in zip(_col(c, "record_id"), _col(c, "term"), strict=True):
+            cond[rid] = cond[rid] + " ; " + term if rid in cond else term
+    ivn: dict[str, str] = {}
+    iv = rs.interventions.dropna(subset=["name"])
+    for rid, name in zip(_col(iv, "record_id"), _col(iv, "name"), strict=True):
+        ivn[rid] = ivn[rid] + " ; " + name if rid in ivn else name
     src = rs.sources
     rec_src = src[src["field"].isna() | (src["field"] == "")].drop_duplicates("record_id")
     src_by = {
         rid: (p, ln, ptr)
         for rid, p, ln, ptr in zip(
-            rec_src["record_id"], rec_src["path"], rec_src["line"], rec_src["pointer"], strict=True
+            _col(rec_src, "record_id"), _col(rec_src, "path"), _col(rec_src, "line"),
+            _col(rec_src, "pointer"), strict=True,
         )
-    }
+    }  # fmt: skip
     rows = []
-    for r in st.itertuples(index=False):
+    fields = ("record_id", "registry", "nct_id", "secondary_ids", "org_study_id", "brief_title",
+              "official_title", "acronym", "lead_sponsor", "start_date", "enrollment_count",
+              "countries", "linked_elsewhere")  # fmt: skip
+    cols = [_col(st, f) for f in fields]
+    for vals in zip(*cols, strict=True):
+        r = SimpleNamespace(**dict(zip(fields, vals, strict=True)))
         rid = r.record_id
         own = {trial_key(rid)}
         if isinstance(r.nct_id, str) and r.nct_id:
@@ -162,16 +165,20 @@ def keys(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 r.registry,
                 "|".join(sorted(own)),
                 "|".join(sorted(links)),
-                bool(r.linked_elsewhere) if not pd.isna(r.linked_elsewhere) else False,
+                bool(r.linked_elsewhere) if r.linked_elsewhere is not None else False,
                 _fold(brief or official),
                 _fold(official) if brief and official else "",
+                " ".join(_words(_fold(brief or official))),
+                " ".join(_words(_fold(official))) if brief and official else "",
                 _fold(r.acronym).replace(" ", ""),
                 _fold(r.lead_sponsor),
                 _fold(cond.get(rid, "")),
                 _fold(ivn.get(rid, "")),
                 r.start_date if isinstance(r.start_date, str) else "",
-                float(r.enrollment_count) if not pd.isna(r.enrollment_count) else np.nan,
-                _fold((r.countries or "").replace("|", " ; ")) if isinstance(r.countries, str) else "",
+                float(r.enrollment_count) if r.enrollment_count is not None else np.nan,
+                _fold((r.countries or "").replace("|", " ; "))
+                if isinstance(r.countries, str)
+                else "",
                 STUDY_FIELD_PATHS[field],
                 brief or official or "",
                 path if isinstance(path, str) else None,
@@ -185,6 +192,26 @@ def keys(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 # --- step 2: the run -------------------------------------------------------------------------
 
 
+def _col(k: pd.DataFrame, name: str) -> list[Any]:
+    """A key column as a plain list (fast: no per-value boxing of arrow strings)."""
+    return k[name].to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _records(k: pd.DataFrame) -> list[Row]:
+    cols = {c: _col(k, c) for c in k.columns}
+    out: list[Row] = [
+        dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)
+    ]
+    for r in out:
+        r["_tw"] = [w for w in (r["words1"], r["words2"]) if w]
+        for c in KEY_COLUMNS:
+            if r[c] is None and c not in ("size", "source_line"):
+                r[c] = ""
+        if r["size"] is None:
+            r["size"] = np.nan
+    return out
+
+
 def candidate_pairs(k: pd.DataFrame, params: dict[str, Any]) -> np.ndarray:
     """(i, j) index pairs (i < j) of records sharing enough rare title words or an acronym."""
     p = {**DEFAULTS, **params}
@@ -192,8 +219,8 @@ def candidate_pairs(k: pd.DataFrame, params: dict[str, Any]) -> np.ndarray:
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     toks = [
-        set(_words(t + " " + t2)) | ({"ACR:" + a} if len(a) >= 3 else set())
-        for t, t2, a in zip(k["title"], k["title2"], k["acronym"], strict=True)
+        set(w1.split()) | set(w2.split()) | ({"ACR:" + a} if len(a) >= 3 else set())
+        for w1, w2, a in zip(_col(k, "words1"), _col(k, "words2"), _col(k, "acronym"), strict=True)
     ]
     df = Counter(w for ts in toks for w in ts)
     vocab: dict[str, int] = {}
@@ -280,11 +307,11 @@ def _overlap(a: str, b: str) -> float:
     return len(sa & sb) / min(len(sa), len(sb))
 
 
-def _title_words(row: pd.Series) -> set[str]:
+def _title_words(row: Row) -> set[str]:
     return set(row["title"].split()) - _STOP
 
 
-def _same_registry_alike(x: pd.Series, y: pd.Series) -> bool:
+def _same_registry_alike(x: Row, y: Row) -> bool:
     """Two records of one registry are comparable only when one title's words (numbers
     included) contain the other's, and both give a start within a month and the same target
     size: sibling studies of one sponsor (by age group, country, arm) differ in little else."""
@@ -298,20 +325,16 @@ def _same_registry_alike(x: pd.Series, y: pd.Series) -> bool:
     return not (np.isnan(sa) or np.isnan(sb)) and min(sa, sb) >= 0.95 * max(sa, sb) > 0
 
 
-def _title_sim(x: pd.Series, y: pd.Series) -> float:
+def _title_sim(x: Row, y: Row) -> float:
     from rapidfuzz import fuzz
 
     best = 0.0
-    for a in (x["title"], x["title2"]):
-        for b in (y["title"], y["title2"]):
-            if a and b:
-                # token_set over meaningful words: one title inside the other counts; the sort
-                # ratio keeps "A vs B" apart from "A vs C"
-                wa, wb = " ".join(_words(a)), " ".join(_words(b))
-                if not wa or not wb:
-                    continue
-                s = 0.5 * fuzz.token_set_ratio(wa, wb) + 0.5 * fuzz.token_sort_ratio(wa, wb)
-                best = max(best, s / 100.0)
+    for wa in x["_tw"]:
+        for wb in y["_tw"]:
+            # token_set over meaningful words: one title inside the other counts; the sort
+            # ratio keeps "A vs B" apart from "A vs C"
+            s = 0.5 * fuzz.token_set_ratio(wa, wb) + 0.5 * fuzz.token_sort_ratio(wa, wb)
+            best = max(best, s / 100.0)
     return best
 
 
@@ -320,7 +343,7 @@ def _months(d: str) -> int | None:
     return int(m.group(1)) * 12 + int(m.group(2)) if m else None
 
 
-def score_pair(x: pd.Series, y: pd.Series) -> tuple[float, list[str], float]:
+def score_pair(x: Row, y: Row) -> tuple[float, list[str], float]:
     """(score 0-1, evidence phrases, title similarity) for two key rows."""
     title = _title_sim(x, y)
     parts: list[tuple[float, float]] = [(title, 3.0)]  # (agreement 0-1, weight)
@@ -352,7 +375,10 @@ def score_pair(x: pd.Series, y: pd.Series) -> tuple[float, list[str], float]:
         parts.append((c, 0.75))
         if c >= 0.5:
             ev.append("countries")
-    for col, w, name in (("conditions", 0.5, "conditions"), ("interventions", 1.0, "interventions")):
+    for col, w, name in (
+        ("conditions", 0.5, "conditions"),
+        ("interventions", 1.0, "interventions"),
+    ):
         v = _ratio(x[col], y[col])
         if not np.isnan(v):
             parts.append((v, w))
@@ -366,7 +392,7 @@ def score_pair(x: pd.Series, y: pd.Series) -> tuple[float, list[str], float]:
     return score, ev, title
 
 
-def _linked(x: pd.Series, y: pd.Series) -> str | None:
+def _linked(x: Row, y: Row) -> str | None:
     """Why the pair is bridged, or None."""
     xl = set(filter(None, x["links"].split("|")))
     yl = set(filter(None, y["links"].split("|")))
@@ -385,9 +411,10 @@ def scored_pairs(k: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     """Every candidate pair with its score, evidence and bridge (for the accuracy harness)."""
     p = {**DEFAULTS, **params}
     pairs = candidate_pairs(k, p)
+    recs = _records(k)
     rows = []
-    for i, j in pairs:
-        x, y = k.iloc[int(i)], k.iloc[int(j)]
+    for i, j in pairs.tolist():
+        x, y = recs[i], recs[j]
         if set(x["key"].split("|")) & set(y["key"].split("|")):
             continue  # one registration read twice
         score, ev, title = score_pair(x, y)
@@ -396,8 +423,8 @@ def scored_pairs(k: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
             {
                 "a": x["record_id"],
                 "b": y["record_id"],
-                "i": int(i),
-                "j": int(j),
+                "i": i,
+                "j": j,
                 "score": round(score, 3),
                 "title": round(title, 3),
                 "evidence": ", ".join(ev),
@@ -435,9 +462,15 @@ def run_keys(k: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     ok = matches(sp, p)
     ok &= sp["bridge"].notna() if p["bridged"] else sp["bridge"].isna()
     out = []
-    for r in sp[ok].itertuples(index=False):
+    recs = _records(k)
+    seen: set[tuple[int, str]] = set()
+    # best first: a record read from two files, or a twin read from two files, is named once
+    for r in sp[ok].sort_values("score", ascending=False, kind="stable").itertuples(index=False):
         for me, twin in ((r.i, r.j), (r.j, r.i)):
-            x, y = k.iloc[me], k.iloc[twin]
+            x, y = recs[me], recs[twin]
+            if (me, y["key"]) in seen:
+                continue
+            seen.add((me, y["key"]))
             if p["bridged"]:
                 msg = (
                     f"registered twice, and linked: {y['record_id']} describes the same trial "
