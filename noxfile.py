@@ -19,8 +19,9 @@ def _pytest(session: nox.Session, *args: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit and integration tests (everything except the browser tests)."""
-    session.install("-e", ".[test]")
+    """Unit and integration tests (everything except the browser tests). The gx extra is
+    installed so that the Great Expectations commands are tested too."""
+    session.install("-e", ".[test,gx]")
     _pytest(session, "-m", "not e2e", *session.posargs)
 
 

@@ -621,5 +621,117 @@ def history(
     )
 
 
+# --- frames and Great Expectations (issue 10) --------------------------------------------------
+
+
+@main.command("frames")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--to",
+    "to_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write the frames into (created if missing).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+    help="File format of the frames.",
+)
+@click.option("--no-findings", is_flag=True, help="Write the frames only, not findings.<ext>.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file for the findings (default: the nearest trialint.toml or pyproject.toml).",
+)
+@click.option("--isolated", is_flag=True, help="Ignore config files.")
+@click.option("--select", multiple=True, metavar="RULE,...", help="Findings of these rules only.")
+@click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def frames_command(
+    paths: tuple[str, ...],
+    to_dir: str,
+    fmt: str,
+    no_findings: bool,
+    config_file: str | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Write the canonical frames of PATHS (studies, outcomes, arms, interventions, terms,
+    sources) and the findings table as Parquet or CSV files (docs/frames.md)."""
+    from .export import export_frames
+
+    settings = _settings(config_file, isolated, None, select, (), ignore, None, None)
+    result = export_frames(
+        list(paths),
+        to_dir,
+        fmt,
+        findings=not no_findings,
+        check_options={"config": settings},
+    )
+    if not quiet:
+        rows = ", ".join(f"{name} {n:,}" for name, n in result.rows.items())
+        click.echo(f"trialint: wrote {result.directory}: {rows}", err=True)
+    if result.rows.get("studies", 0) == 0:
+        _fail("no record read: nothing to export (see findings for read errors)")
+
+
+@main.group("gx")
+def gx_group() -> None:
+    """Great Expectations (optional extra: pip install 'trialint[gx]')."""
+
+
+@gx_group.command("suite")
+@click.option(
+    "-o",
+    "--to",
+    "to_dir",
+    default="gx",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the suite files (trialint-<frame>.json).",
+)
+def gx_suite(to_dir: str) -> None:
+    """Write GX 1.x Expectation Suites equivalent to the pandera schemas in schemas/."""
+    from .gx import write_suites
+
+    for path in write_suites(to_dir):
+        click.echo(str(path))
+
+
+@gx_group.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--data-docs",
+    type=click.Path(file_okay=False),
+    help="Also build GX Data Docs into DIR (they load styles from CDNs: unstyled offline).",
+)
+def gx_validate(paths: tuple[str, ...], data_docs: str | None) -> None:
+    """Validate the frames of PATHS with the suites in an ephemeral GX context. Exit 1 when an
+    expectation fails."""
+    from .gx import frames_of, validate_frames
+
+    result = validate_frames(frames_of(paths), data_docs=data_docs)
+    if sum(result.rows.values()) == 0:
+        _fail("no record read: nothing to validate")
+    click.echo("rows: " + ", ".join(f"{frame} {n:,}" for frame, n in result.rows.items()))
+    failed = [r for r in result.results if not r.success]
+    for r in sorted(failed, key=lambda r: (r.frame, r.column, r.expectation)):
+        examples = ", ".join(repr(v)[:60] for v in r.examples[:3])
+        click.echo(
+            f"FAIL {r.frame}.{r.column} {r.expectation}: {r.unexpected:,} unexpected ({examples})"
+        )
+    click.echo(f"{len(result.results) - len(failed)} of {len(result.results)} expectations met")
+    if result.data_docs is not None:
+        click.echo(f"data docs: {result.data_docs}")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -82,7 +82,95 @@ DEFAULTS: dict[str, Any] = {
 _ALLOWED = set(DEFAULTS)
 
 _STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "of", "on", "or", "the", "to", "with", "without", "versus", "vs", "via", "its", "their", "study", "trial", "trials", "clinical", "randomized", "randomised", "controlled", "control", "multicenter", "multicentre", "multi", "center", "centre", "phase", "open", "label", "double", "blind", "single", "blinded", "placebo", "pilot", "prospective", "retrospective", "observational", "interventional", "efficacy", "safety", "effect", "effects", "evaluation", "evaluate", "evaluating", "assess", "assessing", "assessment", "compare", "comparing", "comparison", "patients", "patient", "subjects", "participants", "people", "adults", "adult", "children", "treatment", "therapy", "treating", "treat", "among", "based", "using", "use", "after", "before", "during", "new", "novel", "disease", "diseases"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "versus",
+        "vs",
+        "via",
+        "its",
+        "their",
+        "study",
+        "trial",
+        "trials",
+        "clinical",
+        "randomized",
+        "randomised",
+        "controlled",
+        "control",
+        "multicenter",
+        "multicentre",
+        "multi",
+        "center",
+        "centre",
+        "phase",
+        "open",
+        "label",
+        "double",
+        "blind",
+        "single",
+        "blinded",
+        "placebo",
+        "pilot",
+        "prospective",
+        "retrospective",
+        "observational",
+        "interventional",
+        "efficacy",
+        "safety",
+        "effect",
+        "effects",
+        "evaluation",
+        "evaluate",
+        "evaluating",
+        "assess",
+        "assessing",
+        "assessment",
+        "compare",
+        "comparing",
+        "comparison",
+        "patients",
+        "patient",
+        "subjects",
+        "participants",
+        "people",
+        "adults",
+        "adult",
+        "children",
+        "treatment",
+        "therapy",
+        "treating",
+        "treat",
+        "among",
+        "based",
+        "using",
+        "use",
+        "after",
+        "before",
+        "during",
+        "new",
+        "novel",
+        "disease",
+        "diseases",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Row = dict[str, Any]
@@ -194,7 +282,8 @@ def keys(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 def _col(k: pd.DataFrame, name: str) -> list[Any]:
     """A key column as a plain list (fast: no per-value boxing of arrow strings)."""
-    return k[name].to_numpy(dtype=object, na_value=None).tolist()
+    values: list[Any] = k[name].to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+    return values
 
 
 def _records(k: pd.DataFrame) -> list[Row]:
@@ -465,12 +554,14 @@ def run_keys(k: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     recs = _records(k)
     seen: set[tuple[int, str]] = set()
     # best first: a record read from two files, or a twin read from two files, is named once
-    for r in sp[ok].sort_values("score", ascending=False, kind="stable").itertuples(index=False):
-        for me, twin in ((r.i, r.j), (r.j, r.i)):
+    hits = sp[ok].sort_values("score", ascending=False, kind="stable")
+    for r in hits.itertuples(index=False):
+        i, j = int(r.i), int(r.j)  # type: ignore[arg-type]
+        for me, twin in ((i, j), (j, i)):
             x, y = recs[me], recs[twin]
             if (me, y["key"]) in seen:
                 continue
-            seen.add((me, y["key"]))
+            seen.add((me, str(y["key"])))
             if p["bridged"]:
                 msg = (
                     f"registered twice, and linked: {y['record_id']} describes the same trial "
