@@ -24,7 +24,8 @@ A run-level kind sees the whole run, chunk by chunk, in two steps (see ``engine`
      is *bridged*: reported only when ``bridged: true`` (the info rule), never as a duplicate.
 
 Params: ``threshold`` (score to report, 0-1), ``bridged`` (report bridged pairs instead of
-unbridged ones), ``block_words``, ``max_block``, ``min_shared``, ``min_title`` (title
+unbridged ones), ``within_registry`` (also compare two records of one registry, at
+``same_registry_threshold``; off by default), ``block_words``, ``max_block``, ``min_shared``, ``min_title`` (title
 similarity below which a pair is never reported).
 """
 
@@ -70,8 +71,11 @@ KEY_COLUMNS = (
 
 DEFAULTS: dict[str, Any] = {
     "threshold": 0.8,
-    # two records of one registry: one title's words must contain the other's, and the score
-    # must reach this (sibling studies of one sponsor differ by a word or a number only)
+    # two records of one registry: off by default (of 16 such pairs matched in the corpus, 4
+    # were one trial registered twice and 12 sibling studies of one sponsor); when on, one
+    # title's words must contain the other's, start and size must agree, and the score must
+    # reach same_registry_threshold
+    "within_registry": False,
     "same_registry_threshold": 0.9,
     "bridged": False,
     "block_words": 4,
@@ -537,7 +541,10 @@ def matches(sp: pd.DataFrame, params: dict[str, Any]) -> pd.Series:
     """Which scored pairs are the same trial (bridged or not)."""
     p = {**DEFAULTS, **params}
     need = np.where(sp["same_registry"], float(p["same_registry_threshold"]), float(p["threshold"]))
-    return (sp["score"] >= need) & (sp["title"] >= float(p["min_title"])) & sp["comparable"]
+    ok = (sp["score"] >= need) & (sp["title"] >= float(p["min_title"])) & sp["comparable"]
+    if not p["within_registry"]:
+        ok &= ~sp["same_registry"].astype(bool)
+    return ok
 
 
 def run_keys(k: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
