@@ -101,6 +101,10 @@ def test_the_corpus_has_many_distinct_designs():
         ("N/A", dict(allocation=None, intervention_model=None, masking=None)),
         ("<br>   Randomized: No, <br>   Masking: None, <br>   Control: Not applicable, <br>",
          dict(allocation="NON_RANDOMIZED", masking="NONE")),
+        # NTR writes "Randomized: No" for every record: the rest of the text contradicts it here
+        ("<br> Randomized: No, <br> Masking: Double, <br> Control: Active, <br> Group: undefined, "
+         "<br> Type: 2 or more arms, randomized<br>",
+         dict(allocation=None, masking="DOUBLE")),
         # ISRCTN: the purpose in the closing parenthesis
         ("Single-arm non-randomised open-label uncontrolled interventional study (Treatment)",
          dict(allocation="NON_RANDOMIZED", intervention_model="SINGLE_GROUP", masking="NONE",

@@ -198,6 +198,16 @@ def parse(text: str | None) -> Design:
         flags = True
         if hit:
             put(*hit)
+    if flags:
+        # a flag the rest of the text contradicts says nothing: NTR's export writes
+        # "Randomized: No" for every record, "Type: 2 or more arms, randomized" included
+        rest = _FLAG.sub(" ", t)
+        for facet in ("allocation", "intervention_model", "masking"):
+            if facet in out:
+                other = _classify(facet, rest, keyed=False)
+                if other is not None and other != out[facet]:
+                    out.pop(facet)
+                    conflicts.add(facet)
     # 2. Key: value pairs (a value may name another facet: "Allocation: Single arm study")
     keyed: set[str] = set()
     for m in _KEY.finditer(t):
