@@ -41,7 +41,14 @@ _SPELLING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"oedema"), "edema"),
     (re.compile(r"oesophag"), "esophag"),
     (re.compile(r"tumour"), "tumor"),
-    (re.compile(r"(?<=[a-z])our(?=[^a-z]|$)"), "or"),
+    # -our words only (never "hour", "four", "your", "pour", "tour")
+    (
+        re.compile(
+            r"(?<![a-z])(behavi|col|fav|hon|hum|lab|od|tum|vap|rum|neighb|harb|flav|vig|rig|sav|"
+            r"endeav|arm|ferv|splend|ranc|clam)our(?=s?(?:[^a-z]|$)|ed|ing|ite|able)"
+        ),
+        r"\1or",
+    ),
     (re.compile(r"(?<=[a-z])tre(s?)(?=[^a-z]|$)"), r"ter\1"),
     (re.compile(r"paediatr"), "pediatr"),
     (re.compile(r"questionn?aire"), "questionnaire"),
@@ -168,14 +175,50 @@ def _letters(abbr: str) -> str:
     return "".join(c for c in abbr.lower() if c.isalpha())
 
 
-def _matches_initials(abbr: str, words: Sequence[str]) -> bool:
-    letters = _letters(abbr)
-    if not letters or not words:
-        return False
-    initials = "".join(w[0].lower() for w in words if w)
-    return initials.startswith(letters[0]) and sum(c in initials for c in set(letters)) >= max(
-        1, int(0.6 * len(set(letters)))
-    )
+def long_form(abbr: str, text: str) -> str | None:
+    """The shortest ending of ``text`` that ``abbr`` abbreviates (Schwartz & Hearst 2003): every
+    letter and digit of the abbreviation is found in order, right to left, and its first one
+    starts a word. 'forced expiratory volume in 1 second' for 'FEV1'; None when none is."""
+    short = [c for c in abbr.lower() if c.isalnum()]
+    low = text.lower()
+    if not short or not low.strip():
+        return None
+    li = len(low) - 1
+    for si in range(len(short) - 1, -1, -1):
+        c = short[si]
+        while li >= 0 and (low[li] != c or (si == 0 and li > 0 and low[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+    start = li + 1
+    while start > 0 and low[start - 1].isalnum():
+        start -= 1
+    out = text[start:].strip()
+    return out or None
+
+
+# a version or item count at the end of an instrument's abbreviation ("ADHD-RS-IV", "PHQ-9",
+# "BDI-II", "RECIST v1.1"): not letters of its long form
+_VERSION = re.compile(
+    r"(?:[-\s]?(?:v(?:ersion)?\s?)?[0-9]+(?:\.[0-9]+)*|[-\s](?:I{1,3}|IV|VI{0,3}))$"
+)
+
+
+_COMPOUND = re.compile(r"[0-9]+[.,][0-9]+|[a-z0-9]+(?:[-/][a-z0-9]+)*")
+
+
+def _key(abbr: str) -> str:
+    """An abbreviation as a lexicon key: folded, letters and digits only ('HAM-D' -> 'hamd')."""
+    return re.sub(r"[^a-z0-9]", "", fold(abbr))
+
+
+def _words_before(text: str, end: int, n: int) -> str:
+    """The last ``n`` words of ``text[:end]`` (the window a long form is looked for in)."""
+    words = list(_WORD.finditer(text, max(0, end - 300), end))
+    if not words:
+        return ""
+    return text[words[max(0, len(words) - n)].start() : end]
 
 
 @dataclass
@@ -190,32 +233,44 @@ class Lexicon:
         for text in texts:
             if not text:
                 continue
-            for m in _ABBR_AFTER.finditer(text):
+            for m in _ABBR_AFTER.finditer(text):  # long form (ABBR)
                 abbr = m.group(1)
                 if not _is_abbreviation(abbr):
                     continue
-                n = len(_letters(abbr))
-                before = _WORD.findall(text[max(0, m.start() - 200) : m.start()])
-                # the shortest run of preceding words whose initials cover the abbreviation
-                for k in range(max(1, n - 2), min(len(before), n + 3) + 1):
-                    words = before[-k:]
-                    if _matches_initials(abbr, words):
-                        found[fold(abbr)] = " ".join(tokens(" ".join(words)))
-                        break
-            for m in _ABBR_BEFORE.finditer(text):
+                n = len([c for c in abbr if c.isalnum()])
+                window = _words_before(text, m.start(), min(n + 5, 2 * n))
+                lf = long_form(abbr, window) or long_form(_VERSION.sub("", abbr), window)
+                if lf and len(tokens(lf)) > 1:
+                    found[_key(abbr)] = " ".join(tokens(lf))
+            for m in _ABBR_BEFORE.finditer(text):  # ABBR (long form)
                 abbr, inside = m.group(1), m.group(2)
-                words = _WORD.findall(inside)
-                if _is_abbreviation(abbr) and _matches_initials(abbr, words):
-                    found.setdefault(fold(abbr), " ".join(tokens(inside)))
+                if not _is_abbreviation(abbr):
+                    continue
+                lf = long_form(abbr, inside)
+                # the whole parenthesis must be the long form (its first word starts it)
+                if lf and lf.split()[0].lower() == inside.split()[0].lower():
+                    found.setdefault(_key(abbr), " ".join(tokens(inside)))
         return cls(found)
 
-    def expand(self, words: Sequence[str]) -> list[str]:
+    def words(self, text: str | None) -> list[str]:
+        """The folded words of ``text``, each abbreviation followed by its long form's words
+        (hyphenated ones too: 'ADHD-RS-IV')."""
         out: list[str] = []
-        for w in words:
-            long = self.abbreviations.get(w)
+        for m in _COMPOUND.finditer(fold(text)):
+            parts = _TOKEN.findall(m.group(0))
+            long = self.abbreviations.get(_key(m.group(0)))
+            for w in parts:
+                out.append(w)
+                if long is None and len(parts) > 1:
+                    part_long = self.abbreviations.get(w)
+                    if part_long:
+                        out.extend(part_long.split())
             if long:
                 out.extend(long.split())
-            out.append(w)
+            elif len(parts) == 1:
+                one = self.abbreviations.get(parts[0])
+                if one:
+                    out.extend(one.split())
         return out
 
 
@@ -509,6 +564,29 @@ BOILERPLATE = frozenset(
         "part",
         "phase",
         "stage",
+        # doses and regimens: how it is given, not what is measured
+        "dose",
+        "doses",
+        "dosing",
+        "multiple",
+        "single",
+        "regimen",
+        "administration",
+        "administered",
+        # units
+        "ml",
+        "mg",
+        "kg",
+        "dl",
+        "mmhg",
+        "hg",
+        "mm",
+        "cm",
+        "sec",
+        "second",
+        "seconds",
+        "unit",
+        "units",
     ]
 )
 
@@ -517,28 +595,88 @@ def content_words(text: str | None, lex: Lexicon) -> dict[str, str]:
     """root -> a word of the text, for the content words of ``text`` (abbreviations also
     spelled out)."""
     out: dict[str, str] = {}
-    for w in lex.expand(tokens(text)):
+    for w in lex.words(text):
         if w in STOPWORDS or w[0].isdigit() or len(w) <= 1 or w in _NUMBER_WORDS:
             continue
         out.setdefault(root(w), w)
     return out
 
 
+# a drug or compound code ("ACC-001", "MDX-010", "CAM2029"): letters and three digits in a row
+_CODE_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+-?[0-9]{3,}[A-Za-z0-9]*(?![A-Za-z0-9])")
+
+
 def key_terms(text: str | None, lex: Lexicon) -> dict[str, str]:
-    """The words naming the measured variable or instrument (root -> word)."""
+    """The words naming the measured variable or instrument (root -> word): no boilerplate,
+    units or drug codes."""
+    text = _CODE_WORD.sub(" ", text or "")
     return {r: w for r, w in content_words(text, lex).items() if r not in BOILERPLATE}
 
 
-# Named instruments and measures: acronyms ("HAM-D", "SF-36", "EQ-5D-5L", "HbA1c") and
+# Named instruments and measures: acronyms ("HAM-D", "SF-36", "EQ-5D-5L", "HbA1c", "eGFR") and
 # capitalised names ending in an instrument word ("Beck Depression Inventory").
-_ACRONYM = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z]*[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])"
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])")
+_INSTRUMENT_WORDS = (
+    r"Scale|Inventory|Questionnaire|Index|Test|Score|Assessment|Instrument|Survey|Checklist|"
+    r"Profile|Criteria|Classification|Schedule|Battery|Rating|Measure"
 )
 _NAMED = re.compile(
-    r"((?:[A-Z][A-Za-z'’-]+\s+){1,5})(?:Scale|Inventory|Questionnaire|Index|Test|Score|"
-    r"Assessment|Instrument|Survey|Checklist|Profile)\b"
+    r"((?:[A-Z][A-Za-z'’]*(?:-[A-Za-z]+)*\s+(?:(?:of|for|the|and|in)\s+)?){1,6})("
+    + _INSTRUMENT_WORDS
+    + r")\b"
 )
-# acronyms that are units, routes, statistics or study words, not instruments
+# words that start no instrument name ("Change From Baseline in Total Score", "Mean Score")
+_NOT_NAME_WORDS = frozenset(
+    [
+        "change",
+        "from",
+        "baseline",
+        "in",
+        "total",
+        "mean",
+        "median",
+        "overall",
+        "percent",
+        "percentage",
+        "number",
+        "of",
+        "the",
+        "a",
+        "an",
+        "primary",
+        "secondary",
+        "endpoint",
+        "outcome",
+        "with",
+        "and",
+        "at",
+        "week",
+        "day",
+        "month",
+        "year",
+        "time",
+        "composite",
+        "final",
+        "difference",
+        "improvement",
+        "reduction",
+        "increase",
+        "decrease",
+        "absolute",
+        "relative",
+        "adjusted",
+        "global",
+        "average",
+        "maximum",
+        "minimum",
+        "summary",
+        "score",
+        "scores",
+        "sum",
+    ]
+)
+# acronyms that are units, routes, statistics, analysis sets, regulators or study words, not
+# instruments
 NOT_INSTRUMENTS = frozenset(
     [
         "mg",
@@ -551,6 +689,10 @@ NOT_INSTRUMENTS = frozenset(
         "mm",
         "nm",
         "iu",
+        "ug",
+        "mcg",
+        "ng",
+        "pg",
         "bid",
         "tid",
         "qd",
@@ -563,11 +705,26 @@ NOT_INSTRUMENTS = frozenset(
         "ci",
         "sd",
         "se",
+        "sem",
         "iqr",
         "itt",
         "mitt",
         "pp",
+        "pps",
+        "fas",
+        "saf",
+        "locf",
+        "bocf",
+        "nri",
+        "mmrm",
+        "ancova",
+        "anova",
+        "km",
+        "hr",
+        "or",
+        "rr",
         "pk",
+        "pd",
         "ae",
         "aes",
         "sae",
@@ -583,33 +740,84 @@ NOT_INSTRUMENTS = frozenset(
         "fda",
         "ema",
         "who",
+        "ich",
+        "gcp",
+        "crf",
+        "ecrf",
+        "dsmb",
+        "idmc",
+        "irb",
         "usa",
         "uk",
         "eu",
         "icu",
         "er",
         "ed",
+        "ii",
+        "iii",
+        "vi",
+        "eot",
+        "eos",
+        "fu",
+        "bl",
+        "wk",
+        "vs",
+        "eg",
+        "ie",
+        "ms",
+        "ns",
+        "ok",
+        "tbd",
+        "na",
     ]
+)
+# a drug or compound code ("ACC-001", "MDX-010", "CAM2029"): three digits in a row
+_CODE = re.compile(r"[0-9]{3}")
+
+
+def _is_acronym(token: str) -> bool:
+    letters = [c for c in token if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return upper >= 2 and upper * 2 >= len(letters) and len(token) <= 16
+
+
+def instrument_key(token: str) -> str:
+    """An instrument as a key: folded letters and digits, without a version ('HAM-D' -> 'hamd',
+    'BDI-II' -> 'bdi', 'RECIST v1.1' -> 'recist'; an item count stays: 'PHQ-9' -> 'phq9')."""
+    return _key(_ROMAN_VERSION.sub("", token)) or _key(token)
+
+
+_ROMAN_VERSION = re.compile(
+    r"(?:[-\s](?:I{1,3}|IV|VI{0,3})|[-\s]?v(?:ersion)?\s?[0-9]+(?:\.[0-9]+)*)$"
 )
 
 
-def instruments(text: str | None) -> set[str]:
-    """The named instruments and acronyms of a text, folded ('HAM-D' -> 'hamd')."""
+def instruments(text: str | None, lex: Lexicon | None = None) -> dict[str, tuple[str, ...]]:
+    """The named instruments and acronyms of a text: key -> the words of its long form where
+    known ('HAM-D' -> 'hamd': ('hamilton', 'depression', 'rating', 'scale'))."""
     if not text:
-        return set()
-    out: set[str] = set()
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
     for m in _ACRONYM.finditer(text):
         token = m.group(1)
-        if sum(c.isupper() for c in token) < 2 or len(token) > 14:
+        if not _is_acronym(token) or _CODE.search(token):
             continue
-        folded = re.sub(r"[-/]", "", token.lower())
-        if folded in NOT_INSTRUMENTS or folded.isdigit():
+        key = instrument_key(token)
+        if key in NOT_INSTRUMENTS or key.isdigit() or len(key) < 2:
             continue
-        out.add(folded)
+        long = lex.abbreviations.get(key) if lex is not None else None
+        out[key] = tuple(long.split()) if long else ()
     for m in _NAMED.finditer(text):
         words = m.group(1).split()
-        if words and words[0].lower() not in STOPWORDS:
-            out.add("".join(w[0].lower() for w in words))
+        while words and words[0].lower() in _NOT_NAME_WORDS | STOPWORDS:
+            words = words[1:]
+        name = [*words, m.group(2)]
+        content = [w for w in name if w.lower() not in STOPWORDS]
+        if len(content) < 2:
+            continue
+        key = "".join(w[0].lower() for w in content)
+        if key not in out:
+            out[key] = tuple(tokens(" ".join(name)))
     return out
 
 
@@ -636,7 +844,8 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"complication|mortality|infection|recurrence|failure|control)[- ]rates?\b|"
             r"\bincidence\b|\bprevalence\b|\b(?:participants|patients|subjects) (?:with|who)\b|"
             r"\bresponders?\b|\bsurvival (?:at|rate)\b|[0-9] ?-?(?:year|month) survival\b|"
-            r"\bmortality\b|\bodds\b|\brisk of\b"
+            r"\bmortality\b|\bodds\b|\brisk of\b|\b[a-z]+[- ]free (?:rate|proportion)\b|"
+            r"\bratio of (?:the )?(?:participants|patients|subjects)\b"
         ),
     ),
     (
@@ -645,7 +854,8 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:percent(?:age)? )?change[sd]? (?:from|in|of|between|since)\b|"
             r"\bchange from baseline\b|\b(?:reduction|decrease|increase|improvement|decline|"
             r"worsening|difference|reductions|increases|decreases)s? (?:from|in|of)\b|"
-            r"\bfrom baseline\b|\bdelta\b"
+            r"\bfrom baseline\b|\bdelta\b|"
+            r"\b(?:reduction|decrease|increase|improvement|decline)\b(?!\s+(?:of|in|from)\b)"
         ),
     ),
     (
@@ -662,7 +872,9 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"men|children|infants|responders|eyes|cases|volunteers)[a-z]+|"
             r"\b(?:annuali[sz]ed|annual|yearly|monthly|weekly) (?:[a-z]+ )?rate\b|"
             r"\b(?:relapse|exacerbation|attack|seizure|event|episode|bleed|bleeding|"
-            r"hospitali[sz]ation|admission)s? (?:rate|frequency|count)\b|\bfrequency of\b"
+            r"hospitali[sz]ation|admission)s? (?:rate|frequency|count)\b|\bfrequency of\b|"
+            r"\bexposure[- ]adjusted\b|\bincidence rate\b|"
+            r"\b(?:per )?(?:[0-9]+ )?(?:patient|person|subject|participant)[- ]years?\b"
         ),
     ),
 )
@@ -707,8 +919,8 @@ UNIT_DAYS: dict[str, float] = {
     "year": 365.25,
 }
 _UNIT_WORDS = (
-    r"(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|hours?|h|days?|d|weeks?|wks?|wk|w|months?|mos?|mths?|m|"
-    r"years?|yrs?|y)"
+    r"(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|hours?|h|days?|d|nights?|weeks?|wks?|wk|w|months?|mos?|"
+    r"mths?|m|years?|yrs?|y)"
 )
 _NUM = r"(?:[0-9]+(?:[.,][0-9]+)?|" + "|".join(_NUMBER_WORDS) + r"|a|an|one|half)"
 _NUM_LIST = _NUM + r"(?:\s*(?:,|-|to|and|or|/|&|through|thru)\s*" + _NUM + r")*"
@@ -720,11 +932,12 @@ _POINTS_BEFORE = re.compile(
     + _UNIT_WORDS
     + r"(?![a-z0-9]|-[a-z0-9])"
 )
-# "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6"
+# "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6", "Day +30" (days after a transplant),
+# "W24"
 _POINTS_AFTER = re.compile(
-    r"\b(?P<unit>days?|weeks?|wks?|wk|months?|years?|hours?|cycles?)\s*(?P<nums>"
+    r"\b(?P<unit>days?|weeks?|wks?|wk|w|months?|years?|hours?|cycles?)\s*\+?\s*(?P<nums>"
     + _NUM_LIST
-    + r")(?![0-9])"
+    + r")(?![0-9a-z])"
 )
 # durations that are not assessment times
 _NOT_ASSESSMENT = re.compile(
@@ -754,7 +967,7 @@ def _unit(word: str) -> str | None:
         return "minute"
     if w in ("h", "hr", "hrs") or w.startswith("hour"):
         return "hour"
-    if w in ("d",) or w.startswith("day"):
+    if w in ("d",) or w.startswith(("day", "night")):
         return "day"
     if w in ("w", "wk", "wks") or w.startswith("week"):
         return "week"
@@ -878,19 +1091,54 @@ class Change:
 
 
 @dataclass
+class _Mentions:
+    """What a text names, for asking whether it mentions an instrument or variable: its
+    instruments' keys, the initials of its runs of words (an acronym spelled out), its words."""
+
+    keys: set[str] = field(default_factory=set)
+    initials: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)  # roots of its content words
+    tokens: set[str] = field(default_factory=set)  # its folded words
+
+    def __or__(self, other: _Mentions) -> _Mentions:
+        return _Mentions(
+            self.keys | other.keys,
+            self.initials | other.initials,
+            self.words | other.words,
+            self.tokens | other.tokens,
+        )
+
+    def names(self, key: str, long: Sequence[str] = ()) -> bool:
+        """The text names instrument ``key`` (long form ``long``): by its acronym (another
+        version of it too), spelled out, or by the words of its long form."""
+        if key in self.tokens or key in self.keys:
+            return True
+        # another item count or version of it ('PHQ-9', 'PHQ-8'), or spelled out
+        letters = re.sub(r"[0-9]", "", key)
+        if len(letters) >= 2 and (
+            letters in self.initials or any(re.sub(r"[0-9]", "", k) == letters for k in self.keys)
+        ):
+            return True
+        content = {root(w) for w in long if w not in STOPWORDS and not w[0].isdigit()}
+        return bool(content) and len(content & self.words) >= 0.75 * len(content)
+
+
+@dataclass
 class _Profile:
     outcome: Outcome
     measure_text: str  # the measure's words, abbreviations spelled out
-    measure_key: dict[str, str]  # root -> word
+    measure_key: dict[str, str]  # root -> word: the words naming what the title measures
     desc_key: dict[str, str]
     all_words: set[str]  # roots of every content word of the outcome
     all_text: str  # folded words of the whole outcome
     points: list[float]
     has_time_text: bool
     aggregation: frozenset[str]
+    title_aggregation: frozenset[str]  # what the title (without the population) names
     norm: str
-    instruments: set[str]  # of the title
-    mentions: set[str]  # every acronym or instrument of the whole outcome, and its initials
+    instruments: dict[str, tuple[str, ...]]  # of the title: key -> long form words
+    mentions: _Mentions  # of the whole outcome
+    thresholds: frozenset[tuple[str, float]]  # of the title and description
 
 
 def _merge(points: Iterable[float]) -> list[float]:
@@ -901,6 +1149,16 @@ def _merge(points: Iterable[float]) -> list[float]:
     return out
 
 
+def mentions(text: str, lex: Lexicon) -> _Mentions:
+    words = lex.words(text)
+    return _Mentions(
+        set(instruments(text, lex)),
+        _initial_runs(tokens(text)),
+        set(content_words(text, lex)),
+        {_key(w) for w in _COMPOUND.findall(fold(text))} | set(words),
+    )
+
+
 def _profile(o: Outcome, lex: Lexicon) -> _Profile:
     # assessment times: the time frame's, and those the title names (a day or longer: minutes
     # and hours in a title describe a test procedure: "20-minute glucagon stimulation test")
@@ -908,19 +1166,22 @@ def _profile(o: Outcome, lex: Lexicon) -> _Profile:
     if not o.time_frame.strip():
         points += [p for p in time_points(o.description) if p >= 1]
     words = tokens(o.text())
+    title = variable_phrase(o.measure)
     return _Profile(
         outcome=o,
-        measure_text=" ".join(lex.expand(tokens(o.measure))),
-        measure_key=key_terms(o.measure, lex),
+        measure_text=" ".join(lex.words(o.measure)),
+        measure_key=key_terms(title, lex),
         desc_key=key_terms(o.description, lex),
         all_words=set(content_words(o.text(), lex)),
         all_text=" ".join(words),
         points=_merge(points),
         has_time_text=bool(o.time_frame.strip()),
         aggregation=aggregations(o.measure) or aggregations(o.description[:300]),
+        title_aggregation=aggregations(title),
         norm=" ".join(words),
-        instruments=instruments(o.measure),
-        mentions=instruments(o.text()) | _initial_runs(words),
+        instruments=instruments(title, lex),
+        mentions=mentions(o.text(), lex),
+        thresholds=thresholds(o.measure + " ; " + o.description),
     )
 
 
@@ -983,8 +1244,8 @@ def compare(
     """The changes from the ``old`` outcome list to the ``new`` one (all sections)."""
     if lex is None:
         lex = Lexicon.learn([o.text() for o in (*old, *new)])
-    po = [_profile(o, lex) for o in old]
-    pn = [_profile(o, lex) for o in new]
+    po = [_profile(o, lex) for o in join_list_items(old)]
+    pn = [_profile(o, lex) for o in join_list_items(new)]
     scores: list[tuple[float, int, int]] = []
     for i, a in enumerate(po):
         for j, b in enumerate(pn):
@@ -1014,11 +1275,18 @@ def compare(
         elif i not in pair_of_old and i not in extra_old and j in pair_of_new:
             extra_old[i] = j
 
+    # what each list of the new version names (an instrument dropped from one outcome may have
+    # moved to another)
+    named: dict[int, _Mentions] = {}
+    for b in pn:
+        rank = _rank(b.outcome.section)
+        named[rank] = named.get(rank, _Mentions()) | b.mentions
     changes: list[Change] = []
     for i, a in enumerate(po):
         o = a.outcome
         if i in pair_of_old:
-            changes += _pair_changes(a, pn[pair_of_old[i]], lex)
+            b = pn[pair_of_old[i]]
+            changes += _pair_changes(a, b, lex, named.get(_rank(b.outcome.section)))
         elif i not in extra_old:  # (else merged into a paired outcome)
             section = "primary" if o.section == "primary" else "secondary"
             changes.append(
@@ -1029,7 +1297,9 @@ def compare(
         if j in extra_new:
             changes += [
                 c
-                for c in _pair_changes(po[extra_new[j]], b, lex)
+                for c in _pair_changes(
+                    po[extra_new[j]], b, lex, named.get(_rank(b.outcome.section))
+                )
                 if c.kind not in ("demoted", "promoted", "reworded")
             ]
         elif j not in pair_of_new:
@@ -1038,12 +1308,49 @@ def compare(
     return changes
 
 
+_ITEM = re.compile(r"^\s*(?:[-–•*·]|[0-9]{1,2}[.)]|[a-z][.)])\s+")
+
+
+def join_list_items(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """One outcome for a heading entry ending in ':' and the list items that follow it as
+    entries of their own ("Induction therapy:", "- Response Rate", "- Overall survival"): some
+    registries split one outcome's list into entries."""
+    out: list[Outcome] = []
+    i = 0
+    while i < len(outcomes):
+        o = outcomes[i]
+        j = i + 1
+        if o.measure.rstrip().endswith(":") and not o.time_frame.strip():
+            while (
+                j < len(outcomes)
+                and outcomes[j].section == o.section
+                and _ITEM.match(outcomes[j].measure)
+            ):
+                j += 1
+        if j > i + 1:
+            items = outcomes[i:j]
+            o = Outcome(
+                o.section,
+                o.position,
+                " ".join(x.measure.strip() for x in items),
+                " ".join(
+                    dict.fromkeys(x.time_frame.strip() for x in items if x.time_frame.strip())
+                ),
+                " ".join(x.description.strip() for x in items if x.description.strip()),
+            )
+        out.append(o)
+        i = j
+    return out
+
+
 def _short(text: str, n: int = 90) -> str:
     t = " ".join(text.split())
     return t if len(t) <= n else t[: n - 1] + "…"
 
 
-def _pair_changes(a: _Profile, b: _Profile, lex: Lexicon) -> list[Change]:
+def _pair_changes(
+    a: _Profile, b: _Profile, lex: Lexicon, rest: _Mentions | None = None
+) -> list[Change]:
     o, n = a.outcome, b.outcome
     out: list[Change] = []
     if _rank(o.section) != _rank(n.section):
@@ -1056,22 +1363,13 @@ def _pair_changes(a: _Profile, b: _Profile, lex: Lexicon) -> list[Change]:
         return out
     section = "primary" if n.section == "primary" else "secondary"
     found = False
-    measure = measurement_change(a, b, lex)
+    measure = measurement_change(a, b, lex, rest)
     if measure:
         out.append(Change("measure", section, o, n, measure, "measure"))
         found = True
-    if aggregation_changed(a.aggregation, b.aggregation):
-        out.append(
-            Change(
-                "aggregation",
-                section,
-                o,
-                n,
-                f"summarised as {' / '.join(sorted(b.aggregation))}, was "
-                f"{' / '.join(sorted(a.aggregation))}",
-                "measure",
-            )
-        )
+    aggregation = aggregation_change(a, b)
+    if aggregation:
+        out.append(Change("aggregation", section, o, n, aggregation, "measure"))
         found = True
     timing = timing_change(a, b)
     if timing:
@@ -1082,35 +1380,316 @@ def _pair_changes(a: _Profile, b: _Profile, lex: Lexicon) -> list[Change]:
     return out
 
 
-# how a measurement is made: "measured by", "assessed using", "according to"
+# --- what is measured: the variable, its instrument, its criteria, its definition ---------------
+
+# who is measured and in which analysis set: not what is measured ("in patients with mild to
+# moderate AD", "(ITT population)", "Last Observation Carried Forward (LOCF)")
+_POPULATION = re.compile(
+    r"\b(?:in|among|for)\s+(?:the\s+|all\s+)?(?:[A-Za-z-]+\s+){0,2}?(?:subjects|patients|"
+    r"participants|people|persons|individuals|adults|children|women|men|infants|volunteers|"
+    r"population)\b(?:\s+(?:with|who|aged|undergoing|receiving|treated|having|on)\b"
+    r"[^.;:()\[\]]*)?",
+    re.I,
+)
+_ANALYSIS_SET = re.compile(
+    r"\b(?:(?:modified\s+)?intent(?:ion)?[- ]to[- ]treat|per[- ]protocol|full analysis|"
+    r"safety analysis|m?itt|fas|pps|last observation carried forward|locf|"
+    r"(?:fda[- ])?snapshot(?: analysis| algorithm)?|interim analysis|primary analysis|"
+    r"final analysis)\b(?:\s+(?:population|set|analysis))?",
+    re.I,
+)
+
+
+def variable_phrase(title: str | None) -> str:
+    """The title without who is measured and the analysis set: what names the variable."""
+    t = _POPULATION.sub(" ", title or "")
+    return _ANALYSIS_SET.sub(" ", t)
+
+
+# Criteria of the measurement: a quantity with a unit ("0.5V", "> 10 ppm", "35 mg"), a share with
+# a comparison or a change ("at least 75%", "a 20% reduction") or a grade ("grade >2").
+_UNITS = (
+    r"mg/dl|g/dl|mmol/l|[µμu]mol/l|ng/ml|pg/ml|[µμu]g/ml|iu/l|u/l|copies/ml|cells/(?:[µμu]l|mm3)|"
+    r"mmhg|mg|g|kg|ml|dl|mm|cm|v|mv|ms|bpm|ppm|points?|x ?uln"
+)
+_COMPARISON = (
+    r"[<>≤≥]=?|\?|(?:at least|more than|less than|greater than|fewer than|above|below|"
+    r"exceeding|higher than|lower than)(?: or equal to)?"
+)
+_QUANTITY = re.compile(
+    r"(?:(?P<cmp>" + _COMPARISON + r")\s*)?(?<![a-z0-9.])(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*"
+    r"(?P<unit>" + _UNITS + r")(?![a-z0-9])"
+)
+_SHARE = re.compile(
+    r"(?:(?P<cmp>[<>≤≥?]=?|at least|more than|less than|greater than|fewer than|over|under|"
+    r"above|below|exceeding|of)\s*)?(?<![0-9.])(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*(?:%|percent)"
+    r"(?:\s+(?P<what>reduction|improvement|increase|decrease|change|decline|response|loss|gain|"
+    r"or (?:more|greater|less|higher|lower)))?"
+)
+_GRADE = re.compile(
+    r"\bgrades?\s*(?P<cmp>[<>≤≥?]=?|of at least|at least)?\s*(?P<num>[0-9])(?![0-9])"
+    r"(?:\s*(?P<or>or (?:higher|greater|more|above|worse)|\+))?"
+)
+
+
+def thresholds(text: str | None, compared: bool = False) -> frozenset[tuple[str, float]]:
+    """The criteria a text states, as (unit, value); with ``compared`` only those stated as a
+    comparison ('greater than 35 mg', '< 50 copies/mL', 'at least 75%', 'grade >2')."""
+    t = fold(text)
+    out: set[tuple[str, float]] = set()
+    for m in _QUANTITY.finditer(t):
+        v = _number(m.group("num"))
+        if v is not None and (m.group("cmp") or not compared):
+            out.add((m.group("unit").replace(" ", "").rstrip("s"), v))
+    for m in _SHARE.finditer(t):
+        v = _number(m.group("num"))
+        if v is not None and (m.group("cmp") or (m.group("what") and not compared)):
+            out.add(("%", v))
+    for m in _GRADE.finditer(t):
+        v = _number(m.group("num"))
+        if v is not None and (m.group("cmp") or m.group("or")):
+            out.add(("grade", v))
+    return frozenset(out)
+
+
+def threshold_change(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> str:
+    """A criterion of one unit moved ('0.75 V' -> '0.5 V'); '' when none did."""
+    for unit in sorted({u for u, _ in a} & {u for u, _ in b}):
+        va = {v for u, v in a if u == unit}
+        vb = {v for u, v in b if u == unit}
+        lost, gained = va - vb, vb - va
+        if lost and gained:
+            return (
+                f"its criterion is now {', '.join(f'{v:g}' for v in sorted(gained))} {unit}, was "
+                f"{', '.join(f'{v:g}' for v in sorted(lost))} {unit}"
+            )
+    return ""
+
+
+def aggregation_change(a: _Profile, b: _Profile) -> str:
+    """How the outcome is summarised changed ('' when it did not): both versions name a
+    summary and they differ, or the new title names a proportion, a time to event, a count or
+    rate or a duration where the old version named no summary at all. (A change from baseline
+    named where none was is left out: records add it to a score's title once results are posted
+    without changing the measure.)"""
+    if aggregation_changed(a.aggregation, b.aggregation):
+        return (
+            f"summarised as {' / '.join(sorted(b.aggregation))}, was "
+            f"{' / '.join(sorted(a.aggregation))}"
+        )
+    if a.aggregation or aggregations(a.outcome.text()):
+        return ""
+    first = _SENTENCE.split(b.outcome.description.strip(), maxsplit=1)[0]
+    named = (b.title_aggregation | aggregations(variable_phrase(first))) - {"change"}
+    if named:
+        return f"now summarised as {' / '.join(sorted(named))}; the older version named no summary"
+    return ""
+
+
+# how a measurement is made: "measured by", "assessed using", "according to", "X was used to
+# measure"
 _METHOD = re.compile(
     r"(?i)\b(?:measured|assessed|evaluated|determined|quantified|scored|rated|graded|confirmed|"
-    r"detected|documented|adjudicated|read)\s+(?:by|using|with|via|through|on|according to|per)"
-    r"\b\s*(?:the\s+|a\s+|an\s+)?(?P<what>[^.;:,(]{3,80})"
+    r"detected|documented|adjudicated|read|calculated|estimated|obtained|recorded)\s+(?:by|using|"
+    r"with|via|through|on|from|according to|per|based on)\b\s*(?:the\s+|a\s+|an\s+)?"
+    r"(?P<what>[^.;:,(]{3,80})"
 )
-_ANALYSIS = re.compile(
-    r"\b(?:analys[ie]s|analy[sz]ed|algorithm|population|intent(?:ion)?[- ]to[- ]treat|itt|"
-    r"statistic|model|imputation|method|snapshot|investigator|sponsor|site|visit)"
+_METHOD_TOOL = re.compile(
+    r"(?i)\b(?:used|using|with|by)\s+(?:the|a|an)\s+(?P<what>[^.;:,]{2,60}?\b(?:formula|"
+    r"equation|device|instrument|assay|analy[sz]er|monitor|probe|meter|camera|software|kit|"
+    r"technique|microscopy|microarrays?|oximetry|spirometry|ultrasound|tomography))\b"
 )
-DEFINITION_TERMS = 15  # new terms a description must add to count as a new definition
+_METHOD_USED = re.compile(
+    r"(?i)(?:^|[.;:]\s*)(?:the\s+|a\s+|an\s+)?(?P<what>[a-z][^.;:,()]{2,60}?)\s+(?:was|were|is|are|"
+    r"will be)\s+used\s+to\s+(?:assess|measure|determine|evaluate|quantify|calculate|estimate)"
+)
+# what a method phrase names that is a scale's range or an analysis, not a way of measuring
+_NOT_METHOD = re.compile(
+    r"(?:\b[0-9]+[- ]?(?:point|item|mm|cm)\b|\bscale (?:of|from)\b|\b(?:analys[ie]s|analyzis|"
+    r"algorithm|population|intent(?:ion)?[- ]to[- ]treat|itt|statistic|model|imputation|"
+    r"method|snapshot|investigator|sponsor|site|visit|guideline|kaplan|formula of)\b)"
+)
+_SENTENCE = re.compile(r"(?<=[.;])\s+|\n+")
+# sentences about the analysis (censoring, confidence intervals, imputation, algorithms): how the
+# results were analysed, not what was measured
+_ANALYSIS_SENTENCE = re.compile(
+    r"\b(?:censor|confidence interval|kaplan|meier|imputed|imputation|impute|locf|"
+    r"last observation|regression|ancova|anova|mmrm|algorithm|t-test|statistic|hazard ratio|"
+    r"intent(?:ion)?[- ]to[- ]treat|per[- ]protocol|cut-?off date|database|snapshot|"
+    r"analy[sz]ed (?:using|by|with)|analy[sz]is (?:population|set|method)|"
+    r"(?:primary|final|interim) analy[sz]is)"
+)
+# sentences describing a rating scale (its range, items, scoring, direction)
+_SCALE_WORDS = re.compile(r"\b(?:scores?|scales?|points?|rated|scored|questionnaire|rating)\b")
+_SCALE_SENTENCE = re.compile(
+    r"\b(?:ranges?|ranging|higher|lower|items?|subscales?|sub-?scores?|domains?|likert|"
+    r"consists? of|composed of|comprised of|indicat(?:e|es|ing)|sum|total|"
+    r"(?:[0-9]+|four|five|seven|ten)[- ]point)\b"
+)
+# endpoints whose definition (what counts as the event) belongs to the trial, not to a
+# standard instrument
+_ENDPOINTS = frozenset(["pfs", "os", "dfs", "efs", "rfs", "orr", "ttp", "dor", "ae", "sae", "teae"])
+# what makes a named thing a standard instrument or criterion, whose description in a later
+# version does not change what is measured: a scale, index, questionnaire, score or criteria,
+# or the body that set it (American College of Rheumatology, New York Heart Association)
+_STANDARD = re.compile(
+    r"\b(?:scale|index|inventory|questionnaire|score|criteria|classification|checklist|"
+    r"profile|survey|college|society|association|group|organization|consortium)\b"
+)
 
 
-def _expanded_abbreviation(word: str, text: str) -> bool:
-    """A short word is spelled out in ``text`` by words whose initials it is ('lv' ->
-    'left ventricular')."""
-    letters = [c for c in word if c.isalpha()]
-    if not 2 <= len(letters) <= 6:
+def _standard(key: str, long: Sequence[str]) -> bool:
+    return key not in _ENDPOINTS and bool(long) and bool(_STANDARD.search(" ".join(long)))
+
+
+def _is_scale_sentence(folded: str) -> bool:
+    return bool(_SCALE_WORDS.search(folded) and _SCALE_SENTENCE.search(folded))
+
+
+DEFINITION_TERMS = 8  # new terms a definition must bring to count as defining the measure
+
+
+def _new_sentences(description: str, a: _Profile, lex: Lexicon) -> list[str]:
+    """The sentences of a description that the old outcome does not already say."""
+    out = []
+    for sentence in _SENTENCE.split(description or ""):
+        words = content_words(sentence, lex)
+        if not words:
+            continue
+        known = sum(r in a.all_words for r in words)
+        if known < 0.8 * len(words):
+            out.append(sentence)
+    return out
+
+
+def _method_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexicon) -> str:
+    """The new version says with what it is measured, and that is new."""
+    old = fold(a.outcome.text())
+    if _METHOD.search(old) or _METHOD_USED.search(old) or _METHOD_TOOL.search(old):
+        return ""
+    for text in (b.outcome.measure, *sentences):
+        if _ANALYSIS_SENTENCE.search(fold(text)):
+            continue
+        for m in (
+            *_METHOD.finditer(text),
+            *_METHOD_USED.finditer(text),
+            *_METHOD_TOOL.finditer(text),
+        ):
+            what = m.group("what")
+            if _NOT_METHOD.search(fold(what)):
+                continue
+            terms = {r for r in key_terms(what, lex) if r not in a.all_words}
+            if terms:
+                return f"now says how it is measured: {' '.join(what.split())[:80]}"
+    return ""
+
+
+# how a summary figure is computed (a percentage, a rate): aggregation detail, not what is measured
+_CALCULATION = re.compile(
+    r"\b(?:calculated (?:as|by|from)|divided by|dividing|multiplied by|[x×*] ?100\b|sum of|"
+    r"summed|numerator|denominator)"
+)
+# what the study aims at, and its arms: neither defines the measure
+_PURPOSE = re.compile(
+    r"\b(?:objective|aim|purpose|hypothes[ie]s|to demonstrate|to evaluate|to assess|to compare|"
+    r"to determine|to investigate)\b"
+)
+_COMPARATOR = re.compile(
+    r"\b(?:versus|vs\.?|compared (?:to|with)|comparing|in comparison (?:to|with)|relative to)\b"
+    r"[^.;]*"
+)
+# the term a sentence defines: "Complete clearance was defined as ...", "CCyR: ..."
+_DEFINED = re.compile(
+    r"^\W*(?:the\s+|a\s+)?(?P<subject>[^.;:]{2,80}?)\s+(?:is|was|were|are|will be)\s+"
+    r"(?:defined|achieved|considered|classified|determined|based|the)\b|^\W*(?P<term>[^.;:]{2,40}):\s"
+)
+
+
+def _standard_measures(a: _Profile, b: _Profile) -> dict[str, tuple[str, ...]]:
+    """The standard measures and instruments the old title names by an acronym or a name
+    ('Major Molecular Response (MMR)', 'Psoriasis Area Severity Index'; also one the new title
+    names whose words the old title has: 'apnea hypopnea index'): what a later description
+    defines of them is their standard definition. Trial endpoints (PFS, OS) are not: what
+    counts as their event is the trial's."""
+    out = {
+        k: v
+        for k, v in a.instruments.items()
+        if k not in _ENDPOINTS and (v or _is_named(k, a.outcome.measure))
+    }
+    title = mentions(a.outcome.measure, Lexicon())
+    for k, v in b.instruments.items():
+        if k not in _ENDPOINTS and v and k not in out and title.names("", v):
+            out[k] = v
+    return out
+
+
+def _is_named(key: str, text: str) -> bool:
+    return any(_key(m.group(1)) == key for m in _ACRONYM.finditer(text))
+
+
+def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexicon) -> str:
+    """The new description defines what is measured (the event, the response, how the value is
+    made up), beyond the standard definition of a measure the old title named, the analysis,
+    a rating scale's range or how a percentage is computed."""
+    standard = _standard_measures(a, b)
+    new: dict[str, str] = {}
+    for sentence in sentences:
+        f = fold(sentence)
+        if (
+            _ANALYSIS_SENTENCE.search(f)
+            or _is_scale_sentence(f)
+            or _CALCULATION.search(f)
+            or _PURPOSE.search(f)
+        ):
+            continue
+        if standard:
+            m = _DEFINED.match(sentence)
+            subject = (m.group("subject") or m.group("term")) if m else ""
+            about = mentions(subject, lex) if subject else None
+            if about is None or any(about.names(k, v) for k, v in standard.items()):
+                continue  # the standard measure's definition
+        for r, w in key_terms(_COMPARATOR.sub(" ", variable_phrase(sentence)), lex).items():
+            if r not in a.all_words and not _close_to_any(w, a.mentions.tokens):
+                new[r] = w
+    if len(new) >= DEFINITION_TERMS:
+        return (
+            "the description now defines what is measured ("
+            + ", ".join(sorted(new.values())[:8])
+            + ", …)"
+        )
+    return ""
+
+
+def _close_to_any(word: str, words: Iterable[str]) -> bool:
+    """A misspelling of one of ``words`` ('occurence', 'occurrence')."""
+    if len(word) < 6:
         return False
-    initials = "".join(w[0] for w in text.split() if w)
-    return "".join(letters) in initials
+    return any(
+        abs(len(w) - len(word)) <= 2 and w[:2] == word[:2] and fuzz.ratio(w, word) >= 85
+        for w in words
+    )
 
 
-def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
-    """What measured variable or instrument changed, in words ('' when none did)."""
-    gained = {r: w for r, w in b.measure_key.items() if r not in a.all_words}
-    lost = {r: w for r, w in a.measure_key.items() if r not in b.all_words}
-    gained = {r: w for r, w in gained.items() if not _expanded_abbreviation(w, a.all_text)}
-    lost = {r: w for r, w in lost.items() if not _expanded_abbreviation(w, b.all_text)}
+def measurement_change(
+    a: _Profile, b: _Profile, lex: Lexicon, rest: _Mentions | None = None
+) -> str:
+    """What measured variable or instrument changed, in words ('' when none did). ``rest``: what
+    the other outcomes of the new version's list name (an instrument that moved there was not
+    dropped)."""
+    gained = {
+        r: w
+        for r, w in b.measure_key.items()
+        if r not in a.all_words
+        and not _expanded_abbreviation(w, a.all_text)
+        and not _close_to_any(w, a.mentions.tokens)
+    }
+    lost = {
+        r: w
+        for r, w in a.measure_key.items()
+        if r not in b.all_words
+        and not _expanded_abbreviation(w, b.all_text)
+        and not _close_to_any(w, b.mentions.tokens)
+    }
     replaced = (
         gained
         and lost
@@ -1126,39 +1705,51 @@ def measurement_change(a: _Profile, b: _Profile, lex: Lexicon) -> str:
         )
     # another named instrument: one the old title names is gone, and the new title names one
     # the old outcome never mentions
-    gone = {i for i in a.instruments if not _mentioned(i, b)}
-    came = {i for i in b.instruments if not _mentioned(i, a)}
+    gone = {k: v for k, v in a.instruments.items() if not b.mentions.names(k, v)}
+    came = {k: v for k, v in b.instruments.items() if not a.mentions.names(k, v)}
     if gone and came:
         return f"now measured with {', '.join(sorted(came))}, was {', '.join(sorted(gone))}"
-    new_text = (b.outcome.description or "") + " . " + (b.outcome.measure or "")
-    if not _METHOD.search(fold(a.outcome.text())):
-        for m in _METHOD.finditer(new_text):
-            what = m.group("what")
-            if _ANALYSIS.search(fold(what)):
-                continue
-            terms = {r for r in key_terms(what, lex) if r not in a.all_words}
-            if not terms:
-                continue
-            return f"now says how it is measured: {' '.join(what.split())[:80]}"
-    defined = {r: w for r, w in b.desc_key.items() if r not in a.all_words}
-    if len(defined) >= DEFINITION_TERMS:
-        return (
-            "the description now defines what is measured ("
-            + ", ".join(sorted(defined.values())[:8])
-            + ", …)"
-        )
-    return ""
+    criterion = threshold_change(a.thresholds, b.thresholds)
+    if criterion:
+        return criterion
+    # a criterion the new title states where the old outcome stated none of that unit
+    units = {u for u, _ in a.thresholds} | {u for u, _ in thresholds(a.outcome.time_frame)}
+    added = sorted(x for x in thresholds(b.outcome.measure, compared=True) if x[0] not in units)
+    if added:
+        return "the title now states a criterion: " + ", ".join(f"{v:g} {u}" for u, v in added)
+    if gone:
+        dropped = [
+            k
+            for k, v in gone.items()
+            if (rest is None or not rest.names(k, v)) and not _in_criterion(k, a.outcome.measure)
+        ]
+        if dropped:
+            return f"no longer measures {', '.join(sorted(dropped))}"
+    sentences = _new_sentences(b.outcome.description, a, lex)
+    return _method_added(a, b, sentences, lex) or _definition_added(a, b, sentences, lex)
 
 
-def _mentioned(instrument: str, p: _Profile) -> bool:
-    """An instrument is mentioned by an outcome: its acronym, its letters (digits aside) as an
-    acronym or as the initials of some words of the outcome."""
-    if instrument in p.mentions or instrument in p.all_text.split():
-        return True
-    letters = re.sub(r"[0-9]", "", instrument)
-    return len(letters) >= 2 and (
-        letters in p.mentions or any(re.sub(r"[0-9]", "", m) == letters for m in p.mentions)
-    )
+def _in_criterion(key: str, text: str) -> bool:
+    """The abbreviation stands in a parenthesis that states a criterion ('(CL < 320 ms)'): a
+    qualifier of the measure, not a measure of its own."""
+    for m in re.finditer(r"\(([^()]*)\)", text):
+        inside = m.group(1)
+        if any(_key(t) == key for t in _ACRONYM.findall(inside)) and re.search(
+            r"[0-9<>≤≥?=]",
+            _ACRONYM.sub(lambda x: "" if _key(x.group(1)) == key else x.group(1), inside),
+        ):
+            return True
+    return False
+
+
+def _expanded_abbreviation(word: str, text: str) -> bool:
+    """A short word is spelled out in ``text`` by words whose initials it is ('lv' ->
+    'left ventricular')."""
+    letters = [c for c in word if c.isalpha()]
+    if not 2 <= len(letters) <= 6:
+        return False
+    initials = "".join(w[0] for w in text.split() if w)
+    return "".join(letters) in initials
 
 
 _CALENDAR = re.compile(
