@@ -12,10 +12,16 @@ import trialint
 from trialint.cli import main
 from trialint.kinds.outcome_change import phase_of
 from trialint.kinds.outcome_language import (
+    Lexicon,
     Outcome,
     aggregations,
     compare,
+    fold,
+    instruments,
+    join_list_items,
+    long_form,
     same_time,
+    thresholds,
     time_points,
 )
 from trialint.read.cthist import read_history, split_content
@@ -273,6 +279,146 @@ def test_time_points_in_days():
     assert time_points("EQ-5D-5L at 6 months") == time_points("6 months")
     assert time_points("Recruitment period: 2 years. Follow-up: 1 year") == time_points("1 year")
     assert time_points("each cycle is 21 days, up to 6 months") == time_points("6 months")
+
+
+def test_time_words_survive_spelling_folding():
+    # British -our spellings fold to -or, but "hour" and "four" are not such words
+    assert fold("colour behaviour tumour hour four") == "color behavior tumor hour four"
+    assert time_points("Baseline, 2 hour and 24 hour") == time_points("2 h and 24 h")
+    assert time_points("four weeks") == time_points("28 days")
+
+
+def test_nights_transplant_days_and_week_codes_are_times():
+    assert time_points("Two nights") == [2.0] and time_points("One night") == [1.0]
+    assert time_points("Day + 30 post HSCT") == [30.0] and time_points("day +100") == [100.0]
+    assert time_points("at W24 and W48") == time_points("weeks 24 and 48")
+    assert time_points("vitamin D3 level") == []
+    # a study-level average is not an assessment time
+    assert time_points("through study completion, an average of 1 year") == []
+
+
+def test_abbreviations_learnt_from_their_long_forms():
+    assert long_form("FEV1", "Forced expiratory volume in 1 second") == (
+        "Forced expiratory volume in 1 second"
+    )
+    assert long_form("LDL", "high density lipoprotein (HDL), low density lipoprotein") == (
+        "low density lipoprotein"
+    )
+    assert long_form("AHI", "Total sleep time") is None
+    lex = Lexicon.learn(
+        [
+            "Attention Deficit Hyperactivity Disorder Rating Scale-IV (ADHD-RS-IV)",
+            "total cholesterol, high density lipoprotein (HDL), low density lipoprotein (LDL)",
+        ]
+    )
+    assert lex.abbreviations["ldl"] == "low density lipoprotein"  # not just 'lipoprotein'
+    assert "hyperactivity" in lex.words("ADHD-RS-IV total score")
+
+
+def test_instruments_are_acronyms_and_named_scales_not_units_codes_or_sets():
+    found = instruments(
+        "Change From Baseline in Beck Depression Inventory (BDI-II) and HbA1c, "
+        "HIV-1 RNA < 50 Copies/mL, ACC-001 dose, ITT population, LOCF"
+    )
+    assert {"bdi", "hba1c", "hiv1"} <= set(found)
+    assert not {"copiesml", "acc001", "itt", "locf", "mg"} & set(found)
+
+
+def test_criteria_are_comparisons_and_units_not_doses_of_time():
+    assert thresholds("an increase of less than or equal to 0.75V") == {("v", 0.75)}
+    assert thresholds("at least a 75% improvement in PASI") == {("%", 75.0)}
+    assert thresholds("CTCAE grade >2") == {("grade", 2.0)}
+    assert thresholds("95% confidence interval at 12 weeks") == frozenset()
+    assert thresholds("5 mg tablets", compared=True) == frozenset()
+
+
+def test_list_entries_under_a_heading_are_one_outcome():
+    entries = [
+        _o("primary", 0, "Induction therapy:"),
+        _o("primary", 1, "- Response Rate"),
+        _o("primary", 2, "- Overall survival"),
+        _o("primary", 3, "Maintenance therapy:"),
+        _o("primary", 4, "- Progression-free survival"),
+    ]
+    joined = join_list_items(entries)
+    assert [o.measure for o in joined] == [
+        "Induction therapy: - Response Rate - Overall survival",
+        "Maintenance therapy: - Progression-free survival",
+    ]
+    new = [
+        _o("primary", 0, "Induction therapy: response rate, overall survival"),
+        _o("primary", 1, "Maintenance therapy: progression-free survival"),
+    ]
+    assert {c.kind for c in compare(entries, new)} <= {"reworded"}
+
+
+def _primary_changes(old, new):
+    return {c.kind for c in compare(old, new) if c.section == "primary" and c.kind != "reworded"}
+
+
+def test_measurement_changes():
+    # a criterion of the measure moved
+    old = [_o("primary", 0, "Proportion with an increase of at most 0.75V in thresholds", "1 month")]
+    new = [_o("primary", 0, "Proportion with an increase of at most 0.5V in thresholds", "1 month")]
+    assert _primary_changes(old, new) == {"measure"}
+    # an instrument of the title dropped (not moved to another primary outcome)
+    old = [_o("primary", 0, "Beck Depression Inventory (BDI), Beck Anxiety Inventory (BAI)", "6 months")]
+    new = [_o("primary", 0, "Beck Depression Inventory (BDI)", "6 months")]
+    assert _primary_changes(old, new) == {"measure"}
+    moved = [*new, _o("primary", 1, "Beck Anxiety Inventory (BAI)", "6 months")]
+    assert "measure" not in _primary_changes(old, moved)
+    # the new version says with what it is measured
+    old = [_o("primary", 0, "Transepidermal water loss (TEWL) at the forearm", "day 28")]
+    new = [_o("primary", 0, old[0].measure, "day 28", "TEWL was measured using the Tewameter TM300.")]
+    assert _primary_changes(old, new) == {"measure"}
+    # a definition of what counts as the event
+    old = [_o("primary", 0, "Amount of study drug required to achieve hemodynamic stabilization")]
+    new = [
+        _o(
+            "primary",
+            0,
+            old[0].measure,
+            "",
+            "Hemodynamic stabilization was defined as normalization of mean arterial pressure and "
+            "at least two of central venous pressure, urine output and central venous oxygen "
+            "saturation, maintained over four hours without vasopressors.",
+        )
+    ]
+    assert _primary_changes(old, new) == {"measure"}
+
+
+def test_added_detail_that_is_not_a_change():
+    scale = "Psoriasis Area Severity Index (PASI)"
+    old = [_o("primary", 0, f"Proportion with a 75% improvement in {scale}", "Week 16")]
+    new = [
+        _o(
+            "primary",
+            0,
+            f"Percentage of Participants With a 75% Improvement in the {scale} at Week 16",
+            "Baseline to Week 16",
+            "PASI scores range from 0 to 72, with higher scores reflecting greater severity. "
+            "Erythema, thickness and scaling are scored on a scale of 0 (none) to 4 (very "
+            "severe). Missing values were imputed by last observation carried forward.",
+        )
+    ]
+    assert _primary_changes(old, new) == set()
+    # a standard measure's definition, spelled out once results are posted
+    old = [_o("primary", 0, "Major Molecular Response (MMR) rate", "12 months")]
+    new = [
+        _o(
+            "primary",
+            0,
+            "Major Molecular Response (MMR) Rate at 12 Months",
+            "12 months",
+            "Major molecular response is a ratio of BCR-ABL to ABL transcripts of 0.1% or less "
+            "on the international scale, in peripheral blood, from transcript quantification.",
+        )
+    ]
+    assert _primary_changes(old, new) == set()
+    # the analysis set and the population are not what is measured
+    old = [_o("primary", 0, "Percentage change in FEV1", "3 months")]
+    new = [_o("primary", 0, "Percentage Change in FEV1 (ITT Population)", "3 months")]
+    assert _primary_changes(old, new) == set()
 
 
 def test_aggregation_classes():
