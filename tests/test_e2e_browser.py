@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,14 @@ from typing import Any
 import pytest
 
 import trialint
-from html_fixtures import BAD_ID, HOSTILE_RULE, XSS_ID, add_hostile_findings, write_xss
+from html_fixtures import (
+    BAD_ID,
+    HOSTILE_RULE,
+    PAYLOADS,
+    XSS_ID,
+    add_hostile_findings,
+    write_xss,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -333,3 +341,155 @@ def test_print_stylesheet(page: Watched) -> None:
     assert p.locator(".sev").first.inner_text().strip().lower() in ("error", "warning", "info")
     page.shot("print")
     page.assert_clean()
+
+
+# --- the changes view of `trialint report --diff OLD NEW` ----------------------------------------
+
+CHANGED_ID = "NCT09000001"
+ADDED_ID = "NCT09000002"
+
+
+def _version(nct: str, date: str, status: str, primary: list[dict[str, str]]) -> dict[str, Any]:
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct, "briefTitle": f"Trial {nct}"},
+            "statusModule": {
+                "overallStatus": status,
+                "lastUpdateSubmitDate": date,
+                "startDateStruct": {"date": "2019-01", "type": "ACTUAL"},
+                "primaryCompletionDateStruct": {"date": "2021-06", "type": "ACTUAL"},
+            },
+            "outcomesModule": {"primaryOutcomes": primary},
+        }
+    }
+
+
+@pytest.fixture(scope="module")
+def changes_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`trialint report --diff` (the real command) on two downloads: a time point moved after the
+    primary completion, an outcome added whose text is hostile, and a hostile record."""
+    from click.testing import CliRunner
+
+    from trialint.cli import main
+
+    tmp = tmp_path_factory.mktemp("e2e-changes")
+    old, new = tmp / "old", tmp / "new"
+    old.mkdir()
+    new.mkdir()
+    hba1c = "Change from baseline in HbA1c"
+    hostile = f"Hostile outcome {PAYLOADS[0]} {PAYLOADS[1]} {PAYLOADS[4]}"
+    versions = {
+        old: [
+            _version(
+                CHANGED_ID,
+                "2020-03-01",
+                "RECRUITING",
+                [{"measure": hba1c, "timeFrame": "12 weeks"}],
+            ),
+            _version(
+                ADDED_ID,
+                "2020-03-01",
+                "RECRUITING",
+                [{"measure": "Body weight", "timeFrame": "6 months"}],
+            ),
+            _version(
+                XSS_ID,
+                "2020-03-01",
+                "RECRUITING",
+                [{"measure": PAYLOADS[2], "timeFrame": "4 weeks"}],
+            ),
+        ],
+        new: [
+            _version(
+                CHANGED_ID, "2022-01-10", "COMPLETED", [{"measure": hba1c, "timeFrame": "24 weeks"}]
+            ),
+            _version(
+                ADDED_ID,
+                "2022-01-10",
+                "COMPLETED",
+                [
+                    {"measure": "Body weight", "timeFrame": "6 months"},
+                    {"measure": hostile, "timeFrame": "6 months", "description": PAYLOADS[3]},
+                ],
+            ),
+            _version(
+                XSS_ID,
+                "2022-01-10",
+                "COMPLETED",
+                [{"measure": PAYLOADS[5], "timeFrame": "8 weeks"}],
+            ),
+        ],
+    }
+    for folder, studies in versions.items():
+        for s in studies:
+            nct = s["protocolSection"]["identificationModule"]["nctId"]
+            (folder / f"{nct}.json").write_text(json.dumps(s), encoding="utf-8")
+    out = tmp / "changes.html"
+    r = CliRunner().invoke(
+        main, ["report", "--diff", str(old), str(new), "--isolated", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_changes_view_before_and_after_word_by_word(browser: Any, changes_report: Path) -> None:
+    w = Watched(browser, changes_report)
+    try:
+        page = w.page
+        page.click("nav.toc a[href='#changes']")
+        section = page.locator("#changes")
+        assert section.is_visible()
+        assert page.evaluate("location.hash") == "#changes"
+        box = section.bounding_box()
+        assert box is not None and box["y"] < 1000  # scrolled into view
+        # the moved time point: the old number struck out before, the new one marked after
+        moved = section.locator("article.change", has_text="primary-outcome-timing-changed").filter(
+            has_text=CHANGED_ID
+        )
+        assert moved.count() == 1
+        before, after = moved.locator(".before .pre"), moved.locator(".after .pre")
+        assert before.locator("del").all_inner_texts() == ["12"]
+        assert after.locator("ins").all_inner_texts() == ["24"]
+        assert "Change from baseline in HbA1c" in before.inner_text()
+        assert "Change from baseline in HbA1c" in after.inner_text()
+        # after the primary completion date: outcome switching, an error
+        assert moved.locator(".sev").first.inner_text().strip().lower() == "error"
+        del_style = page.evaluate(
+            "getComputedStyle(document.querySelector('#changes del')).textDecorationLine"
+        )
+        assert "line-through" in del_style
+        # an added outcome: nothing before, every word inserted after
+        added = section.locator("article.change", has_text="primary-outcome-added").filter(
+            has_text=ADDED_ID
+        )
+        assert added.count() == 1
+        assert added.locator(".before .none").inner_text() == "(not in the older version)"
+        assert "Hostile outcome" in added.locator(".after ins").first.inner_text()
+        # the record link leads to the record's findings
+        href = added.locator("a.rid").get_attribute("href")
+        assert href and ADDED_ID in href
+        w.shot("changes")
+        w.assert_clean()
+    finally:
+        w.close()
+
+
+def test_changes_view_shows_record_text_as_text(browser: Any, changes_report: Path) -> None:
+
+    w = Watched(browser, changes_report)
+    try:
+        section = w.page.locator("#changes")
+        # no element of a payload made it into the page: no script, image, svg, iframe, link
+        for tag in ("script", "img", "svg", "iframe", "style", "a[href^='javascript']"):
+            assert section.locator(tag).count() == 0, tag
+        text = section.inner_text()
+        for payload in (PAYLOADS[0], PAYLOADS[1], PAYLOADS[2], PAYLOADS[3], PAYLOADS[5]):
+            assert payload in text  # shown, literally, as the record's words
+        # the only scripts are the report's own: its data and its code
+        scripts = w.page.evaluate(
+            "[...document.querySelectorAll('script')].map(s => [s.id, s.type, s.src])"
+        )
+        assert scripts == [["trialint-data", "application/octet-stream", ""], ["", "", ""]]
+        w.assert_clean()
+    finally:
+        w.close()
