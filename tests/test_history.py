@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -100,6 +101,45 @@ def test_diff_pairs_by_id_and_reports_unpaired(downloads):
     # the before/after texts travel with the findings
     ch = f.changes.set_index("record_id").loc["NCT00000101"]
     assert "12 weeks" in ch["old_text"] and "24 weeks" in ch["new_text"]
+
+
+def test_diff_streams_the_newer_download_with_the_same_findings(tmp_path):
+    """`diff` keeps the older download as an index and reads the newer one chunk by chunk: any
+    chunk size gives the findings, changes, records and read errors of a run in one chunk."""
+    old, new = tmp_path / "old.ndjson", tmp_path / "new.ndjson"
+    olds, news = [], []
+    for i in range(23):
+        nct = f"NCT{10000000 + i:08d}"
+        prim = [("Change from baseline in HbA1c", "12 weeks"), ("Body weight", "24 weeks")]
+        olds.append(study(nct, prim, date="2019-06-01"))
+        if i % 7 == 3:
+            continue  # dropped from the newer download
+        if i % 3 == 0:
+            prim = [("Change from baseline in HbA1c", "52 weeks"), ("Body weight", "24 weeks")]
+        news.append(study(nct, prim, date="2022-01-10", status="COMPLETED"))
+    news.append(study("NCT20000001", [("HbA1c", "12 weeks")], date="2022-01-10"))  # new only
+    news.append(study("NCT10000005", [("HbA1c", "12 weeks")], date="2021-01-10"))  # twice, older
+    old.write_text("".join(json.dumps(s) + "\n" for s in olds) + "{broken\n")
+    new.write_text("".join(json.dumps(s) + "\n" for s in news) + "not json either\n")
+    whole = trialint.diff(old, new, config=False, chunk_size=10_000)
+    for size in (1, 4):
+        part = trialint.diff(old, new, config=False, chunk_size=size)
+        cols = ["record_id", "rule", "severity", "field", "message", "excerpt", "source_path"]
+        cols += ["source_line", "source_pointer"]
+        order = ["record_id", "rule", "field", "message"]
+        # (a reader tells copies of one id apart within a chunk: 'NCT10000005#2')
+        a = whole.frame[cols].replace(r"(NCT[0-9]{8})#[0-9]+", r"\1", regex=True)
+        b = part.frame[cols].replace(r"(NCT[0-9]{8})#[0-9]+", r"\1", regex=True)
+        a = a.sort_values(order).reset_index(drop=True)
+        b = b.sort_values(order).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+        ids = part.records["record_id"].str.replace(r"#[0-9]+$", "", regex=True)
+        assert set(ids) == set(whole.records["record_id"].str.replace(r"#[0-9]+$", "", regex=True))
+        assert len(part.changes) == len(whole.changes)
+    rules = whole.frame.groupby("rule")["record_id"].nunique()
+    assert rules["primary-outcome-timing-changed"] == 7  # ids 0, 6, 9, 12, 15, 18, 21
+    assert rules["record-not-paired"] == 5  # 3, 10, 17 old only; the new-only; the 2nd copy
+    assert rules["read-error"] == 2  # one in each download
 
 
 def test_diff_reworded_rule_when_selected(downloads):
@@ -358,18 +398,29 @@ def _primary_changes(old, new):
 
 def test_measurement_changes():
     # a criterion of the measure moved
-    old = [_o("primary", 0, "Proportion with an increase of at most 0.75V in thresholds", "1 month")]
+    old = [
+        _o("primary", 0, "Proportion with an increase of at most 0.75V in thresholds", "1 month")
+    ]
     new = [_o("primary", 0, "Proportion with an increase of at most 0.5V in thresholds", "1 month")]
     assert _primary_changes(old, new) == {"measure"}
     # an instrument of the title dropped (not moved to another primary outcome)
-    old = [_o("primary", 0, "Beck Depression Inventory (BDI), Beck Anxiety Inventory (BAI)", "6 months")]
+    old = [
+        _o(
+            "primary",
+            0,
+            "Beck Depression Inventory (BDI), Beck Anxiety Inventory (BAI)",
+            "6 months",
+        )
+    ]
     new = [_o("primary", 0, "Beck Depression Inventory (BDI)", "6 months")]
     assert _primary_changes(old, new) == {"measure"}
     moved = [*new, _o("primary", 1, "Beck Anxiety Inventory (BAI)", "6 months")]
     assert "measure" not in _primary_changes(old, moved)
     # the new version says with what it is measured
     old = [_o("primary", 0, "Transepidermal water loss (TEWL) at the forearm", "day 28")]
-    new = [_o("primary", 0, old[0].measure, "day 28", "TEWL was measured using the Tewameter TM300.")]
+    new = [
+        _o("primary", 0, old[0].measure, "day 28", "TEWL was measured using the Tewameter TM300.")
+    ]
     assert _primary_changes(old, new) == {"measure"}
     # a definition of what counts as the event
     old = [_o("primary", 0, "Amount of study drug required to achieve hemodynamic stabilization")]

@@ -326,16 +326,26 @@ def _single_version_rules(chosen: list[Rule]) -> list[Rule]:
     return single
 
 
-def _read_all(inputs: str | Path | Sequence[str | Path] | RecordSet, what: str) -> RecordSet:
+def _chunks(
+    inputs: str | Path | Sequence[str | Path] | RecordSet, what: str, chunk_size: int
+) -> Iterator[RecordSet]:
+    """The records of ``inputs`` chunk by chunk; nothing read (no record, no read error) fails
+    loudly once the inputs are exhausted."""
     from .errors import TrialintError
 
     if isinstance(inputs, RecordSet):
-        return inputs
-    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-    rs = RecordSet.concat(read_paths(paths))
-    if not len(rs) and not rs.errors:
-        raise TrialintError(f"{what}: no records read from {', '.join(map(str, paths))}")
-    return rs
+        parts: Iterable[RecordSet] = [inputs]
+        paths: list[str | Path] = []
+    else:
+        paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+        parts = read_paths(paths, chunk_size=chunk_size)
+    read = 0
+    for rs in parts:
+        read += len(rs) + len(rs.errors)
+        yield rs
+    if not read:
+        where = ", ".join(map(str, paths)) or "the record set given"
+        raise TrialintError(f"{what}: no records read from {where}")
 
 
 def _label(inputs: str | Path | Sequence[str | Path] | RecordSet, default: str) -> str:
@@ -346,7 +356,7 @@ def _label(inputs: str | Path | Sequence[str | Path] | RecordSet, default: str) 
 
 
 def _run_pairs(
-    build: Callable[[], tuple[Any, list[str], list[RecordSet]]],
+    build: Callable[[], tuple[list[str], Iterable[tuple[Any, list[RecordSet]]]]],
     *,
     select: Iterable[str] | None,
     ignore: Iterable[str] | None,
@@ -413,21 +423,41 @@ def _run_pairs(
     elif baseline is not False and settings.baseline is not None:
         known = Baseline.load(settings.baseline)
 
-    vp, names, read_sets = build()
-    found, contexts, changes = run_rules(vp, chosen, overridden=set(overrides))
+    names, parts = build()
     from .engine import read_error_findings
 
-    errors = [read_error_findings(rs) for rs in read_sets] if wanted_builtin else []
-    errors = [e for e in errors if not e.empty]
-    if errors:
-        found = sort_findings(pd.concat([*errors, found], ignore_index=True))
-    # one row per trial, under the id the findings name (a history's versions -> its trial)
-    records = pd.concat([_record_summary(rs) for rs in read_sets], ignore_index=True)
-    to_registry = {
-        **dict(zip(vp.pairs["old_id"], vp.pairs["record_id"], strict=True)),
-        **dict(zip(vp.pairs["new_id"], vp.pairs["record_id"], strict=True)),
-    }
-    records["record_id"] = records["record_id"].map(lambda r: to_registry.get(r, r))
+    found_parts: list[pd.DataFrame] = []
+    context_parts: list[pd.DataFrame] = []
+    change_parts: list[pd.DataFrame] = []
+    record_parts: list[pd.DataFrame] = []
+    records_read = errors_read = 0
+    for vp, read_sets in parts:
+        found, contexts, changes = run_rules(vp, chosen, overridden=set(overrides))
+        found_parts.append(found)
+        context_parts.append(contexts)
+        change_parts.append(changes)
+        for rs in read_sets:
+            records_read += len(rs)
+            errors_read += len(rs.errors)
+            if wanted_builtin:
+                errs = read_error_findings(rs)
+                if not errs.empty:
+                    found_parts.append(errs)
+            # one row per trial, under the id the findings name (a history's versions -> its
+            # trial)
+            summary = _record_summary(rs)
+            to_registry = {
+                **dict(zip(vp.pairs["old_id"], vp.pairs["record_id"], strict=True)),
+                **dict(zip(vp.pairs["new_id"], vp.pairs["record_id"], strict=True)),
+            }
+            summary["record_id"] = [to_registry.get(r, r) for r in summary["record_id"]]
+            record_parts.append(summary)
+    if not records_read and not errors_read:
+        raise TrialintError(f"no records read from {' and '.join(names)}")
+    found = sort_findings(pd.concat(found_parts, ignore_index=True))
+    contexts = pd.concat(context_parts, ignore_index=True)
+    changes = pd.concat(change_parts, ignore_index=True)
+    records = pd.concat(record_parts, ignore_index=True)
     records = records.drop_duplicates("record_id", keep="last").reset_index(drop=True)
     frame, suppressed = suppress.apply(
         found[list(FINDING_COLUMNS)],
@@ -465,18 +495,29 @@ def diff(
     exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
 ) -> Findings:
     """What changed between two versions of the same records (``old`` and ``new``: files,
     directories or RecordSets in any format trialint reads). Records pair by registry id; a
     record in one set only is reported (``record-not-paired``). Runs the ``history`` rules;
     the other arguments are those of :func:`check`. ``Findings.changes`` holds each change's
-    outcome text before and after."""
-    from .history import pair_downloads
+    outcome text before and after.
 
-    def build() -> tuple[Any, list[str], list[RecordSet]]:
-        old_rs, new_rs = _read_all(old, "OLD"), _read_all(new, "NEW")
-        vp = pair_downloads(old_rs, new_rs, _label(old, "older"), _label(new, "newer"))
-        return vp, [_label(old, "<old>"), _label(new, "<new>")], [old_rs, new_rs]
+    Memory: the older download is kept as an index of what the history rules compare (each
+    record's status, dates and outcomes, not its other texts); the newer one is read
+    ``chunk_size`` records at a time."""
+    from .history import stream_downloads
+
+    def build() -> tuple[list[str], Iterable[tuple[Any, list[RecordSet]]]]:
+        # the older download is read into an index of what the rules compare, the newer one is
+        # streamed chunk by chunk (bounded memory on whole-registry downloads)
+        parts = stream_downloads(
+            _chunks(old, "OLD", chunk_size),
+            _chunks(new, "NEW", chunk_size),
+            _label(old, "older"),
+            _label(new, "newer"),
+        )
+        return [_label(old, "<old>"), _label(new, "<new>")], parts
 
     return _run_pairs(
         build,
@@ -516,7 +557,7 @@ def history(
 
     paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
 
-    def build() -> tuple[Any, list[str], list[RecordSet]]:
+    def build() -> tuple[list[str], Iterable[tuple[Any, list[RecordSet]]]]:
         from .errors import TrialintError
 
         sets: list[RecordSet] = []
@@ -538,7 +579,7 @@ def history(
             raise TrialintError(f"no version history read from {', '.join(map(str, paths))}")
         rs = RecordSet.concat(sets)
         versions = pd.concat(tables, ignore_index=True)
-        return pair_history(rs, versions), [str(p) for p in paths], [rs]
+        return [str(p) for p in paths], [(pair_history(rs, versions), [rs])]
 
     return _run_pairs(
         build,

@@ -2,7 +2,9 @@
 
 ``pair_downloads(old, new)``: two RecordSets (an old and a new download of the same records)
 paired by registry id; a record in one set only is a pair with one side (the ``record-not-paired``
-rule reports it). ``pair_history(rs, versions)``: consecutive versions of each trial of a cthist
+rule reports it). ``stream_downloads(old, new)``: the same for inputs too large to hold twice:
+the older download is kept as an index of what the rules read (status, dates, outcomes), the
+newer one is streamed chunk by chunk. ``pair_history(rs, versions)``: consecutive versions of each trial of a cthist
 version history. ``run(vp, rules)``: the pair rules over a :class:`VersionPairs`, giving the
 located findings frame, the contexts (field texts of the newer versions) and the ``changes``
 frame the HTML report shows as before/after.
@@ -10,14 +12,14 @@ frame the HTML report shows as before/after.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
 
 from .engine import locate
 from .findings import FINDING_COLUMNS, coerce_findings, empty_findings, sort_findings
-from .frames import RecordSet
+from .frames import NARRATIVE_STUDY_COLUMNS, RecordSet
 from .kinds import KINDS
 from .rules import Rule
 from .versions import VersionPairs, pair_frame
@@ -86,6 +88,100 @@ def pair_downloads(
             }
         )
     return VersionPairs(old=old, new=new, pairs=pair_frame(rows + extra))
+
+
+# --- streaming: the older download as an index, the newer one chunk by chunk ---------------------
+
+# study columns the history rules and the report do not read of an older version
+_SLIM_DROP = tuple(
+    c for c in (*NARRATIVE_STUDY_COLUMNS, "eligibility_criteria") if c not in ("brief_title",)
+)
+
+
+def slim(rs: RecordSet) -> RecordSet:
+    """What the history rules need of the older version of records: the study row without its
+    long texts (summary, description, eligibility), the outcomes and the source map of the
+    record and its outcomes. Arms, interventions, conditions and keywords are not kept."""
+    st = rs.studies.copy()
+    for c in _SLIM_DROP:
+        if c in st:
+            st[c] = pd.Series(pd.NA, index=st.index, dtype=st[c].dtype)
+    src = rs.sources
+    keep = src["field"].isna() | (src["field"] == "") | src["field"].str.startswith("outcomes")
+    return RecordSet(
+        studies=st, outcomes=rs.outcomes, sources=src[keep.fillna(True)], errors=rs.errors
+    )
+
+
+def _subset(rs: RecordSet, ids: Iterable[str]) -> RecordSet:
+    ids = set(ids)
+    return RecordSet(
+        studies=rs.studies[rs.studies["record_id"].isin(ids)],
+        outcomes=rs.outcomes[rs.outcomes["record_id"].isin(ids)],
+        sources=rs.sources[rs.sources["record_id"].isin(ids)],
+    )
+
+
+def stream_downloads(
+    old: Iterable[RecordSet],
+    new: Iterable[RecordSet],
+    old_label: str = "older",
+    new_label: str = "newer",
+) -> Iterator[tuple[VersionPairs, list[RecordSet]]]:
+    """Pairs of two downloads, chunk by chunk of the newer one: (VersionPairs, the record sets
+    whose read errors and records belong to the part). Memory: the older download's index
+    (:func:`slim`) and one chunk of the newer one.
+
+    The same as :func:`pair_downloads` but for one case: a registry id that the newer download
+    lists twice in different chunks is compared in the copy read first (the later copy is
+    reported as not paired); within a chunk, and in the older download, the latest copy is
+    compared."""
+    index = RecordSet.concat(slim(c) for c in old)
+    old_by: dict[str, tuple[str, Any]] = {}
+    old_extra: list[dict[str, Any]] = []
+    for reg, rid, date in _latest_first(index):
+        if reg in old_by:
+            old_extra.append({"record_id": rid, "old_id": rid, "old_version": old_label})
+        else:
+            old_by[reg] = (rid, date)
+    seen: set[str] = set()
+    for chunk in new:
+        rows: list[dict[str, Any]] = []
+        for reg, rid, date in _latest_first(chunk):
+            if reg in seen:
+                rows.append({"record_id": rid, "new_id": rid, "new_version": new_label})
+                continue
+            seen.add(reg)
+            o = old_by.get(reg)
+            rows.append(
+                {
+                    "record_id": reg,
+                    "old_id": o[0] if o else None,
+                    "new_id": rid,
+                    "old_version": old_label if o else None,
+                    "new_version": new_label,
+                    "old_date": o[1] if o and isinstance(o[1], str) else None,
+                    "new_date": date if isinstance(date, str) else None,
+                }
+            )
+        olds = [r["old_id"] for r in rows if isinstance(r.get("old_id"), str)]
+        pairs = pair_frame(sorted(rows, key=lambda r: str(r["record_id"])))
+        yield VersionPairs(old=_subset(index, olds), new=chunk, pairs=pairs), [chunk]
+    # the older records the newer download does not have, and the older download's read errors
+    rows = [
+        {
+            "record_id": reg,
+            "old_id": rid,
+            "old_version": old_label,
+            "old_date": date if isinstance(date, str) else None,
+        }
+        for reg, (rid, date) in sorted(old_by.items())
+        if reg not in seen
+    ]
+    rows += old_extra
+    only_old = _subset(index, [r["old_id"] for r in rows])
+    only_old.errors = index.errors
+    yield VersionPairs(old=only_old, new=RecordSet(), pairs=pair_frame(rows)), [only_old]
 
 
 def pair_history(rs: RecordSet, versions: pd.DataFrame) -> VersionPairs:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..frames import RecordSet, carries, outcome_field
 from ..versions import VersionPairs
 from .base import require_keys
-from .outcome_language import Change, Lexicon, Outcome, compare
+from .outcome_language import Change, Outcome, compare
 
 PHASES: tuple[str, ...] = ("before-start", "recruiting", "after-primary-completion", "unknown")
 SECTIONS: tuple[str, ...] = ("primary", "secondary")
@@ -213,8 +213,7 @@ def compared(vp: VersionPairs) -> list[PairResult]:
         old_list, new_list = old_out.get(old_id, []), new_out.get(new_id, [])
         if not old_list and not new_list:
             continue
-        lex = Lexicon.learn([o.text() for o in (*old_list, *new_list)])
-        changes = tuple(compare(old_list, new_list, lex))
+        changes = tuple(compare(old_list, new_list))
         if not changes:
             continue
         ns, os_ = new_st.get(new_id, {}), old_st.get(old_id, {})

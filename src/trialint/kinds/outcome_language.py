@@ -24,9 +24,10 @@ that a new version of an outcome can be told apart from a reworded one:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -88,6 +89,11 @@ def fold(text: str | None) -> str:
     """Lower case, accents and typographic variants folded, British spellings made American."""
     if not text:
         return ""
+    return _fold(text)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _fold(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).lower()
     t = t.replace("\ufffd", " ").replace("–", "-").replace("—", "-").replace("’", "'")
     for pattern, repl in _SPELLING:
@@ -208,9 +214,12 @@ _VERSION = re.compile(
 _COMPOUND = re.compile(r"[0-9]+[.,][0-9]+|[a-z0-9]+(?:[-/][a-z0-9]+)*")
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
 def _key(abbr: str) -> str:
     """An abbreviation as a lexicon key: folded, letters and digits only ('HAM-D' -> 'hamd')."""
-    return re.sub(r"[^a-z0-9]", "", fold(abbr))
+    return _NOT_ALNUM.sub("", fold(abbr))
 
 
 def _words_before(text: str, end: int, n: int) -> str:
@@ -258,7 +267,7 @@ class Lexicon:
         out: list[str] = []
         for m in _COMPOUND.finditer(fold(text)):
             parts = _TOKEN.findall(m.group(0))
-            long = self.abbreviations.get(_key(m.group(0)))
+            long = self.abbreviations.get(_NOT_ALNUM.sub("", m.group(0)))
             for w in parts:
                 out.append(w)
                 if long is None and len(parts) > 1:
@@ -1155,7 +1164,7 @@ def mentions(text: str, lex: Lexicon) -> _Mentions:
         set(instruments(text, lex)),
         _initial_runs(tokens(text)),
         set(content_words(text, lex)),
-        {_key(w) for w in _COMPOUND.findall(fold(text))} | set(words),
+        {_NOT_ALNUM.sub("", w) for w in _COMPOUND.findall(fold(text))} | set(words),
     )
 
 
@@ -1241,10 +1250,31 @@ def compare(
     old: Sequence[Outcome], new: Sequence[Outcome], lex: Lexicon | None = None
 ) -> list[Change]:
     """The changes from the ``old`` outcome list to the ``new`` one (all sections)."""
+    old, new = join_list_items(old), join_list_items(new)
+
+    def same(o: Outcome) -> tuple[int, str, str, str]:
+        return (_rank(o.section), o.measure, o.time_frame, o.description)
+
+    # an outcome with an identical twin in the other version is that outcome, unchanged (most
+    # outcomes of most records between two downloads): no need to model its language
+    twins: dict[tuple[int, str, str, str], list[int]] = {}
+    for j, n in enumerate(new):
+        twins.setdefault(same(n), []).append(j)
+    old_left = []
+    for o in old:
+        match = twins.get(same(o))
+        if match:
+            match.pop(0)
+        else:
+            old_left.append(o)
+    new_left = [new[j] for js in twins.values() for j in js]
+    new_left.sort(key=lambda n: (_rank(n.section), n.position))
+    if not old_left and not new_left:
+        return []
     if lex is None:
         lex = Lexicon.learn([o.text() for o in (*old, *new)])
-    po = [_profile(o, lex) for o in join_list_items(old)]
-    pn = [_profile(o, lex) for o in join_list_items(new)]
+    po = [_profile(o, lex) for o in old_left]
+    pn = [_profile(o, lex) for o in new_left]
     scores: list[tuple[float, int, int]] = []
     for i, a in enumerate(po):
         for j, b in enumerate(pn):
@@ -1275,17 +1305,27 @@ def compare(
             extra_old[i] = j
 
     # what each list of the new version names (an instrument dropped from one outcome may have
-    # moved to another)
-    named: dict[int, _Mentions] = {}
-    for b in pn:
-        rank = _rank(b.outcome.section)
-        named[rank] = named.get(rank, _Mentions()) | b.mentions
+    # moved to another), made when first asked
+    named_cache: dict[int, _Mentions] = {}
+
+    def named(rank: int) -> Callable[[], _Mentions]:
+        def get() -> _Mentions:
+            if rank not in named_cache:
+                m = _Mentions()
+                for n in new:
+                    if _rank(n.section) == rank:
+                        m = m | mentions(n.text(), lex)
+                named_cache[rank] = m
+            return named_cache[rank]
+
+        return get
+
     changes: list[Change] = []
     for i, a in enumerate(po):
         o = a.outcome
         if i in pair_of_old:
             b = pn[pair_of_old[i]]
-            changes += _pair_changes(a, b, lex, named.get(_rank(b.outcome.section)))
+            changes += _pair_changes(a, b, lex, named(_rank(b.outcome.section)))
         elif i not in extra_old:  # (else merged into a paired outcome)
             section = "primary" if o.section == "primary" else "secondary"
             changes.append(
@@ -1296,9 +1336,7 @@ def compare(
         if j in extra_new:
             changes += [
                 c
-                for c in _pair_changes(
-                    po[extra_new[j]], b, lex, named.get(_rank(b.outcome.section))
-                )
+                for c in _pair_changes(po[extra_new[j]], b, lex, named(_rank(b.outcome.section)))
                 if c.kind not in ("demoted", "promoted", "reworded")
             ]
         elif j not in pair_of_new:
@@ -1348,7 +1386,7 @@ def _short(text: str, n: int = 90) -> str:
 
 
 def _pair_changes(
-    a: _Profile, b: _Profile, lex: Lexicon, rest: _Mentions | None = None
+    a: _Profile, b: _Profile, lex: Lexicon, rest: Callable[[], _Mentions] | None = None
 ) -> list[Change]:
     o, n = a.outcome, b.outcome
     out: list[Change] = []
@@ -1680,7 +1718,7 @@ def _close_to_any(word: str, words: Iterable[str]) -> bool:
 
 
 def measurement_change(
-    a: _Profile, b: _Profile, lex: Lexicon, rest: _Mentions | None = None
+    a: _Profile, b: _Profile, lex: Lexicon, rest: Callable[[], _Mentions] | None = None
 ) -> str:
     """What measured variable or instrument changed, in words ('' when none did). ``rest``: what
     the other outcomes of the new version's list name (an instrument that moved there was not
@@ -1732,7 +1770,7 @@ def measurement_change(
         dropped = [
             k
             for k, v in gone.items()
-            if (rest is None or not rest.names(k, v)) and not _in_criterion(k, a.outcome.measure)
+            if (rest is None or not rest().names(k, v)) and not _in_criterion(k, a.outcome.measure)
         ]
         if dropped:
             return f"no longer measures {', '.join(sorted(dropped))}"
