@@ -1252,17 +1252,17 @@ def compare(
     """The changes from the ``old`` outcome list to the ``new`` one (all sections)."""
     old, new = join_list_items(old), join_list_items(new)
 
-    def same(o: Outcome) -> tuple[int, str, str, str]:
+    def text_of(o: Outcome) -> tuple[int, str, str, str]:
         return (_rank(o.section), o.measure, o.time_frame, o.description)
 
     # an outcome with an identical twin in the other version is that outcome, unchanged (most
     # outcomes of most records between two downloads): no need to model its language
     twins: dict[tuple[int, str, str, str], list[int]] = {}
     for j, n in enumerate(new):
-        twins.setdefault(same(n), []).append(j)
+        twins.setdefault(text_of(n), []).append(j)
     old_left = []
     for o in old:
-        match = twins.get(same(o))
+        match = twins.get(text_of(o))
         if match:
             match.pop(0)
         else:
