@@ -1752,7 +1752,15 @@ def measurement_change(
         )
     # another named instrument: one the old title names is gone, and the new title names one
     # the old outcome never mentions
-    gone = {k: v for k, v in a.instruments.items() if not b.mentions.names(k, v)}
+    # an instrument of the old title that the new outcome does not name, and that is neither a
+    # criterion's abbreviation nor moved to another outcome of the new list
+    gone = {
+        k: v
+        for k, v in a.instruments.items()
+        if not b.mentions.names(k, v)
+        and not _in_criterion(k, a.outcome.measure)
+        and (rest is None or not rest().names(k, v))
+    }
     came = {k: v for k, v in b.instruments.items() if not a.mentions.names(k, v)}
     if gone and came:
         return f"now measured with {', '.join(sorted(came))}, was {', '.join(sorted(gone))}"
@@ -1766,14 +1774,10 @@ def measurement_change(
     added = sorted(x for x in thresholds(b.outcome.measure, compared=True) if x[0] not in units)
     if added:
         return "the title now states a criterion: " + ", ".join(f"{v:g} {u}" for u, v in added)
-    if gone:
-        dropped = [
-            k
-            for k, v in gone.items()
-            if (rest is None or not rest().names(k, v)) and not _in_criterion(k, a.outcome.measure)
-        ]
-        if dropped:
-            return f"no longer measures {', '.join(sorted(dropped))}"
+    # dropped: a named measure (its long form known) the new list no longer names
+    dropped = sorted(k for k, v in gone.items() if v)
+    if dropped:
+        return f"no longer measures {', '.join(dropped)}"
     sentences = _new_sentences(b.outcome.description, a, lex)
     return _method_added(a, b, sentences, lex) or _definition_added(a, b, sentences, lex)
 
