@@ -575,6 +575,8 @@ def diff(
 
     OLD and NEW are files or directories in any format trialint reads (two downloads of the
     same records at different dates); records pair by registry id. Runs the 'history' rules.
+    OLD is kept as an index of each record's status, dates and outcomes; NEW is read in chunks,
+    so whole-registry downloads diff in bounded memory.
     """
     from .api import diff as run_diff
 
