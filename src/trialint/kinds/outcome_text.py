@@ -428,7 +428,9 @@ _TOOL_WORDS_AFTER = (
 # "GAD and IA-2 autoantibodies", "CD45RA, CD45RO phenotypes": the head noun after a short list
 _COORDINATED = r"(?:[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*[A-Za-z0-9][A-Za-z0-9-]*){0,3}"
 _TOOL_AFTER = re.compile(
-    r"(?:s|'s|’s)?" + _COORDINATED + r"(?:[ \t]*[-–]?[ \t]*(?:v(?:ersion)?[ .]?[0-9][0-9.]*|[0-9]+(?:[.][0-9]+)?|"
+    r"(?:s|'s|’s)?"
+    + _COORDINATED
+    + r"(?:[ \t]*[-–]?[ \t]*(?:v(?:ersion)?[ .]?[0-9][0-9.]*|[0-9]+(?:[.][0-9]+)?|"
     r"\([^()]{1,40}\)|total|modified|short|long|global|[A-Z][A-Za-z]*))?"
     rf"[ \t]*[-–]?[ \t]*(?:{_TOOL_WORDS_AFTER})(?![A-Za-z-])",
     re.IGNORECASE,
@@ -738,7 +740,9 @@ def run_abbreviation(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         msg = message.format(label=_label(kind, pos), abbr=tok)
         if len(hits) > 1:
             others = [f"'{h[3]}' ({_label(h[0], h[1]).lower()})" for h in hits[1:]]
-            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            shown = ", ".join(others[:5]) + (
+                f" and {len(others) - 5} more" if len(others) > 5 else ""
+            )
             msg += f"; also {shown}"
         rows.append(_row(rid, kind, pos, col, start, end, msg))
     return kind_frame(rows)
@@ -815,7 +819,5 @@ def _record_texts(rs: RecordSet, ids: set[str]) -> dict[str, str]:
 
 KINDS = (
     FunctionKind("outcome_pattern", run_pattern, validate_pattern),
-    FunctionKind(
-        "outcome_abbreviation", run_abbreviation, validate_abbreviation, _abbr_prefilter
-    ),
+    FunctionKind("outcome_abbreviation", run_abbreviation, validate_abbreviation, _abbr_prefilter),
 )
