@@ -9,27 +9,36 @@ Declarative: each condition names a study column (see trialint.frames.STUDY_COLU
   - {field: start_date, before: completion_date}              precision both share
   - {field: start_date, after: last_update_date, by_more_than_days: 1}
   - {field: brief_title, same_text_as: official_title}        equal ignoring case/space/punctuation
+  - {field: brief_title, matches: "(?i:phase [0-4])"}          contains a match of the regex (RE2,
+                                                              case-sensitive unless (?i:...);
+                                                              a list of regexes = alternatives;
+                                                              `ignore: REGEX` blanks text first)
 
 Several independent cases can share one rule: `cases: [{when, point_at, message}, ...]`.
 A rule only runs on records whose input carries every field it names (`carries`), so a CSV
 without a column never counts as missing it. `point_at` names the field a finding points to, and
-`message` is a template filled with the record's values: "{start_date}", "{overall_status}".
+`message` is a template filled with the record's values: "{start_date}", "{overall_status}", and
+"{matched}": the text the first `matches` condition found.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import string
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..findings import kind_frame
 from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, RecordSet, carries
 from .base import FunctionKind, require_keys
+from .patterns import alternatives, arrow, as_list, check_regex, compiled
+from .patterns import mask as _mask
 
-_TESTS = {"in", "not_in", "missing", "present", "after", "before", "same_text_as"}
+_TESTS = {"in", "not_in", "missing", "present", "after", "before", "same_text_as", "matches"}
 
 
 def _date_parts(s: pd.Series) -> pd.DataFrame:
@@ -85,6 +94,12 @@ def _condition_mask(st: pd.DataFrame, cond: dict[str, Any]) -> pd.Series:
         return after
     if "before" in cond:
         return compare_dates(col, _other(st, cond["before"])) == -1
+    if "matches" in cond:
+        text = arrow(col)
+        if cond.get("ignore"):
+            text = pc.replace_substring_regex(text, _regex(cond["ignore"]), " ")
+        hit = _mask(pc.match_substring_regex(text, _regex(cond["matches"])))
+        return pd.Series(hit, index=st.index)
     if "same_text_as" in cond:
         a, b = _norm_text(col), _norm_text(st[cond["same_text_as"]])
         return (a.notna() & b.notna() & (a == b) & (a.str.len() > 0)).fillna(False)
@@ -123,7 +138,7 @@ def _validate_case(params: dict[str, Any]) -> None:
     if not isinstance(params["when"], list) or not params["when"]:
         raise TypeError("when must be a non-empty list of conditions")
     for cond in params["when"]:
-        tests = set(cond) - {"field", "by_more_than_days"}
+        tests = set(cond) - {"field", "by_more_than_days", "ignore"}
         if len(tests) != 1 or not tests <= _TESTS:
             raise ValueError(
                 f"each condition needs a field and exactly one of {sorted(_TESTS)}: {cond}"
@@ -131,8 +146,15 @@ def _validate_case(params: dict[str, Any]) -> None:
     for name in _fields_named(params) | {params["point_at"]}:
         if name not in STUDY_COLUMNS:
             raise KeyError(f"unknown study field '{name}'")
+    for cond in params["when"]:
+        if "matches" in cond:
+            check_regex(_regex(cond["matches"]), "matches")
+            if cond.get("ignore"):
+                check_regex(_regex(cond["ignore"]), "ignore")
+        elif "ignore" in cond:
+            raise ValueError(f"ignore goes with matches: {cond}")
     for _, key, _, _ in string.Formatter().parse(params["message"]):
-        if key and key not in STUDY_COLUMNS:
+        if key and key not in STUDY_COLUMNS and key != "matched":
             raise KeyError(f"unknown field '{key}' in message")
 
 
@@ -155,12 +177,19 @@ def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     hits = st[mask.fillna(False).astype(bool)]
     point = params["point_at"]
     template = params["message"]
+    matcher = next((c for c in params["when"] if "matches" in c), None)
     rows = []
     for rec in hits.to_dict("records"):
         values = {
             k: ("(none)" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
             for k, v in rec.items()
         }
+        if matcher is not None:
+            text = rec.get(matcher["field"])
+            if isinstance(text, str) and matcher.get("ignore"):
+                text = compiled(_regex(matcher["ignore"])).sub(" ", text)
+            found = _search(_regex(matcher["matches"]), text)
+            values["matched"] = found.group(0).strip() if found else ""
         text = rec.get(point)
         has_text = isinstance(text, str)
         length = len(text) if isinstance(text, str) else None
@@ -174,6 +203,17 @@ def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             }
         )
     return kind_frame(rows)
+
+
+def _regex(value: Any) -> str:
+    """A ``matches`` value: one regex, or a list of alternatives."""
+    return alternatives(as_list(value, "matches"))
+
+
+def _search(pattern: str, text: Any) -> re.Match[str] | None:
+    """The first match of an RE2 ``matches`` pattern, found with Python ``re`` (the patterns
+    use the syntax both share; RE2's ``(?i:...)`` groups are Python's too)."""
+    return compiled(pattern).search(text) if isinstance(text, str) else None
 
 
 KINDS = (FunctionKind("field_conditions", run, validate),)
