@@ -347,7 +347,7 @@ def test_abbreviation_rule_skips_names_and_codes(rules):
         "Plasma Concentration of Drug Y HCl",  # a salt
         "Skin Texture by VISIA® Imaging",  # a brand
         "Response to o-CRH Stimulation",  # a species-prefixed hormone
-        "Time to Recovery in the \"FASTRACK\" Arm",  # a quoted name
+        'Time to Recovery in the "FASTRACK" Arm',  # a quoted name
         "ADVERSE EVENTS of special interest",  # a word in capitals the record writes in lower case
         "IL-6 and TNF-α",  # molecules by their naming convention
     ],
@@ -355,7 +355,10 @@ def test_abbreviation_rule_skips_names_and_codes(rules):
 def test_abbreviation_rule_leaves_symbols_and_names_alone(rules, measure):
     rec = _study(
         {"primaryOutcomes": [{"measure": measure, "timeFrame": "Week 4"}]},
-        descriptionModule={"briefSummary": "A trial of adverse events and more.", "detailedDescription": "x"},
+        descriptionModule={
+            "briefSummary": "A trial of adverse events and more.",
+            "detailedDescription": "x",
+        },
     )
     assert _run(rules, "outcome-title-abbreviation", rec).empty, measure
 
@@ -371,7 +374,11 @@ def test_abbreviation_rule_leaves_symbols_and_names_alone(rules, measure):
 )
 def test_abbreviation_explained_in_words_is_left_alone(rules, measure, description):
     rec = _study(
-        {"primaryOutcomes": [{"measure": measure, "description": description, "timeFrame": "Week 4"}]},
+        {
+            "primaryOutcomes": [
+                {"measure": measure, "description": description, "timeFrame": "Week 4"}
+            ]
+        },
         descriptionModule={"briefSummary": "A trial.", "detailedDescription": "x"},
     )
     assert _run(rules, "outcome-title-abbreviation", rec).empty, measure
@@ -404,7 +411,9 @@ def test_abbreviation_prefilter_keeps_every_flagged_record(rules):
     rule = [rules["outcome-title-abbreviation"]]
     with_pre, without = check(rs, rule, prefilter=True), check(rs, rule, prefilter=False)
     assert len(without) > 50
-    assert with_pre[["record_id", "field", "message"]].equals(without[["record_id", "field", "message"]])
+    assert with_pre[["record_id", "field", "message"]].equals(
+        without[["record_id", "field", "message"]]
+    )
 
 
 def test_abbreviation_rule_needs_the_narrative(rules):

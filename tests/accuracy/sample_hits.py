@@ -15,6 +15,8 @@ verdict, to be filled by reading the record: ``tp`` (a defect the sponsor should
 reviewer would see it), ``fp`` (not a defect), ``unsure``. ``rule_samples/counts.csv`` gets the
 number of findings and records per rule and format.
 
+``--part RULE:NAME:REGEX`` also samples the findings of RULE whose message matches REGEX (a
+sub-check, e.g. the text part of allocation-model-conflict) into ``rule_samples/RULE@NAME.csv``.
 ``--dump DIR`` also writes, per rule, every hit with more context (the whole field) for reading.
 ``--cache DIR`` keeps the parsed corpus (pickled RecordSets) between runs.
 """
@@ -201,6 +203,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30, help="records sampled per rule")
     ap.add_argument("--cache", type=Path, help="folder for the parsed corpus (pickles)")
     ap.add_argument("--dump", type=Path, help="folder for every hit with its whole field")
+    ap.add_argument("--part", action="append", default=[], help="RULE:NAME:REGEX sub-check sample")
     args = ap.parse_args()
     corpus = load_corpus(args.cache)
     rules = rules_to_sample(args.rule)
@@ -214,6 +217,13 @@ def main() -> None:
         if args.dump:
             dump(hits, rule.id, corpus, args.dump)
         print(f"{rule.id:<38} {n_rec:6} records flagged, {len(picked):3} sampled")
+    for part in args.part:
+        rule_id, name, regex = part.split(":", 2)
+        sub = hits[(hits["rule"] == rule_id) & hits["message"].str.contains(regex, regex=True)]
+        picked = sample(sub, rule_id, args.n)
+        if len(picked):
+            write_sample(f"{rule_id}@{name}", picked)
+        print(f"{rule_id}@{name:<20} {sub['record_id'].nunique():6} records, {len(picked):3} sampled")
 
 
 if __name__ == "__main__":
