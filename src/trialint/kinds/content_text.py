@@ -41,6 +41,9 @@ Params:
 - ``message``: a template with ``{label}`` ("Brief summary", "Primary outcome 2 description"),
   ``{match}``, ``{sentence}`` (both shortened) and ``{count}`` (qualifying sentences in the
   field). One finding per field, at its first qualifying sentence.
+- ``per_record``: one finding per record instead (at the first field, in reading order, that
+  qualifies; the message ends "Also in: <the other fields>"), for statements that are one cause
+  wherever they are repeated.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -72,6 +76,7 @@ _KEYS = {
     "no_results_statuses",
     "span",
     "case_sensitive",
+    "per_record",
     "message",
 }
 _ANCHOR_KEYS = {
@@ -142,6 +147,8 @@ def validate(params: dict[str, Any]) -> None:
     if not isinstance(message, str):
         raise TypeError("message must be a string")
     message.format(label="", match="", sentence="", count=0)
+    if not isinstance(params.get("per_record", False), bool):
+        raise TypeError("per_record must be true or false")
 
 
 # --- records and texts ---------------------------------------------------------------------
@@ -308,41 +315,78 @@ class _Matcher:
 # --- the kind ------------------------------------------------------------------------------
 
 
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records with some named field whose text matches ``pattern`` (RE2, vectorized over the
+    study columns and the list frames; no sentence splitting)."""
+    case = bool(params.get("case_sensitive", False))
+    rx = _alternatives(_as_list(params["pattern"], "pattern"))
+    st = rs.studies
+    keep = np.zeros(len(st), dtype=bool)
+    ids: list[pd.Series] = []
+    for f in params["fields"]:
+        frame, _, col = str(f).partition(".")
+        if not col:
+            if f in st:
+                keep |= _mask(pc.match_substring_regex(_arrow(st[f]), rx, ignore_case=not case))
+            continue
+        df = getattr(rs, frame)
+        if len(df):
+            hit = _mask(pc.match_substring_regex(_arrow(df[col]), rx, ignore_case=not case))
+            ids.append(df["record_id"][hit])
+    if ids:
+        found = pd.concat(ids)
+        if len(found):
+            keep |= st["record_id"].isin(set(found)).to_numpy()
+    if params.get("protocol_only"):
+        keep &= protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)).to_numpy()
+    return keep
+
+
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = _texts(rs, params)
     if t.empty:
         return kind_frame([])
     case = bool(params.get("case_sensitive", False))
-    prefilter = _alternatives(_as_list(params["pattern"], "pattern"))
-    cand = _mask(pc.match_substring_regex(_arrow(t["text"]), prefilter, ignore_case=not case))
+    prefilter_rx = _alternatives(_as_list(params["pattern"], "pattern"))
+    cand = _mask(pc.match_substring_regex(_arrow(t["text"]), prefilter_rx, ignore_case=not case))
     if not cand.any():
         return kind_frame([])
     t = t[cand]
     matcher = _Matcher.of(params)
     whole_sentence = params.get("span", "match") == "sentence"
     message = params.get("message", _DEFAULT_MESSAGE)
+    per_record = bool(params.get("per_record", False))
     rows: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
     for rid, fld, text in zip(t["record_id"], t["field"], t["text"], strict=True):
         found = matcher.hits(text)
         if not found:
             continue
+        if per_record and rid in seen:
+            seen[rid]["also"].append(field_label(fld))
+            continue
         s, e, m = found[0]
         start, end = (s, e) if whole_sentence else (s + m.start(), s + m.end())
-        rows.append(
-            {
-                "record_id": rid,
-                "field": fld,
-                "start": start,
-                "end": end,
-                "message": message.format(
-                    label=field_label(fld),
-                    match=_shorten(m.group(0), 60),
-                    sentence=_shorten(text[s:e]),
-                    count=len(found),
-                ),
-            }
-        )
+        row = {
+            "record_id": rid,
+            "field": fld,
+            "start": start,
+            "end": end,
+            "message": message.format(
+                label=field_label(fld),
+                match=_shorten(m.group(0), 60),
+                sentence=_shorten(text[s:e]),
+                count=len(found),
+            ),
+            "also": [],
+        }
+        seen[rid] = row
+        rows.append(row)
+    for row in rows:
+        also = row.pop("also")
+        if also:
+            row["message"] += f" Also in: {', '.join(also)}."
     return kind_frame(rows)
 
 
-KINDS = (FunctionKind("sentence_pattern", run, validate),)
+KINDS = (FunctionKind("sentence_pattern", run, validate, prefilter),)
