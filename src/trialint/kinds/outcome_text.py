@@ -21,7 +21,8 @@ Params:
   the trimmed field).
 - ``trim``: characters trimmed from both ends in ``full`` mode (default: whitespace, quotes and
   ``. , ; :``).
-- ``exclude``: a regex or a list of regexes; an item whose field matches any is left alone.
+- ``exclude``: a regex or a list of regexes (Python ``re`` only: lookarounds and
+  backreferences allowed); an item whose field matches any is left alone.
 - ``mask_parentheses``: blank out ``(...)`` and ``[...]`` before matching (the prefilter still
   sees them), so a list inside parentheses does not count.
 - ``missing``: flag items whose field is missing or blank instead of matching a pattern.
@@ -160,7 +161,7 @@ def validate_pattern(params: dict[str, Any]) -> None:
             _check_regex(str(params["prefix"]), "prefix")
         _check_regex(_pattern(params), "pattern")
     for i, rx in enumerate(_as_list(params.get("exclude"))):
-        _check_regex(rx, f"exclude[{i}]")
+        _check_regex(rx, f"exclude[{i}]", re2=False)  # Python only: backreferences allowed
     if not isinstance(params.get("trim", _DEFAULT_TRIM), str):
         raise TypeError("trim must be a string of characters")
     message = params.get("message", _DEFAULT_MESSAGE)
