@@ -46,8 +46,9 @@ import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, STUDY_TEXT_COLUMNS, RecordSet, carries
+from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, STUDY_TEXT_COLUMNS, RecordSet
 from .base import FunctionKind, require_keys
+from .patterns import Carried
 from .randomization_single_arm import PREFILTER as RANDOMIZATION_PREFILTER
 from .randomization_single_arm import (
     arrow_match,
@@ -331,7 +332,7 @@ def _text_prefilter(p: dict[str, Any]) -> str:
     return RANDOMIZATION_PREFILTER if p.get("classifier") == "own-randomization" else p["prefilter"]
 
 
-def _case_mask(rs: RecordSet, p: dict[str, Any]) -> np.ndarray:
+def _case_mask(rs: RecordSet, p: dict[str, Any], carried: Carried) -> np.ndarray:
     """The records a case can flag, by its field conditions, arm counts and a text prefilter
     over its fields (vectorized): the first stage of :func:`_run_case`."""
     st = rs.studies
@@ -340,7 +341,7 @@ def _case_mask(rs: RecordSet, p: dict[str, Any]) -> np.ndarray:
         {p["value"]["field"]} if "value" in p else set()
     )
     for name in sorted(named):
-        mask &= carries(st, name)
+        mask &= carried(name)
     for cond in p.get("when", []):
         if not mask.any():
             break
@@ -349,7 +350,7 @@ def _case_mask(rs: RecordSet, p: dict[str, Any]) -> np.ndarray:
         mask &= st[p["value"]["field"]].notna()
     arms_cond = p.get("arms")
     if arms_cond and mask.any():
-        mask &= carries(st, "arms")
+        mask &= carried("arms")
         counts = _arm_counts(rs, list(arms_cond.get("exclude_types", [])))
         mask &= st["record_id"].map(counts).fillna(0).astype(int) > int(arms_cond["more_than"])
     text = pd.Series(False, index=st.index)
@@ -363,12 +364,13 @@ def _case_mask(rs: RecordSet, p: dict[str, Any]) -> np.ndarray:
 
 def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     keep = np.zeros(len(rs.studies), dtype=bool)
+    carried = Carried(rs.studies)
     for case in _cases(params):
-        keep |= _case_mask(rs, case)
+        keep |= _case_mask(rs, case, carried)
     return keep
 
 
-def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
+def _run_case(rs: RecordSet, p: dict[str, Any], carried: Carried) -> list[dict[str, Any]]:
     st = rs.studies
     if st.empty:
         return []
@@ -377,11 +379,11 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
         {p["value"]["field"]} if "value" in p else set()
     )
     for name in sorted(named):
-        mask &= carries(st, name)
+        mask &= carried(name)
     arms_cond = p.get("arms")
     exclude = list(arms_cond.get("exclude_types", [])) if arms_cond else []
     if arms_cond:
-        mask &= carries(st, "arms")
+        mask &= carried("arms")
     for cond in p.get("when", []):
         if not mask.any():
             return []
@@ -465,8 +467,9 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
+    carried = Carried(rs.studies)
     for case in _cases(params):
-        rows += _run_case(rs, case)
+        rows += _run_case(rs, case, carried)
     if not rows:
         return kind_frame([])
     # one finding per record (one cause, however many fields repeat it): the first field in

@@ -30,35 +30,49 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, RecordSet, carries
+from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, RecordSet
 from .base import FunctionKind, require_keys
-from .patterns import alternatives, arrow, as_list, check_regex, compiled
+from .patterns import Carried, alternatives, arrow, as_list, check_regex, compiled
 from .patterns import mask as _mask
 
 _TESTS = {"in", "not_in", "missing", "present", "after", "before", "same_text_as", "matches"}
 
 
-def _date_parts(s: pd.Series) -> pd.DataFrame:
-    """'2020', '2020-03', '2020-03-15' -> year, month, day columns (NaN where not given)."""
-    ext = s.str.extract(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
-    return ext.apply(pd.to_numeric, errors="coerce")
+_DATE = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+
+def _date_parts(s: pd.Series) -> list[np.ndarray]:
+    """'2020', '2020-03', '2020-03-15' -> year, month, day arrays (NaN where not given), with
+    pyarrow (no per-value Python)."""
+    arr = arrow(s)
+    valid = _mask(pc.match_substring_regex(arr, _DATE))
+    length = np.nan_to_num(
+        pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype("float64"), nan=0.0
+    )
+    parts = []
+    for start, stop, need in ((0, 4, 4), (5, 7, 7), (8, 10, 10)):
+        piece = pc.utf8_slice_codeunits(arr, start, stop)
+        num = pc.cast(pc.if_else(pa.array(valid & (length >= need)), piece, None), pa.float64())
+        parts.append(num.to_numpy(zero_copy_only=False).astype("float64"))
+    return parts
 
 
 def compare_dates(a: pd.Series, b: pd.Series) -> pd.Series:
     """-1/0/1 where a < / = / > b at the precision both dates share; NaN where either is missing."""
-    pa, pb = _date_parts(a), _date_parts(b)
-    result = pd.Series(np.nan, index=a.index)
-    undecided = pa[0].notna() & pb[0].notna()
+    pa_, pb = _date_parts(a), _date_parts(b)
+    result = np.full(len(a), np.nan)
+    undecided = ~np.isnan(pa_[0]) & ~np.isnan(pb[0])
     for i in range(3):
-        both = undecided & pa[i].notna() & pb[i].notna()
-        gt, lt = both & (pa[i] > pb[i]), both & (pa[i] < pb[i])
-        result[gt], result[lt] = 1.0, -1.0
-        undecided &= both & (pa[i] == pb[i])
+        both = undecided & ~np.isnan(pa_[i]) & ~np.isnan(pb[i])
+        result[both & (pa_[i] > pb[i])] = 1.0
+        result[both & (pa_[i] < pb[i])] = -1.0
+        undecided &= both & (pa_[i] == pb[i])
         result[undecided] = 0.0
-    return result
+    return pd.Series(result, index=a.index)
 
 
 def _norm_text(s: pd.Series) -> pd.Series:
@@ -163,18 +177,35 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
-    st = rs.studies
-    if st.empty:
-        return kind_frame([])
+def _case_mask(st: pd.DataFrame, params: dict[str, Any], carried: Carried) -> pd.Series:
     mask = pd.Series(True, index=st.index)
     for name in sorted(_fields_named(params) | set(params.get("carried", []))):
-        mask &= carries(st, name)
+        mask &= carried(name)
     for cond in params["when"]:
         if not mask.any():
             break
         mask &= _condition_mask(st, cond)
-    hits = st[mask.fillna(False).astype(bool)]
+    return mask.fillna(False).astype(bool)
+
+
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """The records some case flags: the whole test is vectorized, so this is the test itself."""
+    st = rs.studies
+    carried = Carried(st)
+    keep = np.zeros(len(st), dtype=bool)
+    for case in _cases(params):
+        keep |= _case_mask(st, case, carried).to_numpy()
+    return keep
+
+
+def _run_case(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
+    st = rs.studies
+    if st.empty:
+        return kind_frame([])
+    mask = _case_mask(st, params, Carried(st))
+    if not mask.any():
+        return kind_frame([])
+    hits = st[mask]
     point = params["point_at"]
     template = params["message"]
     matcher = next((c for c in params["when"] if "matches" in c), None)
@@ -216,4 +247,4 @@ def _search(pattern: str, text: Any) -> re.Match[str] | None:
     return compiled(pattern).search(text) if isinstance(text, str) else None
 
 
-KINDS = (FunctionKind("field_conditions", run, validate),)
+KINDS = (FunctionKind("field_conditions", run, validate, prefilter),)

@@ -31,6 +31,9 @@ Params:
   ``raw`` column is set) are skipped, because a split is not proof of what the field holds.
 - ``kinds``: outcome kinds to look at (default all: primary, secondary, other, unspecified).
 - ``case_sensitive``: default false.
+- ``per_record``: one finding per record (one cause, however many outcomes show it), at the
+  first outcome in list order, the message naming the others ("; also secondary outcome 2,
+  secondary outcome 5 and 3 more").
 - ``message``: a template with ``{label}`` ("Primary outcome 2"), ``{column}`` ("title",
   "description", "time frame"), ``{text}`` (the field, shortened), ``{match}`` (the matched
   text, shortened).
@@ -74,6 +77,7 @@ _PATTERN_KEYS = {
     "structured_only",
     "kinds",
     "case_sensitive",
+    "per_record",
     "message",
 }
 _DEFAULT_MESSAGE = "{label} {column} '{text}' matches '{match}'"
@@ -168,6 +172,8 @@ def validate_pattern(params: dict[str, Any]) -> None:
     if not isinstance(message, str):
         raise TypeError("message must be a string")
     message.format(label="", column="", text="", match="")
+    if not isinstance(params.get("per_record", False), bool):
+        raise TypeError("per_record must be true or false")
 
 
 def run_pattern(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
@@ -189,7 +195,42 @@ def run_pattern(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 rows.append(_row(rid, kind, int(pos), col, None, None, text))
             continue
         rows.extend(_match_column(oc, col, params, case, message))
+    if params.get("per_record"):
+        rows = _one_per_record(rows)
     return kind_frame(rows)
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(_KINDS)}
+_FIELD = re.compile(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.")
+
+
+def _one_per_record(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first finding of each record (primary before secondary, then by position), its
+    message naming the other outcomes with the same finding."""
+
+    def key(r: dict[str, Any]) -> tuple[int, int]:
+        m = _FIELD.match(r["field"])
+        return (_KIND_ORDER.get(m.group(1), 9), int(m.group(2))) if m else (9, 0)
+
+    by_rec: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_rec.setdefault(r["record_id"], []).append(r)
+    out = []
+    for group in by_rec.values():
+        group.sort(key=key)
+        first = dict(group[0])
+        others = []
+        for r in group[1:]:
+            m = _FIELD.match(r["field"])
+            if m:
+                label = _label(m.group(1), int(m.group(2))).lower()
+                if label not in others:
+                    others.append(label)
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            first["message"] += f" (also {shown})"
+        out.append(first)
+    return out
 
 
 def _row(
