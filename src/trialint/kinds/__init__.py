@@ -52,6 +52,7 @@ _MODULES: tuple[str, ...] = (
     "outcome_change",
     "duplicate_registration",
     "repeated_text",
+    "intervention_checks",
 )
 
 
