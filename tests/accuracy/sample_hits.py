@@ -131,8 +131,13 @@ def sample(hits: pd.DataFrame, rule: str, n: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _key(row: dict[str, Any]) -> tuple[str, str, str]:
-    return (str(row["record_id"]), str(row["field"]), str(row["message"]))
+def _keys(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A read row is the same finding when record and field agree and either the message or the
+    excerpt (the flagged span in context) does: a message that gained "(also ...)" keeps its
+    verdict."""
+    rid, field = str(row["record_id"]), str(row["field"])
+    excerpt = " ".join(str(row["excerpt"]).split())
+    return [(rid, field, "m:" + str(row["message"])), (rid, field, "e:" + excerpt)]
 
 
 def write_sample(rule: str, picked: pd.DataFrame) -> Path:
@@ -140,7 +145,9 @@ def write_sample(rule: str, picked: pd.DataFrame) -> Path:
     old: dict[tuple[str, str, str], dict[str, str]] = {}
     if path.exists():
         with path.open(newline="", encoding="utf-8") as fh:
-            old = {_key(r): r for r in csv.DictReader(fh)}
+            for r in csv.DictReader(fh):
+                for k in _keys(r):
+                    old.setdefault(k, r)
     SAMPLES.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
@@ -148,7 +155,7 @@ def write_sample(rule: str, picked: pd.DataFrame) -> Path:
         for _, r in picked.iterrows():
             row = {c: r.get(c, "") for c in COLUMNS[:5]}
             row["excerpt"] = " ".join(str(row["excerpt"]).split())
-            prev = old.get(_key(row), {})
+            prev = next((old[k] for k in _keys(row) if k in old), {})
             row["verdict"] = prev.get("verdict", "")
             row["reason"] = prev.get("reason", "")
             w.writerow(row)
