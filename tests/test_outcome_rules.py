@@ -404,18 +404,6 @@ def test_abbreviation_rule_reports_a_record_once(rules):
     ), row["message"]
 
 
-def test_abbreviation_prefilter_keeps_every_flagged_record(rules):
-    from trialint.engine import check_recordset as check
-
-    rs = RecordSet.concat(read_paths([CORPUS_JSON]))
-    rule = [rules["outcome-title-abbreviation"]]
-    with_pre, without = check(rs, rule, prefilter=True), check(rs, rule, prefilter=False)
-    assert len(without) > 50
-    assert with_pre[["record_id", "field", "message"]].equals(
-        without[["record_id", "field", "message"]]
-    )
-
-
 def test_abbreviation_rule_needs_the_narrative(rules):
     outcomes = {"primaryOutcomes": [{"measure": "Change in NRS Pain", "timeFrame": "Week 4"}]}
     partial = _study(outcomes)  # no descriptionModule: the expansion could be there

@@ -230,7 +230,9 @@ def main() -> None:
         picked = sample(sub, rule_id, args.n)
         if len(picked):
             write_sample(f"{rule_id}@{name}", picked)
-        print(f"{rule_id}@{name:<20} {sub['record_id'].nunique():6} records, {len(picked):3} sampled")
+        print(
+            f"{rule_id}@{name:<20} {sub['record_id'].nunique():6} records, {len(picked):3} sampled"
+        )
 
 
 if __name__ == "__main__":

@@ -216,7 +216,9 @@ def _text_rows(rs: RecordSet, params: dict[str, Any]) -> list[dict[str, Any]]:
         others = [field_phrase(f, names.get((rid, f), "")) for f, _, _ in found[1:]]
         also = ""
         if others:
-            shown = "; ".join(others[:3]) + (f"; and {len(others) - 3} more" if len(others) > 3 else "")
+            shown = "; ".join(others[:3]) + (
+                f"; and {len(others) - 3} more" if len(others) > 3 else ""
+            )
             also = f" The record says so in {len(others)} more field{'s' if len(others) > 1 else ''} too: {shown}."
         rows.append(
             {

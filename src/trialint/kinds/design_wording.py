@@ -428,7 +428,9 @@ def _run_case(rs: RecordSet, p: dict[str, Any], carried: Carried) -> list[dict[s
     skipped: dict[int, bool] = {}
     # only the columns the case reads or its message names (to_dict of every column is costly)
     wanted = {"record_id", *fields, *named, *re.findall(r"\{([A-Za-z_]+)\}", p["message"])}
-    records = st.loc[long["row"].unique(), [c for c in st.columns if c in wanted]].to_dict("index")
+    records: dict[Any, dict[str, Any]] = st.loc[  # type: ignore[assignment]
+        long["row"].unique(), [c for c in st.columns if c in wanted]
+    ].to_dict("index")
     for row, col, text in zip(long["row"], long["col"], long["text"], strict=True):
         rec = records[row]
         rid = str(rec["record_id"])
@@ -442,7 +444,7 @@ def _run_case(rs: RecordSet, p: dict[str, Any], carried: Carried) -> list[dict[s
             hit, declared = _contradicted(claim, rec.get(value_field) if value_field else None, p)
             if not hit:
                 continue
-            fill: dict[str, str] = {k: _text(rec, k) for k in rec}
+            fill: dict[str, str] = {str(k): _text(rec, str(k)) for k in rec}
             fill.update(
                 claim=claim.wording,
                 where=_WHERE.get(col, "the " + col.replace("_", " ")),
@@ -474,7 +476,9 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         return kind_frame([])
     # one finding per record (one cause, however many fields repeat it): the first field in
     # reading order, naming the others; of two cases on one field, the first
-    order = {STUDY_FIELD_PATHS[c]: i for i, c in enumerate(STUDY_TEXT_COLUMNS) if c in STUDY_FIELD_PATHS}
+    order = {
+        STUDY_FIELD_PATHS[c]: i for i, c in enumerate(STUDY_TEXT_COLUMNS) if c in STUDY_FIELD_PATHS
+    }
     rows.sort(key=lambda r: order.get(r["field"], len(order)))
     first: dict[str, dict[str, Any]] = {}
     also: dict[str, list[str]] = {}
@@ -498,7 +502,5 @@ def _join(items: list[str]) -> str:
 
 
 KINDS = (
-    FunctionKind(
-        name="design_wording", run_fn=run, validate_fn=validate, prefilter_fn=prefilter
-    ),
+    FunctionKind(name="design_wording", run_fn=run, validate_fn=validate, prefilter_fn=prefilter),
 )

@@ -65,7 +65,11 @@ def _links(rs: RecordSet) -> pd.DataFrame:
     if arms.empty or itv.empty:
         return pd.DataFrame({"record_id": [], "arm": [], "itv": []}, dtype="int64")
     a = pd.DataFrame(
-        {"record_id": arms["record_id"], "key": arms["label"].str.strip().str.lower(), "arm": arms.index}
+        {
+            "record_id": arms["record_id"],
+            "key": arms["label"].str.strip().str.lower(),
+            "arm": arms.index,
+        }
     )
     labels = itv["arm_labels"].astype("str").str.split("|").explode().dropna().astype("str")
     i = pd.DataFrame(
@@ -85,7 +89,11 @@ def _links(rs: RecordSet) -> pd.DataFrame:
         }
     )
     i2 = pd.DataFrame(
-        {"record_id": itv["record_id"], "key": itv["name"].str.strip().str.lower(), "itv": itv.index}
+        {
+            "record_id": itv["record_id"],
+            "key": itv["name"].str.strip().str.lower(),
+            "itv": itv.index,
+        }
     )
     by_name = a2.merge(i2, on=["record_id", "key"])[["record_id", "arm", "itv"]]
     by_name = by_name[~by_name["itv"].isin(by_label["itv"].unique())]
@@ -140,17 +148,23 @@ def run_placebo(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         its = itv.loc[group["itv"].to_numpy()]
         if not len(its) or not its["type"].isin(active).all():
             continue
-        text = _text(a["label"], a["description"]) + " " + " ".join(
-            _text(n, d, o)
-            for n, d, o in zip(its["name"], its["description"], its["other_names"], strict=True)
+        text = (
+            _text(a["label"], a["description"])
+            + " "
+            + " ".join(
+                _text(n, d, o)
+                for n, d, o in zip(its["name"], its["description"], its["other_names"], strict=True)
+            )
         )
         if inert.search(text):
             continue
-        names = ", ".join(f"'{n}' ({str(t).lower()})" for n, t in zip(its["name"], its["type"], strict=True))
+        names = ", ".join(
+            f"'{n}' ({str(t).lower()})" for n, t in zip(its["name"], its["type"], strict=True)
+        )
         rows.append(
             {
                 "record_id": a["record_id"],
-                "field": arm_field(int(a["position"]), "type"),
+                "field": arm_field(int(str(a["position"])), "type"),
                 "start": None,
                 "end": None,
                 "message": message.format(arm=a["label"], interventions=names),
@@ -219,7 +233,7 @@ def run_phase(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             if proc is not None and proc.search(_text(row["name"])):
                 drugs = {}
                 break  # a procedure typed as a drug: the study compares techniques
-            drugs[int(it)] = frozenset(g["arm"].tolist())
+            drugs[int(str(it))] = frozenset(g["arm"].tolist())
         if len(drugs) < int(params.get("min_drugs", 2)):
             continue
         # different products in different arms: two drugs whose arm sets differ and whose names
@@ -230,13 +244,17 @@ def run_phase(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 (i, j)
                 for i in drugs
                 for j in drugs
-                if i < j and drugs[i] != drugs[j] and words[i] and words[j] and not words[i] & words[j]
+                if i < j
+                and drugs[i] != drugs[j]
+                and words[i]
+                and words[j]
+                and not words[i] & words[j]
             ),
             None,
         )
         if pair is None:
             continue
-        names = ", ".join(f"'{itv.loc[i, 'name']}'" for i in sorted(drugs))
+        names = ", ".join(f"'{itv.loc[i, 'name']!s}'" for i in sorted(drugs))
         rows.append(
             {
                 "record_id": rid,

@@ -227,7 +227,9 @@ def _one_per_record(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if label not in others:
                     others.append(label)
         if others:
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            shown = ", ".join(others[:3]) + (
+                f" and {len(others) - 3} more" if len(others) > 3 else ""
+            )
             first["message"] += f" (also {shown})"
         out.append(first)
     return out
