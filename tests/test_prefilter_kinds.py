@@ -23,6 +23,8 @@ PREFILTERED_KINDS = (
     "field_conditions",
     "placebo_arm_active",
     "drug_trial_phase_na",
+    "outcome_pattern",
+    "design_conflict",
 )
 COLUMNS = ["record_id", "rule", "field", "start", "end", "message"]
 

@@ -57,7 +57,14 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import RecordSet, field_label, field_pattern
+from ..frames import (
+    LIST_TEXT_COLUMNS,
+    NARRATIVE_STUDY_COLUMNS,
+    STUDY_FIELD_PATHS,
+    RecordSet,
+    field_label,
+    field_pattern,
+)
 from .base import FunctionKind, require_keys
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
@@ -168,20 +175,49 @@ def protocol_only(studies: pd.DataFrame, no_results_statuses: list[str]) -> pd.S
     return ~posted & (said_no | unknown_but_carried | by_status)
 
 
+_STUDY_ORDER = (*NARRATIVE_STUDY_COLUMNS, "eligibility_criteria")
+_LIST_ORDER = ("outcomes", "arms", "interventions")
+
+
 def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
-    t = rs.texts()
-    if t.empty:
-        return t
-    field_rx = "^(?:" + "|".join(field_pattern(f) for f in params["fields"]) + ")$"
-    keep = _mask(pc.match_substring_regex(_arrow(t["field"]), field_rx))
+    """(record_id, field, text) of the named fields only, in reading order (study fields, then
+    outcomes, arms, interventions), non-empty: built from the columns, not from the whole
+    ``RecordSet.texts()`` (a prefiltered chunk is a new RecordSet, whose cache is empty)."""
+    st = rs.studies
+    keep_ids: set[str] | None = None
     if params.get("protocol_only"):
-        st = rs.studies
-        ids = st.loc[
-            protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)),
-            "record_id",
-        ]
-        keep &= t["record_id"].isin(ids).to_numpy()
-    return t[keep]
+        ok = protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS))
+        keep_ids = set(st.loc[ok.to_numpy(), "record_id"])
+    wanted = set(params["fields"])
+    parts = []
+    study_cols = [*_STUDY_ORDER, *sorted(wanted - set(_STUDY_ORDER))]
+    for col in study_cols:
+        if col in wanted and col in st and col in STUDY_FIELD_PATHS:
+            parts.append(
+                pd.DataFrame(
+                    {"record_id": st["record_id"], "field": STUDY_FIELD_PATHS[col], "text": st[col]}
+                )
+            )
+    for frame_name in _LIST_ORDER:
+        frame = getattr(rs, frame_name)
+        for col in LIST_TEXT_COLUMNS.get(frame_name, ()):
+            if f"{frame_name}.{col}" not in wanted or frame.empty:
+                continue
+            pos = frame["position"].astype("str")
+            if frame_name == "outcomes":
+                path = "outcomes[" + frame["kind"] + "][" + pos + "]." + col
+            else:
+                path = frame_name + "[" + pos + "]." + col
+            parts.append(
+                pd.DataFrame({"record_id": frame["record_id"], "field": path, "text": frame[col]})
+            )
+    if not parts:
+        return pd.DataFrame({"record_id": [], "field": [], "text": []})
+    t = pd.concat(parts, ignore_index=True)
+    t = t[t["text"].notna() & (t["text"].str.len() > 0)]
+    if keep_ids is not None:
+        t = t[t["record_id"].isin(keep_ids)]
+    return t.reset_index(drop=True)
 
 
 def _shorten(text: str, limit: int = 100) -> str:

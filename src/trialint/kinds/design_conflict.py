@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
@@ -277,4 +278,32 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     return kind_frame(rows)
 
 
-KINDS = (FunctionKind(name="design_conflict", run_fn=run, validate_fn=validate),)
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records a sub-check can flag: by the design fields (vectorized), and for the text
+    sub-check the records whose named fields hold randomization wording (RE2)."""
+    checks = set(params.get("checks", DEFAULT_CHECKS))
+    st = rs.studies
+    alloc, model = st["allocation"], st["intervention_model"]
+    single = (model == "SINGLE_GROUP").fillna(False).to_numpy(dtype=bool)
+    keep = np.zeros(len(st), dtype=bool)
+    if "randomized-single-group" in checks:
+        keep |= single & (alloc == "RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "single-group-multiple-arms" in checks:
+        keep |= single & ~(alloc == "RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "non-randomized-single-group" in checks:
+        keep |= single & (alloc == "NON_RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "randomization-not-in-allocation" in checks:
+        not_rand = alloc.isin(["NON_RANDOMIZED", "NA"]).to_numpy(dtype=bool)
+        fields = list(params.get("fields", DEFAULT_FIELDS)) + list(
+            params.get("single_group_fields", DEFAULT_SINGLE_GROUP_FIELDS)
+        )
+        ids = st["record_id"][not_rand]
+        if len(ids):
+            cand = candidate_texts(rs, ids, fields)
+            keep |= st["record_id"].isin(set(cand["record_id"])).to_numpy(dtype=bool)
+    return keep
+
+
+KINDS = (
+    FunctionKind(name="design_conflict", run_fn=run, validate_fn=validate, prefilter_fn=prefilter),
+)

@@ -140,34 +140,32 @@ def run_placebo(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     active = set(params.get("active_types", ["DRUG", "BIOLOGICAL"]))
     inert = compiled(alternatives(as_list(params["inert"], "inert")), re.IGNORECASE)
     message = params.get("message", _PLACEBO_MESSAGE)
+    # plain lists: per-row .loc on frames is what makes such loops slow
+    a_rid, a_label = arms["record_id"].tolist(), arms["label"].tolist()
+    a_desc, a_pos = arms["description"].tolist(), arms["position"].tolist()
+    i_name, i_type = itv["name"].tolist(), itv["type"].tolist()
+    i_desc, i_other = itv["description"].tolist(), itv["other_names"].tolist()
+    by_arm: dict[int, list[int]] = {}
+    for arm, it in zip(links["arm"].tolist(), links["itv"].tolist(), strict=True):
+        by_arm.setdefault(int(arm), []).append(int(it))
     rows = []
-    for arm, group in links.groupby("arm"):
-        a = arms.loc[arm]
-        if a["record_id"] not in ok_ids:
+    for arm, its in by_arm.items():
+        if a_rid[arm] not in ok_ids or not all(i_type[i] in active for i in its):
             continue
-        its = itv.loc[group["itv"].to_numpy()]
-        if not len(its) or not its["type"].isin(active).all():
-            continue
-        text = (
-            _text(a["label"], a["description"])
-            + " "
-            + " ".join(
-                _text(n, d, o)
-                for n, d, o in zip(its["name"], its["description"], its["other_names"], strict=True)
-            )
+        text = " ".join(
+            [_text(a_label[arm], a_desc[arm])]
+            + [_text(i_name[i], i_desc[i], i_other[i]) for i in its]
         )
         if inert.search(text):
             continue
-        names = ", ".join(
-            f"'{n}' ({str(t).lower()})" for n, t in zip(its["name"], its["type"], strict=True)
-        )
+        names = ", ".join(f"'{i_name[i]}' ({str(i_type[i]).lower()})" for i in its)
         rows.append(
             {
-                "record_id": a["record_id"],
-                "field": arm_field(int(str(a["position"])), "type"),
+                "record_id": a_rid[arm],
+                "field": arm_field(int(a_pos[arm]), "type"),
                 "start": None,
                 "end": None,
-                "message": message.format(arm=a["label"], interventions=names),
+                "message": message.format(arm=a_label[arm], interventions=names),
             }
         )
     return kind_frame(rows)

@@ -235,6 +235,32 @@ def _one_per_record(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def prefilter_pattern(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records with an outcome item the rule looks at whose column is missing (``missing``) or
+    holds a match of the RE2 prefilter of :func:`_match_column` (vectorized)."""
+    oc = _rows(rs.outcomes, params)
+    if oc.empty:
+        return np.zeros(len(rs.studies), dtype=bool)
+    case = bool(params.get("case_sensitive", False))
+    hit = np.zeros(len(oc), dtype=bool)
+    for col in params["fields"]:
+        s = oc[col]
+        if params.get("missing"):
+            hit |= s.isna().to_numpy() | _prefilter(s, r"^[ \t\r\n]*$", True)
+        else:
+            hit |= _prefilter(s, _prefilter_regex(params), case)
+    return _records_mask(rs, oc["record_id"][hit])
+
+
+def _prefilter_regex(params: dict[str, Any]) -> str:
+    pattern = _pattern(params)
+    if params.get("match", "search") == "full" and not params.get("mask_parentheses", False):
+        trim = params.get("trim", _DEFAULT_TRIM)
+        cls = "".join(f"\\x{{{ord(c):X}}}" for c in trim)
+        return f"^[{cls}]*(?:{pattern})[{cls}]*$" if cls else f"^(?:{pattern})$"
+    return pattern
+
+
 def _row(
     rid: str, kind: str, pos: int, col: str, start: int | None, end: int | None, message: str
 ) -> dict[str, Any]:
@@ -254,12 +280,8 @@ def _match_column(
     full = params.get("match", "search") == "full"
     trim = params.get("trim", _DEFAULT_TRIM)
     mask_parens = bool(params.get("mask_parentheses", False))
-    pre = pattern
-    if full and not mask_parens:
-        # an anchored prefilter: RE2 does the whole test, Python only finds the span
-        cls = "".join(f"\\x{{{ord(c):X}}}" for c in trim)
-        pre = f"^[{cls}]*(?:{pattern})[{cls}]*$" if cls else f"^(?:{pattern})$"
-    cand = _prefilter(oc[col], pre, case)
+    # an anchored prefilter for full matches: RE2 does the whole test, Python finds the span
+    cand = _prefilter(oc[col], _prefilter_regex(params), case)
     if not cand.any():
         return []
     sub = oc[cand]
@@ -862,6 +884,6 @@ def _record_texts(rs: RecordSet, ids: set[str]) -> dict[str, str]:
 
 
 KINDS = (
-    FunctionKind("outcome_pattern", run_pattern, validate_pattern),
+    FunctionKind("outcome_pattern", run_pattern, validate_pattern, prefilter_pattern),
     FunctionKind("outcome_abbreviation", run_abbreviation, validate_abbreviation, _abbr_prefilter),
 )
