@@ -61,3 +61,14 @@ def test_prefilter_drops_nothing_the_check_flags(rules, chunks, kind):
     # the comparison means something: the corpus has hits for every kind but the rarest
     if kind not in ("arm_description_copied",):
         assert len(without) > 0, kind
+
+
+def test_carried_answers_as_frames_carries(chunks):
+    from trialint.frames import LIST_FIELDS, STUDY_COLUMNS, carries
+    from trialint.kinds.patterns import Carried
+
+    for chunk in chunks:
+        carried = Carried(chunk.studies)
+        for name in (*STUDY_COLUMNS, *LIST_FIELDS, "has_results"):
+            expected = carries(chunk.studies, name).to_numpy()
+            assert (carried(name).to_numpy() == expected).all(), name

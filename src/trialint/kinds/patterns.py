@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..frames import ALWAYS_CARRIED
+
 
 def as_list(value: Any, what: str = "patterns") -> list[str]:
     """A rule parameter that is one regex or a list of regexes, as a list."""
@@ -66,7 +68,7 @@ def prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
 
 
 class Carried:
-    """``frames.carries`` for many field names over one studies frame: the '|'-padded
+    """``frames.carries`` (same answers) for many field names over one studies frame: the '|'-padded
     ``present_fields`` column is built once and each name is one vectorized substring test
     (cached), instead of a pandas string concatenation per call."""
 
@@ -81,6 +83,9 @@ class Carried:
 
     def __call__(self, name: str) -> pd.Series:
         hit = self._cache.get(name)
+        if hit is None and name in ALWAYS_CARRIED:
+            hit = pd.Series(True, index=self._index)
+            self._cache[name] = hit
         if hit is None:
             found = mask(pc.match_substring(self._padded, f"|{name}|"))
             hit = pd.Series(found | self._all, index=self._index)
