@@ -86,7 +86,15 @@ def rules_to_sample(names: list[str] | None) -> list[Any]:
         if unknown:
             raise SystemExit(f"unknown rule(s): {', '.join(unknown)}")
         return [rules[n] for n in names]
-    return [r for r in rules.values() if r.id not in CORE_RULES]
+    # record-level rules only: the history rules judge pairs of versions and the
+    # duplicate-registration rules pairs of records, each with its own labelled harness
+    return [
+        r
+        for r in rules.values()
+        if r.id not in CORE_RULES
+        and r.category != "history"
+        and not r.id.startswith("duplicate-registration")
+    ]
 
 
 def findings(corpus: dict[str, Any], rules: list[Any]) -> pd.DataFrame:
