@@ -338,6 +338,72 @@ def test_abbreviation_rule_skips_names_and_codes(rules):
     assert found.iloc[0]["field"] == "outcomes[primary][5].measure"
 
 
+@pytest.mark.parametrize(
+    "measure",
+    [
+        "Change in Serum SHBG",  # a protein named by its symbol
+        "TIGIT and PD-1 Expression on Regulatory T Cells",  # gene symbols, coordinated
+        "Hormonal Levels (Prolactin, Estradiol, FSH, LH)",  # a list of analytes
+        "Plasma Concentration of Drug Y HCl",  # a salt
+        "Skin Texture by VISIA® Imaging",  # a brand
+        "Response to o-CRH Stimulation",  # a species-prefixed hormone
+        'Time to Recovery in the "FASTRACK" Arm',  # a quoted name
+        "ADVERSE EVENTS of special interest",  # a word in capitals the record writes in lower case
+        "IL-6 and TNF-α",  # molecules by their naming convention
+    ],
+)
+def test_abbreviation_rule_leaves_symbols_and_names_alone(rules, measure):
+    rec = _study(
+        {"primaryOutcomes": [{"measure": measure, "timeFrame": "Week 4"}]},
+        descriptionModule={
+            "briefSummary": "A trial of adverse events and more.",
+            "detailedDescription": "x",
+        },
+    )
+    assert _run(rules, "outcome-title-abbreviation", rec).empty, measure
+
+
+@pytest.mark.parametrize(
+    ("measure", "description"),
+    [
+        ("KINDL Questionnaire", "For assessing health-related quality of life in children."),
+        ("PDS", "PDS, which measures the response to trauma, range 0-51."),
+        ("HAMD Total Score", "HAMD is the clinician-rated depression scale, 17 items."),
+        ("ACTH - adrenocorticotropic hormone", "Morning value."),
+    ],
+)
+def test_abbreviation_explained_in_words_is_left_alone(rules, measure, description):
+    rec = _study(
+        {
+            "primaryOutcomes": [
+                {"measure": measure, "description": description, "timeFrame": "Week 4"}
+            ]
+        },
+        descriptionModule={"briefSummary": "A trial.", "detailedDescription": "x"},
+    )
+    assert _run(rules, "outcome-title-abbreviation", rec).empty, measure
+
+
+def test_abbreviation_rule_reports_a_record_once(rules):
+    rec = _study(
+        {
+            "primaryOutcomes": [
+                {"measure": "HAMD Total Score", "timeFrame": "Week 4"},
+                {"measure": "Toxicity graded by CTCAE v5.0", "timeFrame": "Week 4"},
+            ],
+            "secondaryOutcomes": [{"measure": "MADRS", "timeFrame": "Week 8"}],
+        },
+        descriptionModule={"briefSummary": "A trial.", "detailedDescription": "x"},
+    )
+    found = _run(rules, "outcome-title-abbreviation", rec)
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["field"] == "outcomes[primary][0].measure"
+    assert row["message"].endswith(
+        "also 'CTCAE' (primary outcome 2), 'MADRS' (secondary outcome 1)"
+    ), row["message"]
+
+
 def test_abbreviation_rule_needs_the_narrative(rules):
     outcomes = {"primaryOutcomes": [{"measure": "Change in NRS Pain", "timeFrame": "Week 4"}]}
     partial = _study(outcomes)  # no descriptionModule: the expansion could be there

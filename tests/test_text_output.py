@@ -24,7 +24,7 @@ def test_caret_stays_under_the_span_after_escaping():
 
 
 def test_check_output_has_no_escape_sequences_from_records(tmp_path):
-    title = "Study \x1b[2J\x1b]0;owned\x07 Of X"
+    title = "Phase 2 Study \x1b[2J\x1b]0;owned\x07 Of X"  # a specialist title, used twice
     study = {
         "protocolSection": {
             "identificationModule": {

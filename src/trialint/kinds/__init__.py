@@ -51,6 +51,8 @@ _MODULES: tuple[str, ...] = (
     "term_text",
     "outcome_change",
     "duplicate_registration",
+    "repeated_text",
+    "intervention_checks",
 )
 
 

@@ -56,6 +56,7 @@ from ..frames import (
     carries,
 )
 from .base import FunctionKind, require_keys
+from .patterns import Carried
 
 # list element -> (canonical field path, frame, kind column values or None, carries() name)
 _LIST_ELEMENTS: dict[str, tuple[str, str, tuple[str, ...] | None, str]] = {
@@ -123,7 +124,7 @@ def _blank(col: pd.Series) -> pd.Series:
     return col.isna().astype(bool)
 
 
-def _condition(st: pd.DataFrame, cond: dict[str, Any]) -> pd.Series:
+def _condition(st: pd.DataFrame, cond: dict[str, Any], carried: Carried) -> pd.Series:
     name = cond["field"]
     col = st[name]
     if "in" in cond:
@@ -137,17 +138,20 @@ def _condition(st: pd.DataFrame, cond: dict[str, Any]) -> pd.Series:
         hit = col.notna() & (col.astype("str") >= str(cond["on_or_after"]))
     else:
         hit = col.notna() & (col.astype("str") < str(cond["before"]))
-    return (hit.fillna(False).astype(bool)) & carries(st, name)
+    return (hit.fillna(False).astype(bool)) & carried(name)
 
 
 def _applies(
-    st: pd.DataFrame, when: list[dict[str, Any]], unless: list[dict[str, Any]]
+    st: pd.DataFrame,
+    when: list[dict[str, Any]],
+    unless: list[dict[str, Any]],
+    carried: Carried,
 ) -> pd.Series:
     mask = pd.Series(True, index=st.index)
     for cond in when:
-        mask &= _condition(st, cond)
+        mask &= _condition(st, cond, carried)
     for cond in unless:
-        mask &= ~_condition(st, cond)
+        mask &= ~_condition(st, cond, carried)
     return mask
 
 
@@ -243,9 +247,10 @@ def run_required(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     st = rs.studies
     if st.empty:
         return kind_frame([])
-    base = _applies(st, params.get("when", []), params.get("unless", []))
+    carried = Carried(st)
+    base = _applies(st, params.get("when", []), params.get("unless", []), carried)
     if params.get("complete_records_only", True):
-        partial = carries(st, "first_submit_date") & _blank(st["first_submit_date"])
+        partial = carried("first_submit_date") & _blank(st["first_submit_date"])
         base &= ~partial
     message = str(params.get("message", _DEFAULT_MESSAGE))
     ph_message = str(params.get("placeholder_message", _DEFAULT_PLACEHOLDER_MESSAGE))
@@ -254,16 +259,16 @@ def run_required(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         if not base.any():
             break
         name = el["field"]
-        mask = base & _applies(st, el.get("when", []), el.get("unless", []))
+        mask = base & _applies(st, el.get("when", []), el.get("unless", []), carried)
         if not mask.any():
             continue
         text = message.format(label=el["label"], ref=el["ref"])
         if name in _LIST_ELEMENTS:
             path, _, _, carried_as = _LIST_ELEMENTS[name]
-            hit = mask & carries(st, carried_as) & ~_list_present(rs, name)
+            hit = mask & carried(carried_as) & ~_list_present(rs, name)
         else:
             path = STUDY_FIELD_PATHS.get(name, name)
-            hit = mask & carries(st, name) & _blank(st[name])
+            hit = mask & carried(name) & _blank(st[name])
         if hit.any():
             parts.append(
                 pd.DataFrame(
@@ -278,7 +283,7 @@ def run_required(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             )
         if el.get("placeholders") and name in st:
             col = st[name]
-            cand = mask & carries(st, name) & ~_blank(col)
+            cand = mask & carried(name) & ~_blank(col)
             ph = cand & placeholder_mask(col.where(cand), el["placeholders"])
             if ph.any():
                 texts = col[ph].astype("str")

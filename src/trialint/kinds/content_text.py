@@ -41,6 +41,9 @@ Params:
 - ``message``: a template with ``{label}`` ("Brief summary", "Primary outcome 2 description"),
   ``{match}``, ``{sentence}`` (both shortened) and ``{count}`` (qualifying sentences in the
   field). One finding per field, at its first qualifying sentence.
+- ``per_record``: one finding per record instead (at the first field, in reading order, that
+  qualifies; the message ends "Also in: <the other fields>"), for statements that are one cause
+  wherever they are repeated.
 """
 
 from __future__ import annotations
@@ -49,11 +52,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import RecordSet, field_label, field_pattern
+from ..frames import (
+    LIST_TEXT_COLUMNS,
+    NARRATIVE_STUDY_COLUMNS,
+    STUDY_FIELD_PATHS,
+    RecordSet,
+    field_label,
+    field_pattern,
+)
 from .base import FunctionKind, require_keys
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
@@ -72,6 +83,7 @@ _KEYS = {
     "no_results_statuses",
     "span",
     "case_sensitive",
+    "per_record",
     "message",
 }
 _ANCHOR_KEYS = {
@@ -142,6 +154,8 @@ def validate(params: dict[str, Any]) -> None:
     if not isinstance(message, str):
         raise TypeError("message must be a string")
     message.format(label="", match="", sentence="", count=0)
+    if not isinstance(params.get("per_record", False), bool):
+        raise TypeError("per_record must be true or false")
 
 
 # --- records and texts ---------------------------------------------------------------------
@@ -161,20 +175,49 @@ def protocol_only(studies: pd.DataFrame, no_results_statuses: list[str]) -> pd.S
     return ~posted & (said_no | unknown_but_carried | by_status)
 
 
+_STUDY_ORDER = (*NARRATIVE_STUDY_COLUMNS, "eligibility_criteria")
+_LIST_ORDER = ("outcomes", "arms", "interventions")
+
+
 def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
-    t = rs.texts()
-    if t.empty:
-        return t
-    field_rx = "^(?:" + "|".join(field_pattern(f) for f in params["fields"]) + ")$"
-    keep = _mask(pc.match_substring_regex(_arrow(t["field"]), field_rx))
+    """(record_id, field, text) of the named fields only, in reading order (study fields, then
+    outcomes, arms, interventions), non-empty: built from the columns, not from the whole
+    ``RecordSet.texts()`` (a prefiltered chunk is a new RecordSet, whose cache is empty)."""
+    st = rs.studies
+    keep_ids: set[str] | None = None
     if params.get("protocol_only"):
-        st = rs.studies
-        ids = st.loc[
-            protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)),
-            "record_id",
-        ]
-        keep &= t["record_id"].isin(ids).to_numpy()
-    return t[keep]
+        ok = protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS))
+        keep_ids = set(st.loc[ok.to_numpy(), "record_id"])
+    wanted = set(params["fields"])
+    parts = []
+    study_cols = [*_STUDY_ORDER, *sorted(wanted - set(_STUDY_ORDER))]
+    for col in study_cols:
+        if col in wanted and col in st and col in STUDY_FIELD_PATHS:
+            parts.append(
+                pd.DataFrame(
+                    {"record_id": st["record_id"], "field": STUDY_FIELD_PATHS[col], "text": st[col]}
+                )
+            )
+    for frame_name in _LIST_ORDER:
+        frame = getattr(rs, frame_name)
+        for col in LIST_TEXT_COLUMNS.get(frame_name, ()):
+            if f"{frame_name}.{col}" not in wanted or frame.empty:
+                continue
+            pos = frame["position"].astype("str")
+            if frame_name == "outcomes":
+                path = "outcomes[" + frame["kind"] + "][" + pos + "]." + col
+            else:
+                path = frame_name + "[" + pos + "]." + col
+            parts.append(
+                pd.DataFrame({"record_id": frame["record_id"], "field": path, "text": frame[col]})
+            )
+    if not parts:
+        return pd.DataFrame({"record_id": [], "field": [], "text": []})
+    t = pd.concat(parts, ignore_index=True)
+    t = t[t["text"].notna() & (t["text"].str.len() > 0)]
+    if keep_ids is not None:
+        t = t[t["record_id"].isin(keep_ids)]
+    return t.reset_index(drop=True)
 
 
 def _shorten(text: str, limit: int = 100) -> str:
@@ -308,41 +351,78 @@ class _Matcher:
 # --- the kind ------------------------------------------------------------------------------
 
 
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records with some named field whose text matches ``pattern`` (RE2, vectorized over the
+    study columns and the list frames; no sentence splitting)."""
+    case = bool(params.get("case_sensitive", False))
+    rx = _alternatives(_as_list(params["pattern"], "pattern"))
+    st = rs.studies
+    keep = np.zeros(len(st), dtype=bool)
+    ids: list[pd.Series] = []
+    for f in params["fields"]:
+        frame, _, col = str(f).partition(".")
+        if not col:
+            if f in st:
+                keep |= _mask(pc.match_substring_regex(_arrow(st[f]), rx, ignore_case=not case))
+            continue
+        df = getattr(rs, frame)
+        if len(df):
+            hit = _mask(pc.match_substring_regex(_arrow(df[col]), rx, ignore_case=not case))
+            ids.append(df["record_id"][hit])
+    if ids:
+        found = pd.concat(ids)
+        if len(found):
+            keep |= st["record_id"].isin(set(found)).to_numpy()
+    if params.get("protocol_only"):
+        keep &= protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)).to_numpy()
+    return keep
+
+
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = _texts(rs, params)
     if t.empty:
         return kind_frame([])
     case = bool(params.get("case_sensitive", False))
-    prefilter = _alternatives(_as_list(params["pattern"], "pattern"))
-    cand = _mask(pc.match_substring_regex(_arrow(t["text"]), prefilter, ignore_case=not case))
+    prefilter_rx = _alternatives(_as_list(params["pattern"], "pattern"))
+    cand = _mask(pc.match_substring_regex(_arrow(t["text"]), prefilter_rx, ignore_case=not case))
     if not cand.any():
         return kind_frame([])
     t = t[cand]
     matcher = _Matcher.of(params)
     whole_sentence = params.get("span", "match") == "sentence"
     message = params.get("message", _DEFAULT_MESSAGE)
+    per_record = bool(params.get("per_record", False))
     rows: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
     for rid, fld, text in zip(t["record_id"], t["field"], t["text"], strict=True):
         found = matcher.hits(text)
         if not found:
             continue
+        if per_record and rid in seen:
+            seen[rid]["also"].append(field_label(fld))
+            continue
         s, e, m = found[0]
         start, end = (s, e) if whole_sentence else (s + m.start(), s + m.end())
-        rows.append(
-            {
-                "record_id": rid,
-                "field": fld,
-                "start": start,
-                "end": end,
-                "message": message.format(
-                    label=field_label(fld),
-                    match=_shorten(m.group(0), 60),
-                    sentence=_shorten(text[s:e]),
-                    count=len(found),
-                ),
-            }
-        )
+        row = {
+            "record_id": rid,
+            "field": fld,
+            "start": start,
+            "end": end,
+            "message": message.format(
+                label=field_label(fld),
+                match=_shorten(m.group(0), 60),
+                sentence=_shorten(text[s:e]),
+                count=len(found),
+            ),
+            "also": [],
+        }
+        seen[rid] = row
+        rows.append(row)
+    for row in rows:
+        also = row.pop("also")
+        if also:
+            row["message"] += f" Also in: {', '.join(also)}."
     return kind_frame(rows)
 
 
-KINDS = (FunctionKind("sentence_pattern", run, validate),)
+KINDS = (FunctionKind("sentence_pattern", run, validate, prefilter),)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
@@ -197,15 +198,29 @@ def _text_rows(rs: RecordSet, params: dict[str, Any]) -> list[dict[str, Any]]:
     ids = own_ids_by_record(st[st["record_id"].isin(cand["record_id"])])
     design = dict(zip(st["record_id"], alloc.fillna("") + "|" + model.fillna(""), strict=True))
     names = item_names(rs, cand["record_id"], cand["field"])
-    rows: list[dict[str, Any]] = []
+    # one cause per record: the first place that randomizes, naming the others
+    places: dict[str, list[tuple[str, Any, int]]] = {}
     for rid, field, text in zip(cand["record_id"], cand["field"], cand["text"], strict=True):
-        own = own_randomization(text, ids.get(rid, (rid,)))
-        if not own:
-            continue
-        first = own[0]
+        own = [
+            o
+            for o in own_randomization(text, ids.get(rid, (rid,)))
+            if not _alternative_start(text, o.start, o.end)
+        ]
+        if own:
+            places.setdefault(rid, []).append((field, own[0], len(own)))
+    rows: list[dict[str, Any]] = []
+    for rid, found in places.items():
+        field, first, count = found[0]
         al, mo = design[rid].split("|")
-        more = f" ({len(own)} places in this field)" if len(own) > 1 else ""
+        more = f" ({count} places in this field)" if count > 1 else ""
         model_part = f" (intervention model {mo})" if mo else ""
+        others = [field_phrase(f, names.get((rid, f), "")) for f, _, _ in found[1:]]
+        also = ""
+        if others:
+            shown = "; ".join(others[:3]) + (
+                f"; and {len(others) - 3} more" if len(others) > 3 else ""
+            )
+            also = f" The record says so in {len(others)} more field{'s' if len(others) > 1 else ''} too: {shown}."
         rows.append(
             {
                 "record_id": rid,
@@ -214,13 +229,43 @@ def _text_rows(rs: RecordSet, params: dict[str, Any]) -> list[dict[str, Any]]:
                 "end": first.end,
                 "message": (
                     f"Allocation is {al}{model_part}, but {field_phrase(field, names.get((rid, field), ''))} "
-                    f"describes randomizing this study's participants ('{first.wording}'){more}. If participants "
-                    "are randomized, set allocation to RANDOMIZED; if not, correct the wording."
+                    f"describes randomizing this study's participants ('{first.wording}'){more}.{also} If "
+                    "participants are randomized, set allocation to RANDOMIZED; if not, correct the wording."
                 ),
                 "related_field": ALLOCATION,
             }
         )
     return rows
+
+
+# A time frame template that offers randomization as one of two start events, for whichever part
+# of the study applies: "from random assignment (dose expansion) or first dose (dose escalation)",
+# "From the randomization/first dose", "date of randomization (1a) or recruitment (1b)",
+# "randomisation/start of dosing", "enrollment or randomization". Not a claim that this study
+# randomizes.
+_START_EVENT = (
+    r"(?:the\s+)?(?:(?:date|day|time)\s+of\s+)?(?:first|initial|1st|start|beginning|begin|"
+    r"enrol(?:l)?(?:ment|ed)?|registration|registered|recruitment|inclusion|study\s+entry|entry|"
+    r"day\s*1|baseline|initiation|dosing|dose|treatment|allocation|assignment|consent|surgery|"
+    r"transplant|study\s+drug|cohort)"
+)
+_ALT_AFTER = re.compile(
+    rf"\s*(?:\([^()]{{0,60}}\)\s*)?(?:/|\bor\b|\band/or\b)\s*{_START_EVENT}", re.I
+)
+_ALT_BEFORE = re.compile(
+    rf"{_START_EVENT}[a-z]*(?:\s+\w+){{0,2}}\s*(?:\([^()]{{0,60}}\)\s*)?(?:/|\bor\b|\band/or\b)\s*"
+    r"(?:the\s+)?(?:(?:date|day|time)\s+of\s+)?$",
+    re.I,
+)
+
+
+def _alternative_start(text: str, start: int, end: int) -> bool:
+    """Is the randomization wording at text[start:end] one of two start events offered by a
+    template ("randomization or first dose")?"""
+    return bool(
+        _ALT_AFTER.match(text, end, min(len(text), end + 100))
+        or _ALT_BEFORE.search(text, max(0, start - 80), start)
+    )
 
 
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
@@ -233,4 +278,32 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     return kind_frame(rows)
 
 
-KINDS = (FunctionKind(name="design_conflict", run_fn=run, validate_fn=validate),)
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records a sub-check can flag: by the design fields (vectorized), and for the text
+    sub-check the records whose named fields hold randomization wording (RE2)."""
+    checks = set(params.get("checks", DEFAULT_CHECKS))
+    st = rs.studies
+    alloc, model = st["allocation"], st["intervention_model"]
+    single = (model == "SINGLE_GROUP").fillna(False).to_numpy(dtype=bool)
+    keep = np.zeros(len(st), dtype=bool)
+    if "randomized-single-group" in checks:
+        keep |= single & (alloc == "RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "single-group-multiple-arms" in checks:
+        keep |= single & ~(alloc == "RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "non-randomized-single-group" in checks:
+        keep |= single & (alloc == "NON_RANDOMIZED").fillna(False).to_numpy(dtype=bool)
+    if "randomization-not-in-allocation" in checks:
+        not_rand = alloc.isin(["NON_RANDOMIZED", "NA"]).to_numpy(dtype=bool)
+        fields = list(params.get("fields", DEFAULT_FIELDS)) + list(
+            params.get("single_group_fields", DEFAULT_SINGLE_GROUP_FIELDS)
+        )
+        ids = st["record_id"][not_rand]
+        if len(ids):
+            cand = candidate_texts(rs, ids, fields)
+            keep |= st["record_id"].isin(set(cand["record_id"])).to_numpy(dtype=bool)
+    return keep
+
+
+KINDS = (
+    FunctionKind(name="design_conflict", run_fn=run, validate_fn=validate, prefilter_fn=prefilter),
+)

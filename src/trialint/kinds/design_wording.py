@@ -29,13 +29,15 @@ OBSERVATIONAL record titled "A Randomized Trial ...". Declarative: a rule names
 
 Several cases share one rule with ``cases: [...]``. A case only runs on records whose input
 carries every field it names (``carries``): the plain-text export has no design fields, so
-nothing here fires on it. One finding per field, at the first contradicted claim.
+nothing here fires on it. One finding per record (one cause), at the first contradicted claim in
+reading order (titles, then summary ...), naming the other fields that repeat it.
 Vectorized up to the candidates: conditions and arm counts over frames, a pyarrow regex
 prefilter over the texts; Python only on candidate texts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -44,8 +46,9 @@ import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, STUDY_TEXT_COLUMNS, RecordSet, carries
+from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, STUDY_TEXT_COLUMNS, RecordSet
 from .base import FunctionKind, require_keys
+from .patterns import Carried
 from .randomization_single_arm import PREFILTER as RANDOMIZATION_PREFILTER
 from .randomization_single_arm import (
     arrow_match,
@@ -216,10 +219,8 @@ def _arm_labels(rs: RecordSet, rid: str, exclude: list[str], limit: int = 4) -> 
 
 def _own_design_phrase(after: str, p: dict[str, Any]) -> bool:
     """Whether the claim leads to the design noun: "..., randomized, controlled trial"."""
-    noun = re.compile(rf"(?:{p['design_noun']})(?![A-Za-z0-9])", re.I)
-    stop = (
-        re.compile(rf"(?:{p['stop_words']})(?![A-Za-z0-9])", re.I) if p.get("stop_words") else None
-    )
+    noun = _rx(rf"(?:{p['design_noun']})(?![A-Za-z0-9])")
+    stop = _rx(rf"(?:{p['stop_words']})(?![A-Za-z0-9])") if p.get("stop_words") else None
     limit = int(p.get("max_words", 8))
     for i, w in enumerate(_WORD.finditer(after)):
         if i > limit:
@@ -231,11 +232,19 @@ def _own_design_phrase(after: str, p: dict[str, Any]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)
+def _token_regex(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)), re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
 def _tokens_to_values(raw: str, mapping: dict[str, Any]) -> set[str]:
     """'I/II' -> {PHASE1, PHASE2}; numerals of one system only ("Phase II - 4": the 4th phase II)."""
-    keys = sorted(mapping, key=len, reverse=True)
-    pat = re.compile("|".join(re.escape(k) for k in keys), re.I)
-    found = pat.findall(raw)
+    found = _token_regex(tuple(mapping)).findall(raw)
     if not found:
         return set()
     arabic = found[0].isdigit()
@@ -262,11 +271,11 @@ def _claims(text: str, col: str, p: dict[str, Any], ids: tuple[str, ...]) -> Ite
         for o in own_randomization(text, ids):
             yield _Claim(o.start, o.end, o.wording)
         return
-    claim = re.compile(p["claim"], re.I)
+    claim = _rx(p["claim"])
     free = col in p.get("free_in", [])
-    skip_before = re.compile(p["skip_before"], re.I) if p.get("skip_before") else None
-    skip_after = re.compile(p["skip_after"], re.I) if p.get("skip_after") else None
-    skip_sentence = re.compile(p["skip_sentence"], re.I) if p.get("skip_sentence") else None
+    skip_before = _rx(p["skip_before"]) if p.get("skip_before") else None
+    skip_after = _rx(p["skip_after"]) if p.get("skip_after") else None
+    skip_sentence = _rx(p["skip_sentence"]) if p.get("skip_sentence") else None
     value = p.get("value")
     for m in claim.finditer(text):
         s0, s1 = _sentence(text, m.start(), m.end())
@@ -319,7 +328,49 @@ def _fill(template: str, values: dict[str, str]) -> str:
 # --- the kind --------------------------------------------------------------------------------
 
 
-def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
+def _text_prefilter(p: dict[str, Any]) -> str:
+    return RANDOMIZATION_PREFILTER if p.get("classifier") == "own-randomization" else p["prefilter"]
+
+
+def _case_mask(rs: RecordSet, p: dict[str, Any], carried: Carried) -> np.ndarray:
+    """The records a case can flag, by its field conditions, arm counts and a text prefilter
+    over its fields (vectorized): the first stage of :func:`_run_case`."""
+    st = rs.studies
+    mask = pd.Series(True, index=st.index)
+    named = {c["field"] for c in p.get("when", [])} | (
+        {p["value"]["field"]} if "value" in p else set()
+    )
+    for name in sorted(named):
+        mask &= carried(name)
+    for cond in p.get("when", []):
+        if not mask.any():
+            break
+        mask &= _condition(st, cond)
+    if "value" in p:
+        mask &= st[p["value"]["field"]].notna()
+    arms_cond = p.get("arms")
+    if arms_cond and mask.any():
+        mask &= carried("arms")
+        counts = _arm_counts(rs, list(arms_cond.get("exclude_types", [])))
+        mask &= st["record_id"].map(counts).fillna(0).astype(int) > int(arms_cond["more_than"])
+    text = pd.Series(False, index=st.index)
+    if mask.any():
+        rx = _text_prefilter(p)
+        for f in p["fields"]:
+            if f in st:
+                text |= arrow_match(st[f], rx)
+    return (mask & text).to_numpy(dtype=bool)
+
+
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    keep = np.zeros(len(rs.studies), dtype=bool)
+    carried = Carried(rs.studies)
+    for case in _cases(params):
+        keep |= _case_mask(rs, case, carried)
+    return keep
+
+
+def _run_case(rs: RecordSet, p: dict[str, Any], carried: Carried) -> list[dict[str, Any]]:
     st = rs.studies
     if st.empty:
         return []
@@ -328,11 +379,11 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
         {p["value"]["field"]} if "value" in p else set()
     )
     for name in sorted(named):
-        mask &= carries(st, name)
+        mask &= carried(name)
     arms_cond = p.get("arms")
     exclude = list(arms_cond.get("exclude_types", [])) if arms_cond else []
     if arms_cond:
-        mask &= carries(st, "arms")
+        mask &= carried("arms")
     for cond in p.get("when", []):
         if not mask.any():
             return []
@@ -361,10 +412,7 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
     long = long[long["text"].notna()]
     if long.empty:
         return []
-    prefilter = (
-        RANDOMIZATION_PREFILTER if p.get("classifier") == "own-randomization" else p["prefilter"]
-    )
-    long = long[arrow_match(long["text"], prefilter)]
+    long = long[arrow_match(long["text"], _text_prefilter(p))]
     if long.empty:
         return []
     skip_record = re.compile(p["skip_record"], re.I) if p.get("skip_record") else None
@@ -378,21 +426,25 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
     )
     rows: list[dict[str, Any]] = []
     skipped: dict[int, bool] = {}
+    # only the columns the case reads or its message names (to_dict of every column is costly)
+    wanted = {"record_id", *fields, *named, *re.findall(r"\{([A-Za-z_]+)\}", p["message"])}
+    records: dict[Any, dict[str, Any]] = st.loc[  # type: ignore[assignment]
+        long["row"].unique(), [c for c in st.columns if c in wanted]
+    ].to_dict("index")
     for row, col, text in zip(long["row"], long["col"], long["text"], strict=True):
-        rec = st.loc[row]
+        rec = records[row]
         rid = str(rec["record_id"])
         if skip_record is not None:
             if row not in skipped:
-                whole = "\n".join(str(rec[f]) for f in fields if isinstance(rec[f], str))
+                whole = "\n".join(str(rec[f]) for f in fields if isinstance(rec.get(f), str))
                 skipped[row] = bool(skip_record.search(whole))
             if skipped[row]:
                 continue
         for claim in _claims(text, col, p, ids.get(rid, (rid,))):
-            hit, declared = _contradicted(claim, rec[value_field] if value_field else None, p)
+            hit, declared = _contradicted(claim, rec.get(value_field) if value_field else None, p)
             if not hit:
                 continue
-            values = dict(rec)
-            fill: dict[str, str] = {k: _text(values, k) for k in STUDY_COLUMNS}
+            fill: dict[str, str] = {str(k): _text(rec, str(k)) for k in rec}
             fill.update(
                 claim=claim.wording,
                 where=_WHERE.get(col, "the " + col.replace("_", " ")),
@@ -408,6 +460,7 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
                     "end": claim.end,
                     "message": _fill(p["message"], fill),
                     "related_field": related,
+                    "where": fill["where"],
                 }
             )
             break
@@ -416,13 +469,38 @@ def _run_case(rs: RecordSet, p: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
+    carried = Carried(rs.studies)
     for case in _cases(params):
-        rows += _run_case(rs, case)
+        rows += _run_case(rs, case, carried)
     if not rows:
         return kind_frame([])
-    # one finding per field: the first case that found it
-    df = kind_frame(rows)
-    return df.drop_duplicates(["record_id", "field"], keep="first").reset_index(drop=True)
+    # one finding per record (one cause, however many fields repeat it): the first field in
+    # reading order, naming the others; of two cases on one field, the first
+    order = {
+        STUDY_FIELD_PATHS[c]: i for i, c in enumerate(STUDY_TEXT_COLUMNS) if c in STUDY_FIELD_PATHS
+    }
+    rows.sort(key=lambda r: order.get(r["field"], len(order)))
+    first: dict[str, dict[str, Any]] = {}
+    also: dict[str, list[str]] = {}
+    for r in rows:
+        rid = r["record_id"]
+        if rid not in first:
+            first[rid], also[rid] = r, []
+        elif r["field"] != first[rid]["field"] and r["where"] not in also[rid]:
+            also[rid].append(r["where"])
+    out = []
+    for rid, r in first.items():
+        r = {k: v for k, v in r.items() if k != "where"}
+        if also[rid]:
+            r["message"] += f" The same wording is in {_join(also[rid])} too."
+        out.append(r)
+    return kind_frame(out)
 
 
-KINDS = (FunctionKind(name="design_wording", run_fn=run, validate_fn=validate),)
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+KINDS = (
+    FunctionKind(name="design_wording", run_fn=run, validate_fn=validate, prefilter_fn=prefilter),
+)

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..frames import ALWAYS_CARRIED
+
 
 def as_list(value: Any, what: str = "patterns") -> list[str]:
     """A rule parameter that is one regex or a list of regexes, as a list."""
@@ -63,3 +65,29 @@ def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
     """Which texts of ``s`` contain a match of ``pattern`` (RE2, vectorized)."""
     return mask(pc.match_substring_regex(arrow(s), pattern, ignore_case=not case_sensitive))
+
+
+class Carried:
+    """``frames.carries`` (same answers) for many field names over one studies frame: the '|'-padded
+    ``present_fields`` column is built once and each name is one vectorized substring test
+    (cached), instead of a pandas string concatenation per call."""
+
+    def __init__(self, studies: pd.DataFrame) -> None:
+        pf = arrow(studies["present_fields"])
+        self._index = studies.index
+        self._all = np.asarray(pc.is_null(pf).to_numpy(zero_copy_only=False), dtype=bool)
+        bar = pa.scalar("|", type=pa.large_string())
+        empty = pa.scalar("", type=pa.large_string())
+        self._padded = pc.binary_join_element_wise(bar, pc.fill_null(pf, empty), bar, empty)
+        self._cache: dict[str, pd.Series] = {}
+
+    def __call__(self, name: str) -> pd.Series:
+        hit = self._cache.get(name)
+        if hit is None and name in ALWAYS_CARRIED:
+            hit = pd.Series(True, index=self._index)
+            self._cache[name] = hit
+        if hit is None:
+            found = mask(pc.match_substring(self._padded, f"|{name}|"))
+            hit = pd.Series(found | self._all, index=self._index)
+            self._cache[name] = hit
+        return hit
