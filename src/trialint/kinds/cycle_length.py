@@ -295,6 +295,15 @@ _REST_LEN = re.compile(
 )
 
 
+# "followed by an infusion-free period of 14 days": a rest within the cycle, no other phase
+_REST_PHRASE = re.compile(
+    r"(?:followed\s+by|then|and|with|plus)\s+(?:an?\s+|one\s+|the\s+)?"
+    rf"(?:{_NUM}\s*[- ]?(?:days?|weeks?)[- ]?)?(?:of\s+)?{_REST_FREE}"
+    rf"(?:\s*(?:period|interval|phase|week|time))?(?:\s*(?:of|for)\s*{_NUM}\s*[- ]?(?:days?|weeks?))?",
+    re.I,
+)
+
+
 def rest_days(text: str) -> tuple[set[float], bool]:
     """The rest periods a text states (days), and whether it names a rest without its length."""
     found: set[float] = set()
@@ -1445,9 +1454,10 @@ def _plain(text: str, ln: Length, qualified: bool = False) -> bool:
     alternative in its sentence."""
     if len(ln.days) != 1 or ln.approx:
         return False
+    sentence = _REST_PHRASE.sub(" ", _sentence(text, ln.start, ln.end))
     if ln.qualified:
-        return qualified and not _SCOPE_WORDS.search(_sentence(text, ln.start, ln.end))
-    return not _DISTINGUISHERS.search(_sentence(text, ln.start, ln.end))
+        return qualified and not _SCOPE_WORDS.search(sentence)
+    return not _DISTINGUISHERS.search(sentence)
 
 
 def _clash(a: Length, b: Length) -> bool:
@@ -1608,9 +1618,9 @@ def length_conflicts(
                     "start": ln.start,
                     "end": ln.end,
                     "message": (
-                        f"cycle length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') but as "
-                        f"{_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), with no arm, drug or "
-                        "phase telling them apart"
+                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') "
+                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), "
+                        "with no arm, drug or phase telling them apart"
                         + (
                             "; the difference is the stated rest period: say whether the cycle "
                             "includes it"
@@ -1627,6 +1637,21 @@ def length_conflicts(
             reported.add(pair)
             break
     return rows
+
+
+def _which(ln: Length, word: str = "") -> str:
+    """'cycle' / 'cycle 1' / 'cycles 2 onwards' for a message ('as' / 'cycle 1 as' with ``word``)."""
+    if ln.cycles is None:
+        return word or "cycle"
+    a, b = ln.cycles
+    name = (
+        f"cycle {a}"
+        if a == b
+        else f"cycles {a} onwards"
+        if b == math.inf
+        else f"cycles {a}-{int(b)}"
+    )
+    return f"{name} {word}".strip() if word else name
 
 
 def _scope_rest(
@@ -1856,6 +1881,8 @@ def schedule_conflicts(
                 )
                 done.add(fld)
                 break
+            if fld in done:
+                break  # one finding per scope
     return rows
 
 
