@@ -11,7 +11,7 @@ from conftest import SEEDS
 from trialint.engine import check_recordset
 from trialint.frames import RecordSet
 from trialint.kinds import KINDS
-from trialint.kinds.duplicate_text import Tokens, common_runs, written_words
+from trialint.kinds.duplicate_text import Tokens, common_runs, runs_frame, written_words
 from trialint.read import example_recordset, read_paths
 
 SUMMARY_RULE = "duplicate-summary-block"
@@ -521,3 +521,30 @@ def test_whole_paragraph_of_250_chars_counts_even_under_40_words(rules):
             designModule={"designInfo": {"interventionModelDescription": para}},
         )
         assert _findings(rs, SUMMARY_RULE, rules).empty is not flagged
+
+
+def test_vectorized_runs_equal_common_runs():
+    # the vectorized stage gives the same maximal runs as the word-by-word one, on pairs of
+    # texts and on repeats inside one text (random texts over a small vocabulary)
+    import random
+
+    import numpy as np
+
+    from trialint.kinds.duplicate_text import _shingles
+
+    rng = random.Random(7)
+    vocab = ["a", "b", "c", "d", "e"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(5, 60))) for _ in range(40)]
+    sh, _ = _shingles(pd.Series(texts, dtype="str"), 3, with_pos=True)
+    rec = np.zeros(len(texts), dtype="int64")  # one record: every pair may be compared
+    pairs = pd.DataFrame(
+        {
+            "a": [i for i in range(40) for j in range(i, 40)],
+            "b": [j for i in range(40) for j in range(i, 40)],
+        }
+    )
+    got = runs_frame(sh, rec, pairs, 3)
+    for a, b in zip(pairs["a"], pairs["b"], strict=True):
+        want = common_runs(texts[a].split(), texts[b].split(), 3, same=a == b)
+        sub = got[(got["a"] == a) & (got["b"] == b)]
+        assert sorted(want) == sorted(zip(sub["i"], sub["j"], sub["n"], strict=True)), (a, b)
