@@ -471,6 +471,17 @@ def _candidate_pairs(
     return out, counts
 
 
+def _coverage(
+    A: Tokens, B: Tokens, runs: list[tuple[int, int, int]]
+) -> tuple[float, np.ndarray, np.ndarray, bool]:
+    """(share of the shorter text's words in common runs, coverage masks of a and b, whether a
+    is the shorter)."""
+    cov_a, cov_b = covered(runs, 0, len(A)), covered(runs, 1, len(B))
+    a_shorter = len(A) <= len(B)
+    short_cov = cov_a if a_shorter else cov_b
+    return (float(short_cov.mean()) if len(short_cov) else 0.0), cov_a, cov_b, a_shorter
+
+
 def _pair_containment(
     rid: str,
     fa: str,
@@ -494,13 +505,17 @@ def _pair_containment(
         row["message"] = f"{name_b} equals the {name_a} ({len(A)} words)"
         return row, [(0, 0, len(A))]
     runs = common_runs(A.words, B.words, k)
-    if not runs:
-        return None, []
-    cov_a, cov_b = covered(runs, 0, len(A)), covered(runs, 1, len(B))
-    a_shorter = len(A) <= len(B)
-    short_cov = cov_a if a_shorter else cov_b
     ratio = float(p["containment_ratio"])
-    short_ratio = short_cov.mean()
+    best = _coverage(A, B, runs)
+    if best[0] < ratio and p.get("join_hyphens"):
+        # "double-blind" and "double blind" are the same words too: the share is taken with
+        # hyphens splitting words as well, and the larger one counts
+        A2, B2 = Tokens.of(ta), Tokens.of(tb)
+        other = _coverage(A2, B2, common_runs(A2.words, B2.words, k))
+        if other[0] > best[0]:
+            best, A, B = other, A2, B2
+    short_ratio, cov_a, cov_b, a_shorter = best
+    short_cov = cov_a if a_shorter else cov_b
     if short_ratio < ratio or short_cov.sum() < int(p["min_block_words"]):
         return None, runs
     ia, ib = np.flatnonzero(cov_a), np.flatnonzero(cov_b)
