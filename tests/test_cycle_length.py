@@ -307,3 +307,203 @@ def test_title_time_points(measure: str, time_frame: str, flag: bool) -> None:
 )
 def test_visit_windows_and_other_spans_are_not_time_points(time_frame: str) -> None:
     assert not findings((TF, time_frame))
+
+
+# --- courses, dosing intervals, treatment days, scopes (round 2) ------------------------------
+
+
+def _sev(rows: list[dict]) -> list[str]:
+    return [r.get("severity", "error") for r in rows]
+
+
+def test_courses_are_cycles() -> None:
+    assert [ln.days for ln in parse("Filgrastim on days 3-10 of each 2 week course.").lengths] == [
+        (14.0,)
+    ]
+    assert [ln.days for ln in parse("21-day courses").lengths] == [(21.0,)]
+    # a single course of something is no repeating cycle
+    assert not parse("a 5-day course of antibiotics; the time course of 28 days").lengths
+    rows = findings(
+        (DD, "Filgrastim is given on days 3-10 of each 2 week course."),
+        (TF, "after 3 courses (12 weeks)"),
+    )
+    assert [r["field"] for r in rows] == [TF]
+    assert "12 weeks vs Cycle 3 × 14 days = 42 days = 6 weeks" in rows[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        # a dosing interval that does not fit the cycle length of its own sentence
+        (
+            "Participants receive M6223 IV at escalated doses Q2W on Day 1 of each Cycle "
+            "(Each cycle is of 21 days) until disease progression.",
+            "error",
+        ),
+        ("Drug X 75 mg/m2 IV every 3 weeks in 28-day cycles.", "error"),
+        # ... or of the sentence that closes the regimen just after it
+        (
+            "Patients receive gemcitabine IV followed by cisplatin IV over 1 hour every 3 weeks. "
+            "Treatment repeats every 4 weeks for 4 courses in the absence of progression.",
+            "warning",
+        ),
+        # treatment days past the end of the cycle
+        ("Drug X 20 mg PO daily on days 1-28 of each 21-day cycle.", "error"),
+        (
+            "Patients receive sapanisertib PO daily on days 1-28. Courses repeat every 3 weeks in "
+            "the absence of disease progression or unacceptable toxicity.",
+            "warning",
+        ),
+    ],
+)
+def test_schedules_that_do_not_fit_the_cycle(text: str, severity: str) -> None:
+    rows = findings((DD, text))
+    assert _sev(rows) == [severity], rows
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # whole multiples: weekly in 21-day cycles, every 6 weeks = every 2 cycles of 3 weeks
+        "Drug X 80 mg/m2 IV weekly on days 1, 8 and 15 every week of each 21-day cycle.",
+        "Drug Y 400 mg IV every 6 weeks; each cycle is 21 days.",
+        # alternatives: either interval may be the one meant
+        "M6223 IV every 2 weeks (Q2W) or every 3 weeks (Q3W) on Day 1 of each Cycle (Each cycle is of 14 days).",
+        # assessments, not doses
+        "Drug Z on Day 1 of each 21-day cycle. Tumor assessments every 8 weeks.",
+        "Drug Z on Day 1 of each 21-day cycle; follow-up visits every 4 weeks after treatment.",
+        # days within the cycle; hours after a dose
+        "Drug X PO daily on days 1-14 of each 21-day cycle.",
+        "PK samples on Day 1, 168 hours post-dose (1 cycle = 28 days) of drug X 10 mg IV.",
+        # a stated rest explains the difference
+        "Drug X 100 mg daily for 3 weeks followed by a 1-week rest; every 3 weeks in 28-day cycles.",
+        # another arm between them
+        "Arm A: drug X every 3 weeks. Arm B: drug X on Day 1 of each 28-day cycle.",
+    ],
+)
+def test_schedules_that_fit_pass(text: str) -> None:
+    assert not findings((DD, text))
+
+
+def test_cycle_one_length_against_every_cycle() -> None:
+    # one arm, no phases: "4-week cycles" and "the first cycle (6 weeks)"; the 14-day rest
+    # explains the difference, so a warning that asks whether the cycle includes it
+    rows = findings(
+        (
+            DD,
+            "Participants receive up to four 4-week cycles of blinatumomab, each followed by an infusion-free period of 14 days.",
+        ),
+        (TF, "During the first cycle (6 weeks)"),
+        n_arms=1,
+    )
+    assert _sev(rows) == ["warning"]
+    assert rows[0]["message"].startswith("cycle 1 length stated as 42 days here")
+    assert "rest period" in rows[0]["message"]
+    # cycle 1 longer than the others, said so in one field: nothing
+    assert not findings((DD, "Cycle 1 = 28 days; cycle 2 onwards = 21 days."), n_arms=1)
+
+
+def test_outcomes_of_one_study_part_are_one_scope() -> None:
+    m1, t1 = "outcomes[secondary][3].measure", "outcomes[secondary][3].time_frame"
+    m2, t2 = "outcomes[secondary][4].measure", "outcomes[secondary][4].time_frame"
+    a = [
+        (m1, "Phase 1 (Dose Escalation): Serum Concentrations of Drug A"),
+        (t1, "C1D1 and C5D1 pre-dose (Cycle 1= 28 days; Cycle 2 onwards= 21 days)"),
+    ]
+    b = [
+        (m2, "Phase 1 (Dose Escalation): Serum Concentrations of Drug B"),
+        (t2, "Cycle 1 Day 8 pre-dose and Cycle 5 Day 1 (each cycle = 21 days)"),
+    ]
+    rows = findings(*a, *b, n_arms=5)
+    assert [(r["field"], r["severity"]) for r in rows] == [(t2, "warning")]
+    assert "but cycle 1 as 28 days" in rows[0]["message"]
+    other = [(m2, "Phase 1b (Dose Expansion): Serum Concentrations of Drug B"), b[1]]
+    assert not findings(*a, *other, n_arms=5)
+
+
+def test_dlt_window_against_the_first_cycle() -> None:
+    desc = (
+        DD,
+        "Patients receive two infusions on Day 1 and 8 in a 21-day treatment cycle. "
+        "Dose limiting toxicities (DLTs) will be assessed during the first cycle.",
+    )
+    m = ("outcomes[primary][0].measure", "Incidence of Dose Limiting Toxicity (DLT)")
+    rows = findings(desc, m, (TF, "28 days after the first infusion."), n_arms=3)
+    assert _sev(rows) == ["warning"] and "DLT window is 28 days" in rows[0]["message"]
+    assert not findings(desc, m, (TF, "21 days after the first infusion."), n_arms=3)
+
+
+def test_total_treatment_length_against_cycles() -> None:
+    desc = (
+        DD,
+        "Treatment repeats every 28 days for 6 courses in the absence of disease progression.",
+    )
+    bad = ("outcomes[secondary][0].time_frame", "Weekly during 6 weeks of protocol treatment")
+    rows = findings(desc, bad, n_arms=1)
+    assert _sev(rows) == ["warning"] and "6 cycles of 28 days" in rows[0]["message"]
+    good = ("outcomes[secondary][0].time_frame", "During 24 weeks of protocol treatment")
+    assert not findings(desc, good, n_arms=1)
+
+
+def _arm_record(arm_label: str, arm_desc: str, itv_desc: str) -> RecordSet:
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000010", "briefTitle": "Docetaxel schedules"},
+            "armsInterventionsModule": {
+                "armGroups": [
+                    {"label": arm_label, "type": "EXPERIMENTAL", "description": arm_desc},
+                    {
+                        "label": "Docetaxel Weekly",
+                        "type": "EXPERIMENTAL",
+                        "description": "Docetaxel IV on days 1, 8, and 15. Courses repeat every 28 days.",
+                    },
+                ],
+                "interventions": [
+                    {
+                        "type": "DRUG",
+                        "name": "Docetaxel",
+                        "description": itv_desc,
+                        "armGroupLabels": [arm_label],
+                    }
+                ],
+            },
+        }
+    }
+    return example_recordset({"record": record})
+
+
+def test_an_arm_and_its_linked_intervention_are_one_regimen(rule: Rule) -> None:
+    rs = _arm_record(
+        "Docetaxel Every 3 Weeks",
+        "Docetaxel IV over 1 hour on day 1. Courses repeat every 28 days.",
+        "75 mg/m2 IV over 1 hour on day 1, repeated every 21 days.",
+    )
+    found = check_recordset(rs, [rule])
+    assert len(found) == 1  # one finding for the arm's regimen
+    row = found.iloc[0]
+    assert row["severity"] == "warning"
+    assert row["related_field"] == "arms[0].description"
+    assert "does not fit the cycle length 28 days" in row["message"]
+    consistent = _arm_record(
+        "Docetaxel Every 3 Weeks",
+        "Docetaxel IV over 1 hour on day 1. Courses repeat every 21 days.",
+        "75 mg/m2 IV over 1 hour on day 1, repeated every 21 days.",
+    )
+    assert check_recordset(consistent, [rule]).empty
+
+
+def test_severity_is_the_findings_own_but_never_above_the_rules(rule: Rule) -> None:
+    rs = _arm_record(
+        "Docetaxel Every 3 Weeks",
+        "Docetaxel 75 mg/m2 IV every 3 weeks in 28-day cycles.",
+        "Docetaxel IV on day 1.",
+    )
+    found = check_recordset(rs, [rule])
+    assert set(found["severity"]) == {"error"}  # one sentence: certain
+    assert set(check_recordset(rs, [rule.with_severity("info")])["severity"]) == {"info"}
+    warn = _arm_record(
+        "Docetaxel Every 3 Weeks",
+        "Docetaxel IV over 1 hour on day 1. Courses repeat every 28 days.",
+        "75 mg/m2 IV over 1 hour on day 1, repeated every 21 days.",
+    )
+    assert set(check_recordset(warn, [rule])["severity"]) == {"warning"}

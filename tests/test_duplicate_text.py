@@ -12,7 +12,7 @@ from conftest import SEEDS
 from trialint.engine import check_recordset
 from trialint.frames import RecordSet
 from trialint.kinds import KINDS
-from trialint.kinds.duplicate_text import Tokens, common_runs
+from trialint.kinds.duplicate_text import Tokens, common_runs, runs_frame, written_words
 from trialint.read import example_recordset, read_paths
 
 SUMMARY_RULE = "duplicate-summary-block"
@@ -112,13 +112,34 @@ def test_short_shared_phrase_is_not_flagged(rules):
     assert _findings(rs, SUMMARY_RULE, rules).empty
 
 
-def test_one_standard_sentence_reused_by_a_longer_description_is_not_flagged(rules):
+def test_a_short_summary_reproduced_whole_in_the_description_is_flagged(rules):
+    # the definitions: one field holding >= 80% of the other is a duplicate, however short
     rs = _record(
         descriptionModule={
             "briefSummary": SENTENCE,
             "detailedDescription": SENTENCE + " " + LONG_SUMMARY + " " + PASSAGE,
         }
     )
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 1
+    assert found.loc[0, "message"].startswith("detailed description repeats the brief summary (")
+    # a short paraphrase whose 8-word runs cover 80% only when hyphens split words (the bundled
+    # example NCT00555971 is such a record)
+    a = "This is a 24 week double-blind study in which subjects receive drug X or placebo every 2-4 weeks for sixteen weeks."
+    b = "This is a 24 week double blind study consisting of visits; subjects receive drug X or placebo every 2-4 weeks for sixteen weeks, then aspirin."
+    rs = _record(descriptionModule={"briefSummary": a, "detailedDescription": b})
+    assert len(_findings(rs, SUMMARY_RULE, rules)) == 1
+
+
+def test_a_standard_sentence_shared_by_a_longer_summary_is_not_flagged(rules):
+    summary = SENTENCE + " Participants take one capsule daily for twelve weeks and visit monthly."
+    rs = _record(
+        descriptionModule={
+            "briefSummary": summary,
+            "detailedDescription": SENTENCE + " " + LONG_SUMMARY + " " + PASSAGE,
+        }
+    )
+    assert len(Tokens.of(SENTENCE)) / len(Tokens.of(summary)) < 0.8
     assert _findings(rs, SUMMARY_RULE, rules).empty
 
 
@@ -209,7 +230,8 @@ def test_passage_repeated_inside_the_same_field_is_flagged_at_the_second_copy(ru
     assert "appears twice in it (first at character 0)" in f["message"]
 
 
-def test_parallel_wording_inside_sentences_is_not_a_repeat(rules):
+def test_a_long_passage_repeated_inside_sentences_of_one_field_counts(rules):
+    # a >= 40-word passage twice in one field, even where it does not start a sentence
     body = (
         "assessments will include 3D motion capture of functional tasks, electromyography of the "
         "lower back and legs, myotonometer tonometry, range of motion and sensorimotor reflexes, "
@@ -220,8 +242,88 @@ def test_parallel_wording_inside_sentences_is_not_a_repeat(rules):
     rs = _record(
         descriptionModule={"briefSummary": "Spinal decompression.", "detailedDescription": desc}
     )
-    assert len(Tokens.of(body)) >= 40
+    assert len(body.split()) >= 40
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 1
+    assert found.loc[0, "start"] == desc.rindex(body)
+    assert "appears twice in it" in found.loc[0, "message"]
+    # under 40 words written out, it is a shared phrase
+    short = " ".join(body.split()[:30])
+    desc = f"Before treatment, {short} at week 0.\n\nAfter treatment, the same {short} at week 6."
+    rs = _record(
+        descriptionModule={"briefSummary": "Spinal decompression.", "detailedDescription": desc}
+    )
     assert _findings(rs, SUMMARY_RULE, rules).empty
+
+
+def test_words_are_counted_as_written(rules):
+    # "IFN-A" and "post-surgical" are one word each, a stand-alone "=" is none; a hyphen does
+    # not break a verbatim copy ("post-surgical" / "postsurgical")
+    words = PASSAGE.split()
+    assert len(words) >= 40
+    spaced = " = ".join(words[:30])  # 30 words, 29 "=" signs between them
+    rs = _record(
+        descriptionModule={
+            "briefSummary": "Drug X.",
+            "detailedDescription": "Blood is drawn as follows: " + spaced + " for all patients.",
+        },
+        outcomesModule={
+            "primaryOutcomes": [
+                {"measure": "X", "description": "Method: " + spaced + ".", "timeFrame": "Day 1"}
+            ]
+        },
+    )
+    assert len(spaced.split()) >= 40 and _findings(rs, SUMMARY_RULE, rules).empty
+    hyphened = PASSAGE.replace("peripheral blood", "peripheral-blood").replace(
+        "baseline", "base-line"
+    )
+    rs = _record(
+        descriptionModule={"briefSummary": "Drug X.", "detailedDescription": "Intro. " + PASSAGE},
+        outcomesModule={
+            "primaryOutcomes": [{"measure": "X", "description": hyphened, "timeFrame": "Day 1"}]
+        },
+    )
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert found["field"].tolist() == ["outcomes[primary][0].description"]
+
+
+def test_one_passage_in_many_fields_is_reported_once(rules):
+    outcomes = [
+        {"measure": f"Score {i}", "description": PASSAGE, "timeFrame": f"Week {i}"}
+        for i in range(1, 6)
+    ]
+    rs = _record(outcomesModule={"primaryOutcomes": outcomes})
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 1
+    f = found.iloc[0]
+    assert f["field"] == "outcomes[primary][1].description"
+    assert f["related_field"] == "outcomes[primary][0].description"
+    assert "(and in 3 more fields: outcomes[primary][2].description" in f["message"]
+
+
+def test_hard_wrapped_legacy_paragraph_is_one_paragraph(rules):
+    # legacy XML text: lines wrapped inside a paragraph, paragraphs apart by blank lines (CRLF)
+    para = (
+        "Injection drug users represent an increasing proportion of HIV-infected persons. Since daily\r\n"
+        "      methadone maintenance is the major chemical treatment for injection drug abuse, it is\r\n"
+        "      important to determine the impact of methadone on AZT absorption, distribution, and\r\n"
+        "      elimination."
+    )
+    summary = (
+        "To determine whether methadone maintenance alters the pharmacokinetics of zidovudine, "
+        "whether any such effect is time dependent, and whether a metabolic interaction between "
+        "AZT and methadone exists in opiate users.\r\n\r\n      " + para
+    )
+    desc = para + (
+        "\r\n\r\n      After 6 days of inpatient detoxification with clonidine, patients are\r\n"
+        "      given oral or intravenous AZT, followed by plasma and urine sampling; they then\r\n"
+        "      begin methadone maintenance with AZT for 7 days of inpatient treatment."
+    )
+    assert len(para.split()) < 40 and len(" ".join(para.split())) >= 250
+    rs = _record(descriptionModule={"briefSummary": summary, "detailedDescription": desc})
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 1
+    assert "paragraph (275 characters) of the brief summary" in found.loc[0, "message"]
 
 
 # --- outcome-description-repeated --------------------------------------------------------------
@@ -280,7 +382,9 @@ def test_one_measure_at_several_time_points_and_short_descriptions_are_left_alon
     assert _findings(rs, OUTCOME_RULE, rules).empty
 
 
-def test_repeated_outcome_description_is_not_the_summary_rule(rules):
+def test_a_long_outcome_description_repeated_is_also_a_duplicate_block(rules):
+    # the definitions count a >= 40-word passage in any two narrative fields; the info rule
+    # outcome-description-repeated reports the same repetition of whole outcome descriptions
     rs = _record(
         descriptionModule={"briefSummary": LONG_SUMMARY},
         outcomesModule={
@@ -290,8 +394,19 @@ def test_repeated_outcome_description_is_not_the_summary_rule(rules):
             ]
         },
     )
-    assert _findings(rs, SUMMARY_RULE, rules).empty
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert found["field"].tolist() == ["outcomes[primary][1].description"]
     assert len(_findings(rs, OUTCOME_RULE, rules)) == 1
+    # a short one is only the info rule's
+    rs = _record(
+        outcomesModule={
+            "primaryOutcomes": [
+                {"measure": "Attacks", "description": VAGUE, "timeFrame": "Week 4"},
+                {"measure": "Pain", "description": VAGUE, "timeFrame": "Week 4"},
+            ]
+        },
+    )
+    assert _findings(rs, SUMMARY_RULE, rules).empty
 
 
 # --- arm-description-copied ----------------------------------------------------------------------
@@ -344,8 +459,11 @@ def test_arm_and_intervention_not_linked_or_different_are_left_alone(rules):
     assert _findings(_arms(ARM_TEXT, ARM_TEXT, linked=False), ARM_RULE, rules).empty
     other = "LI-ESWT device, 0.09 mJ/mm2, 1,500 pulses per session, six weekly sessions."
     assert _findings(_arms(ARM_TEXT, other), ARM_RULE, rules).empty
-    # and the summary rule does not report arm/intervention copies
-    assert _findings(_arms(PASSAGE, PASSAGE), SUMMARY_RULE, rules).empty
+    # the summary rule reports an arm description copied into an intervention only when the
+    # copy is a >= 40-word passage (or a whole paragraph of >= 250 characters)
+    assert _findings(_arms(ARM_TEXT, ARM_TEXT), SUMMARY_RULE, rules).empty
+    copied = _findings(_arms(PASSAGE, PASSAGE), SUMMARY_RULE, rules)
+    assert copied["field"].tolist() == ["interventions[0].description"]
 
 
 # --- helpers and params -------------------------------------------------------------------------
@@ -394,7 +512,8 @@ PARAGRAPH = (
 
 
 def test_whole_paragraph_of_250_chars_counts_even_under_40_words(rules):
-    assert len(PARAGRAPH) >= 250 and len(Tokens.of(PARAGRAPH)) < 40
+    n_words = written_words(PARAGRAPH)
+    assert len(PARAGRAPH) >= 250 and n_words < 40
     design = {"designInfo": {"interventionModelDescription": PARAGRAPH}}
     rs = _record(
         descriptionModule={
@@ -407,16 +526,64 @@ def test_whole_paragraph_of_250_chars_counts_even_under_40_words(rules):
     assert len(found) == 1
     assert found.loc[0, "field"] == "designModule.designInfo.interventionModelDescription"
     assert found.loc[0, "message"].startswith(
-        f"a {len(Tokens.of(PARAGRAPH))}-word paragraph ({len(PARAGRAPH)} characters) of the "
+        f"a {n_words}-word paragraph ({len(PARAGRAPH)} characters) of the "
         "detailed description appears again in the intervention model description"
     )
-    # one long sentence is not a paragraph-sized block
+    # a paragraph of one long sentence is a paragraph too; one under 250 characters is not
     one_sentence = PARAGRAPH.replace(". ", ", ")
-    rs = _record(
-        descriptionModule={
-            "briefSummary": "Drug X after prostatectomy.",
-            "detailedDescription": one_sentence + "\n\nParticipants are followed for one year.",
-        },
-        designModule={"designInfo": {"interventionModelDescription": one_sentence}},
+    shorter = PARAGRAPH[: PARAGRAPH.rindex(". ") + 1]
+    assert len(shorter) < 250
+    for para, flagged in ((one_sentence, True), (shorter, False)):
+        rs = _record(
+            descriptionModule={
+                "briefSummary": "Drug X after prostatectomy.",
+                "detailedDescription": para + "\n\nParticipants are followed for one year.",
+            },
+            designModule={"designInfo": {"interventionModelDescription": para}},
+        )
+        assert _findings(rs, SUMMARY_RULE, rules).empty is not flagged
+
+
+def test_vectorized_runs_equal_common_runs():
+    # the vectorized stage gives the same maximal runs as the word-by-word one, on pairs of
+    # texts and on repeats inside one text (random texts over a small vocabulary)
+    import random
+
+    import numpy as np
+
+    from trialint.kinds.duplicate_text import _shingles
+
+    rng = random.Random(7)
+    vocab = ["a", "b", "c", "d", "e"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(5, 60))) for _ in range(40)]
+    sh, _ = _shingles(pd.Series(texts, dtype="str"), 3, with_pos=True)
+    rec = np.zeros(len(texts), dtype="int64")  # one record: every pair may be compared
+    pairs = pd.DataFrame(
+        {
+            "a": [i for i in range(40) for j in range(i, 40)],
+            "b": [j for i in range(40) for j in range(i, 40)],
+        }
     )
-    assert _findings(rs, SUMMARY_RULE, rules).empty
+    got = runs_frame(sh, rec, pairs, 3)
+    for a, b in zip(pairs["a"], pairs["b"], strict=True):
+        want = common_runs(texts[a].split(), texts[b].split(), 3, same=a == b)
+        sub = got[(got["a"] == a) & (got["b"] == b)]
+        assert sorted(want) == sorted(zip(sub["i"], sub["j"], sub["n"], strict=True)), (a, b)
+
+
+def test_hyphen_or_space_both_count_as_the_same_words(rules):
+    # "double-blind" in one field and "double blind" in the other: ignoring punctuation may join
+    # or split the words; the share of the summary found in the description takes the larger
+    summary = LONG_SUMMARY.replace("drug-resistant", "drug resistant")
+    desc = "Background. " + LONG_SUMMARY + " Visits are at weeks 2 and 4."
+    assert "drug-resistant" in desc and "drug resistant" in summary
+    rs = _record(descriptionModule={"briefSummary": summary, "detailedDescription": desc})
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 1
+    assert found.loc[0, "message"].startswith("detailed description repeats the brief summary (")
+    # a short paraphrase whose 8-word runs cover 80% only when hyphens split words (the bundled
+    # example NCT00555971 is such a record)
+    a = "This is a 24 week double-blind study in which subjects receive drug X or placebo every 2-4 weeks for sixteen weeks."
+    b = "This is a 24 week double blind study consisting of visits; subjects receive drug X or placebo every 2-4 weeks for sixteen weeks, then aspirin."
+    rs = _record(descriptionModule={"briefSummary": a, "detailedDescription": b})
+    assert len(_findings(rs, SUMMARY_RULE, rules)) == 1

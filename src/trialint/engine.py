@@ -7,7 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import BUILTIN_META, FINDING_COLUMNS, coerce_findings, empty_findings, sort_findings
+from .findings import (
+    BUILTIN_META,
+    FINDING_COLUMNS,
+    OWN_SEVERITY_COLUMN,
+    SEVERITY_RANK,
+    coerce_findings,
+    empty_findings,
+    sort_findings,
+)
 from .frames import RecordSet, json_pointer
 from .kinds import KINDS
 from .rules import Rule
@@ -54,6 +62,10 @@ def run_rule(rs: RecordSet, rule: Rule, prefilter: bool = True) -> pd.DataFrame:
     out = raw.copy()
     out["rule"] = rule.id
     out["severity"] = rule.severity
+    if OWN_SEVERITY_COLUMN in raw:  # a finding's own severity lowers the rule's, never raises it
+        own = raw[OWN_SEVERITY_COLUMN].map(SEVERITY_RANK)
+        lower = (own.notna() & (own < SEVERITY_RANK[rule.severity])).to_numpy()
+        out.loc[lower, "severity"] = raw.loc[lower, OWN_SEVERITY_COLUMN]
     out["category"] = rule.category
     return coerce_findings(out)
 

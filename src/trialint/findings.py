@@ -22,6 +22,9 @@ BUILTIN_META: dict[str, tuple[str, str, str]] = {
 KIND_COLUMNS: tuple[str, ...] = ("record_id", "field", "start", "end", "message")
 # Optional columns a kind may add: a second place (the twin of a duplicate, say).
 RELATED_COLUMNS: tuple[str, ...] = ("related_field", "related_start", "related_end")
+# Optional: the finding's own severity, which can only lower the rule's (a kind that tells a
+# certain case from a likely one); the engine drops the column after applying it.
+OWN_SEVERITY_COLUMN = "severity"
 
 FINDING_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -64,7 +67,8 @@ def coerce_findings(df: pd.DataFrame) -> pd.DataFrame:
 def kind_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """A rule kind's result frame from dict rows (record_id, field, start, end, message, ...)."""
     rows = list(rows)
-    cols = list(KIND_COLUMNS) + [c for c in RELATED_COLUMNS if any(c in r for r in rows)]
+    optional = (*RELATED_COLUMNS, OWN_SEVERITY_COLUMN)
+    cols = list(KIND_COLUMNS) + [c for c in optional if any(c in r for r in rows)]
     df = pd.DataFrame.from_records(rows, columns=cols)
     for col in cols:
         df[col] = df[col].astype("Int64") if col in _INT_COLS else df[col].astype("str")

@@ -28,14 +28,17 @@ around their cycle words.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -140,7 +143,8 @@ _NOT_TREATMENT = re.compile(
     r"respiratory|breathing|cardiac|gait|circadian|thaw|feeding|light|dark|ivf|transfer|"
     r"stimulation|embryo|natural|vicious|krebs|urea|pedaling|pedalling|breath|walking|"
     r"contraction|cleaning|washing|sterilization|reproductive|hair|ultradian|"
-    r"freeze|heating|cooling|compression|inflation|ventilat\w*)[\s-]*$",
+    r"freeze|heating|cooling|compression|inflation|ventilat\w*|time|natural|clinical|disease|illness|"
+    r"hospital|training|education\w*|university|online|language|golf)[\s-]*$",
     re.I,
 )
 _CYCLE = r"(?<![A-Za-z])cycles?(?![A-Za-z])"
@@ -181,12 +185,21 @@ _LEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         rf"(?:a|one|1)\s+(?:{_CYCLE_WORDS}\s+)?(?P<subj>cycle)(?![A-Za-z])(?!\s*[0-9])",
         # (28 days/cycle) / 28 days/cycle
         rf"{_LEN_NUM}\s*/\s*(?P<subj>cycle)(?![A-Za-z])",
+        # each course is 28 days / each 2-week course / 21-day courses ("a 5-day course" of
+        # antibiotics is no repeating cycle: a course is one only with each/every/per or plural)
+        rf"(?<![A-Za-z])(?:each|every|per)\s+(?:{_CYCLE_WORDS}\s+)?(?P<subj>course)\s*,?\s*"
+        r"(?:(?:length|duration)\s*(?:of\s+)?(?:is|=|:)?|is|=|:|lasts?|consists?\s+of|will\s+be|is\s+of)\s*"
+        r"(?:of\s+)?(?:a\s+)?" + _LEN_VAL,
+        rf"(?<![A-Za-z])(?:each|every|per)\s+(?P<n>{_NUM})\s*[- ]?(?P<u>days?|weeks?)[- ]"
+        rf"(?:{_CYCLE_WORDS}[- ])?(?P<subj>course)(?![A-Za-z])(?!\s*[0-9])",
+        rf"(?P<n>{_NUM}(?:\s*(?:-|–|to|or|/)\s*{_NUM})?)\s*[- ]?(?P<u>days?|weeks?)[- ]"
+        rf"(?:{_CYCLE_WORDS}[- ])?(?P<subj>courses)(?![A-Za-z])(?!\s*[0-9])",
         # Courses repeat every 28 days ("Treatment repeats every 2 weeks" is a dosing interval)
         r"(?P<subj>(?<![A-Za-z])courses?)\s+(?:is\s+|are\s+|will\s+be\s+)?"
         r"(?:repeated|repeats?|recurs?)\s+every\s+" + _LEN_VAL,
         # every 21 days for 6 cycles / q 21 days x 6 courses
-        rf"(?<![A-Za-z])(?:every|q)\s*{_LEN_VAL}\s*(?:for|x|×)\s*(?:up\s+to\s+|a\s+total\s+of\s+|a\s+maximum\s+of\s+|a\s+minimum\s+of\s+|at\s+least\s+)?"
-        rf"{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?\s+(?:{_CYCLE_WORDS}\s+)?(?P<subj>cycles|courses)(?![A-Za-z])",
+        rf"(?<![A-Za-z])(?:every|q)\s*{_LEN_VAL}\s*(?:for|x|×)\s*(?P<bound>up\s+to\s+|a\s+total\s+of\s+|a\s+maximum\s+of\s+|a\s+minimum\s+of\s+|at\s+least\s+)?"
+        rf"(?P<cnt>{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?)\s+(?:{_CYCLE_WORDS}\s+)?(?P<subj>cycles|courses)(?![A-Za-z])",
         # every 21 days (1 cycle)
         rf"every\s+{_LEN_VAL}\s*[(\[]\s*(?:a|one|1)\s+(?:{_CYCLE_WORDS}\s+)?(?P<subj>cycle)\s*[)\]]",
     )
@@ -196,10 +209,10 @@ _DAY_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.I)
     for p in (
         # Cycle 3 Day 1 / C3D1 / Cycle 3, Day 1 / Cycle 1 Days 2, 3 and 8
-        rf"(?<![A-Za-z])(?:cycle|cy|c)\s*\.?\s*(?P<n>[0-9]+)\s*[,:]?\s*(?:days?|d)\s*(?P<d>[0-9]+(?:{_SEP}[0-9]+)*)(?![0-9])",
+        rf"(?<![A-Za-z])(?:cycle|course|cy|c)\s*\.?\s*(?P<n>[0-9]+)\s*[,:]?\s*(?:days?|d)\s*(?P<d>[0-9]+(?:{_SEP}[0-9]+)*)(?![0-9])",
         # Day 1 of Cycle 3 / D1 of C3 / Day 8 of the second cycle
         rf"(?<![A-Za-z])(?:days?|d)\s*(?P<d>[0-9]+)\s+(?:of|in)\s+(?:the\s+)?(?:{_CYCLE_WORDS}\s+)?"
-        rf"(?:(?:cycles?|c)\s*(?P<n>[0-9]+)(?![0-9])|(?P<o>{_ORD})\s+(?:{_CYCLE_WORDS}\s+)?cycle)",
+        rf"(?:(?:cycles?|courses?|c)\s*(?P<n>[0-9]+)(?![0-9])|(?P<o>{_ORD})\s+(?:{_CYCLE_WORDS}\s+)?(?:cycle|course))",
     )
 )
 _END_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -214,7 +227,7 @@ _END_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 _COUNT_PATTERN = re.compile(
     r"(?P<pre>(?<![A-Za-z])(?:every|each|q)\s+)?(?:(?:the\s+)?(?:first|initial|last)\s+)?"
     rf"(?P<n>{_NUMLIST})\s+(?:(?:treatment|chemotherapy|chemo|study|complete|completed|full|additional|more|{_CYCLE_WORDS})\s+)?"
-    r"cycles?(?![A-Za-z])",
+    r"(?:cycles?|courses?)(?![A-Za-z])",
     re.I,
 )
 _CYCLE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -271,6 +284,36 @@ _REST = re.compile(
     r"off[- ]treatment\s+(?:period|week)|treatment\s+break|(?:a|one|[0-9]+)[- ](?:day|week)\s+break",
     re.I,
 )
+# a rest with its length: "a 7-day rest", "one week of rest", "an infusion-free period of 14
+# days", "2 weeks off"
+_REST_FREE = r"(?:(?:treatment|drug|infusion|dose|dosing|therapy|chemotherapy)[- ]free|rest(?:ing)?|recovery|off[- ]treatment|break|washout)"
+_REST_LEN = re.compile(
+    rf"(?P<n>{_NUM})\s*[- ]?(?P<u>days?|weeks?)\s*(?:of\s+)?(?:a\s+)?{_REST_FREE}"
+    rf"|{_REST_FREE}\s*(?:period|interval|phase|week|time)?\s*(?:of|for|lasting|:)?\s*(?P<n2>{_NUM})\s*[- ]?(?P<u2>days?|weeks?)"
+    rf"|(?P<n3>{_NUM})\s*[- ]?(?P<u3>days?|weeks?)\s+off(?![A-Za-z])",
+    re.I,
+)
+
+
+# "followed by an infusion-free period of 14 days": a rest within the cycle, no other phase
+_REST_PHRASE = re.compile(
+    r"(?:followed\s+by|then|and|with|plus)\s+(?:an?\s+|one\s+|the\s+)?"
+    rf"(?:{_NUM}\s*[- ]?(?:days?|weeks?)[- ]?)?(?:of\s+)?{_REST_FREE}"
+    rf"(?:\s*(?:period|interval|phase|week|time))?(?:\s*(?:of|for)\s*{_NUM}\s*[- ]?(?:days?|weeks?))?",
+    re.I,
+)
+
+
+def rest_days(text: str) -> tuple[set[float], bool]:
+    """The rest periods a text states (days), and whether it names a rest without its length."""
+    found: set[float] = set()
+    for m in _REST_LEN.finditer(text):
+        n = m.group("n") or m.group("n2") or m.group("n3")
+        u = (m.group("u") or m.group("u2") or m.group("u3")).lower()
+        found.add(_num(n) * (7.0 if u.startswith("w") else 1.0))
+    return found, bool(_REST.search(text)) and not found
+
+
 _PERIODIC_HEAD = re.compile(r"(?:every|each|per|q)\s*$", re.I)
 _BOUND_UP = re.compile(
     r"up\s+to|within|at\s+most|no\s+more\s+than|no\s+later\s+than|less\s+than|maximum|max|≤|<|until|by",
@@ -289,12 +332,15 @@ class Length:
     text: str
     # the cycles it applies to, when the text says ("Cycle 1 is 28 days", "cycle 2 onwards")
     cycles: tuple[int, float] | None = None
+    # how many cycles in all, when the same words say ("every 28 days for 6 courses")
+    count: int | None = None
 
     @property
     def qualified(self) -> bool:
         return self.cycles is not None
 
 
+_FIRST_BEFORE = re.compile(r"(?:first|1st|initial)\s+(?:treatment\s+|therapy\s+|dosing\s+)?$", re.I)
 _COUNT_BEFORE = re.compile(rf"{_NUM}[\s-]*(?:{_CYCLE_WORDS}\s+)?$", re.I)
 
 
@@ -347,19 +393,79 @@ class Parsed:
     lengths: list[Length] = field(default_factory=list)
     points: list[CyclePoint] = field(default_factory=list)
     durations: list[Duration] = field(default_factory=list)
+    intervals: list[Interval] = field(default_factory=list)
+    day_lists: list[DayList] = field(default_factory=list)
+
+
+@dataclass
+class Interval:
+    """A dosing or treatment interval: "every 3 weeks", "Q2W", "Treatment repeats every 2 weeks".
+
+    ``level``: ``cycle`` when its sentence ties it to the cycle ("Q2W on Day 1 of each cycle"),
+    ``regimen`` when it is the schedule of the whole treatment ("Treatment repeats every 2
+    weeks", "every-three-week chemotherapy"), ``drug`` when it is one drug's ("docetaxel 75
+    mg/m2 IV every 3 weeks")."""
+
+    start: int
+    end: int
+    days: tuple[float, ...]
+    level: str
+    text: str
+
+
+@dataclass
+class DayList:
+    """Treatment days within a cycle: "on days 1-28", "on days 1, 8, and 15"."""
+
+    start: int
+    end: int
+    last: int  # the last day named
+    text: str
 
 
 def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    if isinstance(spans, _Spans):
+        return spans.overlaps(a)
     return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+class _Spans:
+    """Non-overlapping character spans, sorted: overlap tests in O(log n) (a long text has
+    thousands of cycle words; a linear scan per match would be quadratic)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for sp in sorted(spans):
+            self.add(sp)
+
+    def add(self, span: tuple[int, int]) -> None:
+        i = bisect.bisect_left(self.starts, span[0])
+        self.starts.insert(i, span[0])
+        self.ends.insert(i, span[1])
+
+    def hits(self, a: tuple[int, int]) -> list[int]:
+        """Ends of the spans that overlap ``a``."""
+        i = bisect.bisect_left(self.starts, a[1])  # spans starting before a ends
+        out = []
+        j = i - 1
+        while j >= 0 and self.ends[j] > a[0]:  # non-overlapping: the ends are sorted too
+            out.append(self.ends[j])
+            j -= 1
+        return out
+
+    def overlaps(self, a: tuple[int, int]) -> bool:
+        return bool(self.hits(a))
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(zip(self.starts, self.ends, strict=True))
 
 
 def _treatment_cycle(text: str, subj_start: int) -> bool:
     return not _NOT_TREATMENT.search(text[max(0, subj_start - 40) : subj_start])
 
 
-def _finditer_free(
-    pat: re.Pattern[str], text: str, occupied: list[tuple[int, int]]
-) -> Iterable[re.Match[str]]:
+def _finditer_free(pat: re.Pattern[str], text: str, occupied: _Spans) -> Iterable[re.Match[str]]:
     """Matches of ``pat`` whose number does not overlap an occupied span; a match that does is
     retried just after the span it runs into ("Cycle 1 Day 1 to 12 months")."""
     pos = 0
@@ -368,7 +474,7 @@ def _finditer_free(
         if m is None:
             return
         ns, ne = m.span("n")
-        hit = [e for s, e in occupied if ns < e and s < ne]
+        hit = occupied.hits((ns, ne))
         if hit:
             pos = max(max(hit), m.start() + 1)
             continue
@@ -376,10 +482,11 @@ def _finditer_free(
         pos = m.end()
 
 
-def parse(text: str) -> Parsed:
-    """Cycle lengths, cycle positions and durations mentioned in one text."""
+def parse(text: str, marks: bool = True) -> Parsed:
+    """Cycle lengths, cycle positions and durations mentioned in one text; with ``marks`` also
+    its dosing intervals and treatment-day lists (``schedule_marks``)."""
     out = Parsed()
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     for pat in _LEN_PATTERNS:
         for m in pat.finditer(text):
             if _overlaps(m.span(), taken) or not _treatment_cycle(text, m.start("subj")):
@@ -399,14 +506,22 @@ def parse(text: str) -> Parsed:
             approx = bool(m.groupdict().get("ap")) or bool(
                 _APPROX_BEFORE.search(text[max(0, m.start() - 16) : m.start()])
             )
-            out.lengths.append(
-                Length(
-                    m.start(), m.end(), days, approx, m.group(0), _cycles(m.groupdict().get("q"))
-                )
-            )
-            taken.append(m.span())
-    len_spans = list(taken)
-    point_spans: list[tuple[int, int]] = []
+            cycles = _cycles(m.groupdict().get("q"))
+            if cycles is None and _FIRST_BEFORE.search(
+                text[max(0, m.start("subj") - 24) : m.start("subj")]
+            ):
+                cycles = (1, 1.0)  # "the first cycle (6 weeks)": the length of cycle 1
+            count = None
+            gd = m.groupdict()
+            if gd.get("cnt") and not (gd.get("bound") or "").strip().lower().startswith(
+                ("up", "a max", "a min", "at")
+            ):
+                nums, _ = _numbers(gd["cnt"])
+                count = int(nums[0]) if len(nums) == 1 and nums[0] == int(nums[0]) else None
+            out.lengths.append(Length(m.start(), m.end(), days, approx, m.group(0), cycles, count))
+            taken.add(m.span())
+    len_spans = _Spans(taken)
+    point_spans = _Spans()
 
     def add_point(
         m: re.Match[str], form: str, items: list[tuple[int, int]], bound: str = ""
@@ -425,7 +540,7 @@ def parse(text: str) -> Parsed:
         out.points.append(
             CyclePoint(m.start(), m.end(), form, items, m.group(0), bound, approx, opens)
         )
-        point_spans.append(m.span())
+        point_spans.add(m.span())
 
     for pat in _DAY_PATTERNS:
         for m in pat.finditer(text):
@@ -453,7 +568,7 @@ def parse(text: str) -> Parsed:
             if any(v <= 0 or v > 200 for v in vals):
                 continue
             add_point(m, "range" if is_range else "cycle", [(int(v), 0) for v in vals])
-    occupied = len_spans + point_spans
+    occupied = _Spans([*len_spans, *point_spans])
     for pat in _DUR_PATTERNS:
         for m in _finditer_free(pat, text, occupied):
             vals, is_range = _numbers(m.group("n"))
@@ -505,11 +620,133 @@ def parse(text: str) -> Parsed:
                     pre=pre,
                 )
             )
-            occupied.append(m.span())
+            occupied.add(m.span())
     out.lengths.sort(key=lambda ln: ln.start)
     out.points.sort(key=lambda p: p.start)
     out.durations.sort(key=lambda d: d.start)
+    if marks:
+        schedule_marks(text, out)
     return out
+
+
+# --- dosing intervals and treatment days -----------------------------------------------------
+
+_INTERVAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.I)
+    for p in (
+        # every 3 weeks / every three weeks / every-three-week / once every 21 days / every other week
+        rf"(?<![A-Za-z])(?:once\s+)?every[\s-]+(?:(?P<other>other)[\s-]+)?"
+        rf"(?:(?P<n>{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?)[\s-]*)?(?P<u>days?|weeks?|wks?)(?![A-Za-z])",
+        # Q3W / q21d / q 3 weeks / Q2Wk
+        r"(?<![A-Za-z0-9])q\s?(?P<n>[0-9]{1,2})\s?(?P<u>w|wks?|weeks?|d|days?)(?![A-Za-z])",
+    )
+)
+# an interval of something other than treatment: assessments, visits, follow-up, samples
+_NOT_DOSING = re.compile(
+    r"(?i)(?:^|[^a-z])(?:assess\w*|evaluat\w*|scans?|scanning|imag\w*|ct|mri|pet|radiolog\w*|recist|"
+    r"follow-?ups?|follow(?:ed)?\s+up|visits?|monitor\w*|measur\w*|collect\w*|sampl\w*|tests?|testing|questionnaires?|"
+    r"surveys?|labs?|laborator\w*|draws?|ecgs?|ekgs?|exam\w*|check\w*|responses?|reviews?|contact\w*|"
+    r"calls?|telephone|phone|diar(?:y|ies)|record\w*|interviews?|echocardio\w*|biops\w*|counts?|"
+    r"surveillance|observ\w*|report\w*|obtain\w*|perform\w*|check-?ups?|tumou?r\s+assessments?)(?:[^a-z]|$)"
+)
+_DOSE_CUE = re.compile(
+    r"(?i)[0-9]\s*(?:mg|µg|mcg|ug|g|ml|iu|units?)(?![a-z])|mg/|/m2|/m\^?2|/kg|(?:^|[^a-z])(?:iv|po|sc|sq|im)(?:[^a-z]|$)|"
+    r"intraven|orally|(?:^|[^a-z])oral(?:[^a-z]|$)|subcutan|intramusc|infus|inject|administ|given|receiv|dosed|"
+    r"(?:^|[^a-z])doses?(?:[^a-z]|$)"
+)
+# tied to the cycle in its own clause: "Q2W on Day 1 of each cycle"
+_CYCLE_TIE = re.compile(
+    r"(?i)(?:day\s*1\s+of\s+(?:each|every|the)\s+(?:\w+\s+)?(?:cycle|course)|(?:each|every|per)\s+(?:[\w-]+\s+)?(?:cycle|course)(?![a-z]))"
+)
+# the schedule of the whole treatment: "Treatment repeats every 2 weeks", "repeated every 21 days",
+# "chemotherapy is administered every 21 days", "every-three-week chemotherapy"
+_REGIMEN_BEFORE = re.compile(
+    r"(?i)(?:(?:treatment|therapy|chemotherapy|regimen|schedule|administration|dosing|infusions?)\s+"
+    r"(?:is\s+|are\s+|will\s+be\s+)?(?:repeated|repeats?|given|administered|continues?|occurs?|cycles?)"
+    r"|(?:repeated|repeats?|recurs?))\s*(?:\w+\s+){0,1}?$"
+)
+_REGIMEN_AFTER = re.compile(
+    r"(?i)^[\s-]*(?:chemotherapy|chemo|treatment|regimen|schedule|dosing|therapy|administration)(?![a-z])"
+)
+_CLAUSE_END = re.compile(r"[.;](?:\s|$)|\n\s*\n")
+_DAYS_RE = re.compile(
+    r"(?<![A-Za-z])(?:on\s+)?days?\s*(?P<d>[0-9]{1,3}(?:\s*(?:-|–|to|through)\s*[0-9]{1,3})?"
+    r"(?:\s*(?:,|and|&)\s*(?:days?\s*)?[0-9]{1,3}(?:\s*(?:-|–|to|through)\s*[0-9]{1,3})?)*)(?![0-9])",
+    re.I,
+)
+# days counted from something else: "day 7 after surgery", "days -7 to -1", "study day 43"
+_DAYS_NOT_IN_CYCLE = re.compile(
+    r"(?i)^\s*(?:after|post|from|before|prior|following|of\s+(?:the\s+)?(?:study|follow|radio|hospital))"
+)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause (between . ; or blank lines, at most 240 characters either side) around a span."""
+    lo = max(0, start - 240)
+    cuts = [m.end() for m in _CLAUSE_END.finditer(text, lo, start)]
+    s = cuts[-1] if cuts else lo
+    m = _CLAUSE_END.search(text, end, min(len(text), end + 240))
+    return s, (m.start() if m else min(len(text), end + 240))
+
+
+def schedule_marks(text: str, out: Parsed, label: bool = False) -> None:
+    """Dosing intervals and treatment-day lists of ``text`` into ``out`` (not where a cycle length
+    or cycle position already is: "every 21 days for 6 cycles" is a length). ``label``: the text
+    names an arm ("Docetaxel Every 3 Weeks"): its interval is the arm's regimen."""
+    taken = _Spans(
+        [(ln.start, ln.end) for ln in out.lengths] + [(p.start, p.end) for p in out.points]
+    )
+    for pat in _INTERVAL_PATTERNS:
+        for m in pat.finditer(text):
+            if _overlaps(m.span(), taken):
+                continue
+            if m.groupdict().get("other"):
+                vals = [2.0]
+            elif m.group("n"):
+                vals, _ = _numbers(m.group("n"))
+            else:
+                vals = [1.0]
+            u = m.group("u").lower()
+            mult = 7.0 if u.startswith("w") else 1.0
+            days = tuple(v * mult for v in vals if 0 < v * mult <= 120)
+            if not days:
+                continue
+            c0, c1 = _clause(text, m.start(), m.end())
+            before, after = text[c0 : m.start()], text[m.end() : c1]
+            if re.match(r"\s*(?:cycles?|courses?)(?![A-Za-z])", after, re.I):
+                continue  # "every 2 cycles": periodic, in cycles
+            if _NOT_DOSING.search(before[-80:]):
+                continue
+            clause = text[c0:c1]
+            if label or _REGIMEN_BEFORE.search(before[-60:]) or _REGIMEN_AFTER.match(after):
+                level = "regimen"
+            elif _CYCLE_TIE.search(clause) and _DOSE_CUE.search(clause):
+                level = "cycle"
+            elif _DOSE_CUE.search(clause):
+                level = "drug"
+            else:
+                continue
+            out.intervals.append(Interval(m.start(), m.end(), days, level, m.group(0)))
+    for m in _DAYS_RE.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        if _DAYS_NOT_IN_CYCLE.match(text[m.end() : m.end() + 30]):
+            continue
+        if re.search(
+            r"(?:study|cycle|course|c)\s*[0-9]*\s*,?\s*$",
+            text[max(0, m.start() - 12) : m.start()],
+            re.I,
+        ):
+            continue  # "Study Day 43", "Cycle 2, Day 8": a day of one cycle or of the study
+        if re.match(
+            r"\s*(?:h|hr|hrs|hours?|min|minutes?|weeks?|months?)(?![A-Za-z])",
+            text[m.end() : m.end() + 10],
+            re.I,
+        ):
+            continue  # "Day 1, 168 hours": hours after a dose, not treatment days
+        nums = [int(x) for x in re.findall(r"[0-9]+", m.group("d"))]
+        if nums:
+            out.day_lists.append(DayList(m.start(), m.end(), max(nums), m.group(0)))
 
 
 _ANCHOR = re.compile(
@@ -518,15 +755,21 @@ _ANCHOR = re.compile(
     re.I,
 )
 _WINDOW = 120  # characters either side of a cycle word that can hold what is tied to it
+_MAX_TEXT = 100_000  # characters of one text that are parsed
 _SHORT = 2 * _WINDOW
 
 
 def parse_text(text: str) -> Parsed:
     """``parse`` on the parts of a long text around its cycle words (all of a short text, and
     all of a text without any: an outcome title or description that only gives a duration)."""
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT]  # a cap: no registry field is this long (the API limit is 32,000)
     anchors = [m.start() for m in _ANCHOR.finditer(text)] if len(text) > _SHORT else []
     if not anchors:
         return parse(text)
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT]  # a cap: no registry field is this long (the API limit is 32,000)
+        anchors = [a for a in anchors if a < _MAX_TEXT]
     spans: list[list[int]] = []
     for a in anchors:
         lo, hi = max(0, a - _WINDOW), min(len(text), a + _WINDOW)
@@ -540,7 +783,7 @@ def parse_text(text: str) -> Parsed:
             lo += 1
         while hi < len(text) and not text[hi].isspace() and hi > lo:
             hi -= 1
-        part = parse(text[lo:hi])
+        part = parse(text[lo:hi], marks=False)
         for ln in part.lengths:
             ln.start, ln.end = ln.start + lo, ln.end + lo
         for pt in part.points:
@@ -551,6 +794,7 @@ def parse_text(text: str) -> Parsed:
         out.lengths += part.lengths
         out.points += part.points
         out.durations += part.durations
+    schedule_marks(text, out)
     return out
 
 
@@ -729,9 +973,16 @@ _CONNECTOR = re.compile(
 )
 
 
-def _between(text: str, a_end: int, b_start: int, lengths: Sequence[Length]) -> str:
+def _between(
+    text: str, a_end: int, b_start: int, lengths: Sequence[Length], ends: list[int] | None = None
+) -> str:
+    """The text between two spans with the cycle lengths in it blanked out (``lengths`` sorted
+    by start: only those that can lie between are looked at)."""
     chars = list(text[a_end:b_start])
-    for ln in lengths:
+    lo = bisect.bisect_left(ends, a_end) if ends is not None else 0
+    for ln in lengths[lo:]:
+        if ln.start >= b_start:
+            break
         for i in range(max(ln.start, a_end), min(ln.end, b_start)):
             chars[i - a_end] = " "
     s = "".join(chars)
@@ -746,6 +997,7 @@ def linked_claims(text: str, parsed: Parsed, fld: str) -> list[Claim]:
         (d.start, "d", d) for d in parsed.durations
     ]
     seq.sort(key=lambda x: x[0])
+    ends = [ln.end for ln in parsed.lengths]  # lengths are sorted and do not overlap
     for (_, ka, a), (_, kb, b) in itertools.pairwise(seq):
         if ka == kb:
             continue
@@ -769,7 +1021,7 @@ def linked_claims(text: str, parsed: Parsed, fld: str) -> list[Claim]:
         if ka == "p" and not dur.clean_tail:
             continue  # "one cycle (14 days treatment of a 28 day cycle)"
         b_start = b.pre_start if kb == "d" and b.pre_start >= 0 else b.start
-        between = _between(text, a.end, b_start, parsed.lengths)
+        between = _between(text, a.end, b_start, parsed.lengths, ends)
         if "." in between.replace("i.e.", "").replace("i. e.", "") or ";" in between:
             continue
         stripped = between.strip()
@@ -851,33 +1103,42 @@ def validate(params: dict[str, Any]) -> None:
         raise TypeError("check_lengths must be true or false")
 
 
-def _candidates(rs: RecordSet) -> pd.DataFrame:
-    """The texts worth parsing: those that mention a cycle (of records where some text mentions
-    one with a number), and the titles/descriptions of outcomes whose time frame does."""
+def _length_records(rs: RecordSet) -> tuple[pd.DataFrame, np.ndarray]:
+    """texts() and a mask of its rows in records where some text mentions a cycle with a number
+    and some text has a number of days or weeks near a cycle word (a superset of the cycle
+    length patterns: a record without one states no cycle length and has nothing to check)."""
     texts = rs.texts()
     if texts.empty:
-        return texts
-    arr = pa.array(texts["text"])
-    has_cycle = pc.match_substring_regex(arr, _PREFILTER, ignore_case=True).to_numpy(
-        zero_copy_only=False
-    )
-    has_num = pc.match_substring_regex(arr, _NUMBER_PREFILTER, ignore_case=True).to_numpy(
-        zero_copy_only=False
-    )
-    has_len = pc.match_substring_regex(arr, _LENGTH_PREFILTER, ignore_case=True).to_numpy(
-        zero_copy_only=False
-    )
-    with_len = set(texts.loc[has_len, "record_id"])
-    hit = [r for r in texts.loc[has_cycle & has_num, "record_id"].unique() if r in with_len]
-    in_hit = texts["record_id"].isin(hit).to_numpy()
-    fields = pa.array(texts["field"])
-    outcome = pc.extract_regex(fields, r"^(?P<key>outcomes\[[a-z]+\]\[[0-9]+\]\.)(?P<col>[a-z_]+)$")
-    key = pd.Series(outcome.field("key").to_numpy(zero_copy_only=False), index=texts.index)
-    col = pd.Series(outcome.field("col").to_numpy(zero_copy_only=False), index=texts.index)
-    tf_keys = texts["record_id"] + "|" + key
-    cyc_tf = set(tf_keys[has_cycle & in_hit & (col == "time_frame").to_numpy()])
-    sibling = tf_keys.isin(cyc_tf).to_numpy() & col.isin(["measure", "description"]).to_numpy()
-    return texts[in_hit & (has_cycle | sibling)]
+        return texts, np.zeros(0, dtype=bool)
+    arr = pa.array(texts["text"], type=pa.large_string(), from_pandas=True)
+
+    def match(rx: str) -> np.ndarray:
+        hit = pc.match_substring_regex(arr, rx, ignore_case=True)
+        return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    has_cycle, has_num = match(_PREFILTER), match(_NUMBER_PREFILTER)
+    has_len = match(_LENGTH_PREFILTER)
+    rid = texts["record_id"].to_numpy()
+    hit = np.intersect1d(rid[has_cycle & has_num], rid[has_len])
+    return texts, np.isin(rid, hit)
+
+
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """Records that state a cycle length somewhere (``_length_records``)."""
+    texts, in_hit = _length_records(rs)
+    if texts.empty:
+        return np.zeros(len(rs.studies), dtype=bool)
+    return rs.studies["record_id"].isin(texts.loc[in_hit, "record_id"]).to_numpy()
+
+
+def _candidates(rs: RecordSet) -> pd.DataFrame:
+    """The texts of records that state a cycle length (eligibility criteria left out): those
+    that mention a cycle are parsed in full, the others for their dosing intervals."""
+    texts, in_hit = _length_records(rs)
+    if texts.empty or not in_hit.any():
+        return texts.iloc[0:0]
+    texts = texts[in_hit]
+    return texts[~texts["field"].str.startswith("eligibility").to_numpy()]
 
 
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
@@ -894,6 +1155,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     n_ints = rs.interventions.loc[
         rs.interventions["record_id"].isin(ids), "record_id"
     ].value_counts()
+    links, names = _arm_links(rs, [str(r) for r in ids])
     rows: list[dict[str, Any]] = []
     for rid, group in cand.groupby("record_id", sort=False):
         texts = list(zip(group["field"], group["text"], strict=True))
@@ -905,9 +1167,48 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 check_lengths=bool(params.get("check_lengths", True)),
                 n_arms=int(n_arms.get(rid, 0)),
                 n_interventions=int(n_ints.get(rid, 0)),
+                links=links.get(str(rid), {}),
+                names=names.get(str(rid), {}),
             )
         )
     return kind_frame(rows)
+
+
+def _arm_links(
+    rs: RecordSet, ids: Sequence[str]
+) -> tuple[dict[str, dict[int, set[int]]], dict[str, dict[int, str]]]:
+    """For the records ``ids``: {record: {arm position: {intervention positions}}} linked by the
+    intervention's arm labels or the arm's intervention names ('Type: Name'), and {record:
+    {intervention position: name}}."""
+    arms = rs.arms[rs.arms["record_id"].isin(ids)]
+    itv = rs.interventions[rs.interventions["record_id"].isin(ids)]
+    links: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    names: dict[str, dict[int, str]] = defaultdict(dict)
+    by_label: dict[tuple[str, str], int] = {}
+    for rid, pos, label in zip(arms["record_id"], arms["position"], arms["label"], strict=True):
+        if isinstance(label, str):
+            by_label[(rid, label.strip().lower())] = int(pos)
+    by_name: dict[tuple[str, str], int] = {}
+    for rid, pos, name, labels in zip(
+        itv["record_id"], itv["position"], itv["name"], itv["arm_labels"], strict=True
+    ):
+        if isinstance(name, str):
+            names[rid][int(pos)] = name
+            by_name[(rid, name.strip().lower())] = int(pos)
+        if isinstance(labels, str):
+            for lab in labels.split("|"):
+                arm = by_label.get((rid, lab.strip().lower()))
+                if arm is not None:
+                    links[rid][arm].add(int(pos))
+    for rid, pos, inames in zip(
+        arms["record_id"], arms["position"], arms["intervention_names"], strict=True
+    ):
+        if isinstance(inames, str):
+            for nm in inames.split("|"):
+                i = by_name.get((rid, re.sub(r"^[^:]*:", "", nm).strip().lower()))
+                if i is not None:
+                    links[rid][int(pos)].add(i)
+    return {r: dict(v) for r, v in links.items()}, dict(names)
 
 
 @dataclass
@@ -919,6 +1220,7 @@ class Judged:
     duration_field: str
     lengths: list[Length]
     message: str | None
+    sure: bool = True  # the cycle length is the claim's own (or the record has one regimen)
 
 
 def judge_record(
@@ -930,7 +1232,7 @@ def judge_record(
     measure, else anywhere in the record, but only when the record has at most one arm and
     names no treatment phases or parts (else a length stated elsewhere may be another one's).
     """
-    parsed = {fld: (text, parse_text(text)) for fld, text in texts}
+    parsed = parse_record(texts)
     record_lengths = [ln for _t, p in parsed.values() for ln in p.lengths]
     outcomes: dict[str, dict[str, tuple[str, Parsed]]] = defaultdict(dict)
     for fld, tp in parsed.items():
@@ -941,15 +1243,23 @@ def judge_record(
     # "4-week cycles followed by a 14-day infusion-free period": whether a "cycle" includes the
     # rest is a matter of wording, so every length the record states may apply
     has_rest = any(_REST.search(text) for text in narrative)
-    phased = n_arms > 1 or any(_PHASES.search(text) for text in narrative)
+    phased = n_arms > 1 or any(_phased(text) for text in narrative)
+
+    record_lengths = _distinct(record_lengths)
 
     def lengths_for(fld: str, group: dict[str, tuple[str, Parsed]] | None) -> list[Length]:
         own = parsed[fld][1].lengths
         near = [ln for _t, p in group.values() for ln in p.lengths] if group else []
-        scoped = own or near
+        scoped = _distinct(own or near)
         if scoped:
-            return scoped + record_lengths if has_rest else scoped
-        return [] if phased else record_lengths
+            return _distinct(scoped + record_lengths) if has_rest else scoped
+        if not phased:
+            return record_lengths
+        # several arms or phases, but one cycle length stated throughout (and no cycle whose
+        # length differs): that one, with a warning (the cycle meant is not certain)
+        if unique_length(record_lengths) is not None:
+            return record_lengths
+        return []
 
     found: list[tuple[Claim, str, dict[str, tuple[str, Parsed]] | None]] = []
     for prefix, group in outcomes.items():
@@ -963,7 +1273,11 @@ def judge_record(
     for claim, prefix, grp in found:
         pfield, dfield = prefix + claim.point_field, prefix + claim.duration_field
         lengths = lengths_for(pfield, grp)
-        judged.append(Judged(claim, pfield, dfield, lengths, check_claim(claim, lengths, tol)))
+        own = parsed[pfield][1].lengths or (grp and any(p.lengths for _t, p in grp.values()))
+        sure = bool(own) or not phased
+        judged.append(
+            Judged(claim, pfield, dfield, lengths, check_claim(claim, lengths, tol), sure)
+        )
     passed = {j.claim.group for j in judged if j.claim.group >= 0 and j.message is None}
     for j in judged:
         if j.claim.group in passed:
@@ -979,8 +1293,11 @@ def check_record(
     check_lengths: bool = True,
     n_arms: int = 0,
     n_interventions: int = 0,
+    links: dict[int, set[int]] | None = None,
+    names: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The findings of one record: (field, text) pairs in, kind rows out."""
+    """The findings of one record: (field, text) pairs in, kind rows out. ``links``: arm index
+    -> indexes of the interventions linked to it; ``names``: intervention index -> name."""
     parsed, judged = judge_record(texts, tol or Tolerance(), n_arms)
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
@@ -1004,14 +1321,25 @@ def check_record(
                 "field": j.point_field,
                 "start": j.claim.point.start,
                 "end": j.claim.point.end,
-                "message": f"cycle arithmetic does not add up: {j.message}",
+                "message": f"cycle arithmetic does not add up: {j.message}"
+                + (
+                    ""
+                    if j.sure
+                    else " (the record's only stated cycle length; it has several arms or phases)"
+                ),
                 "related_field": j.duration_field,
                 "related_start": j.claim.duration.start,
                 "related_end": j.claim.duration.end,
+                "severity": "error" if j.sure else "warning",
             }
         )
     if check_lengths:
-        rows.extend(length_conflicts(record_id, parsed, n_arms, n_interventions))
+        rows.extend(
+            length_conflicts(record_id, parsed, n_arms, n_interventions, links or {}, names or {})
+        )
+        rows.extend(schedule_conflicts(record_id, parsed, n_arms, links or {}, names or {}))
+        rows.extend(dlt_conflicts(record_id, parsed, tol or Tolerance(), n_arms))
+        rows.extend(total_conflicts(record_id, parsed, n_arms, tol or Tolerance()))
     return rows
 
 
@@ -1025,6 +1353,14 @@ _DISTINGUISHERS = re.compile(
     r"after|before|while|during|until|or|either|alternat\w*|depending|"
     r"initial(?:ly)?|later|first|second|last|final)(?:[^a-z]|$)"
 )
+# the distinguishers that name another arm, drug, phase or part (not the ordinals and sequence
+# words a cycle-specific length uses itself: "Cycle 1 = 28 days; cycle 2 onwards = 21 days")
+_SCOPE_WORDS = re.compile(
+    r"(?i)(?:^|[^a-z])(?:arms?|groups?|cohorts?|parts?|phases?|stages?|induction|maintenance|"
+    r"consolidation|intensification|re-?induction|regimens?|monotherapy|combination|plus|versus|vs\.?|"
+    r"placebo|control|escalation|expansion|extension|adjuvant|neoadjuvant|radiotherapy|surgery|"
+    r"depending)(?:[^a-z]|$)"
+)
 # treatment phases or parts anywhere in a record: its cycle lengths may belong to different ones
 _PHASES = re.compile(
     r"(?i)(?:^|[^a-z])(?:induction|maintenance|consolidation|intensification|re-?induction|"
@@ -1032,65 +1368,248 @@ _PHASES = re.compile(
     r"adjuvant|neoadjuvant|pre-?surgery|post-?surgery|pre-?operative(?:ly)?|post-?operative(?:ly)?|"
     r"retrieval|salvage|continuation|run-?in|lead-?in|extension\s+(?:phase|period|study)|crossover)(?:[^a-z]|$)"
 )
-_SENTENCE_END = re.compile(r"(?<![0-9])[.;](?:\s|$)|\n")
+
+
+def _phased(text: str) -> bool:
+    """Whether ``text`` names treatment phases or parts where it speaks of treatment (a phase
+    named in a sentence with a cycle or a dose; "after induction therapy, MRD is prognostic" in
+    the background is none)."""
+    for m in _PHASES.finditer(text):
+        sentence = _sentence(text, m.start(), m.end())
+        if _CYCLE_MENTION.search(sentence) or _DOSE_CUE.search(sentence):
+            return True
+    return False
+
+
+_SENTENCE_END = re.compile(r"(?<![0-9])[.;](?:\s|$)|(?<=[0-9])\.(?=\s+[A-Z])|\n")
 
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence (at most 160 characters either side) around [start, end)."""
     lo = max(0, start - 160)
-    head = text[lo:start]
-    cuts = [m.end() for m in _SENTENCE_END.finditer(head)]
-    s = lo + cuts[-1] if cuts else lo
+    cuts = [
+        m.end()
+        for m in _SENTENCE_END.finditer(text, lo, min(len(text), start + 3))
+        if m.end() <= start
+    ]
+    s = cuts[-1] if cuts else lo
     tail = text[end : end + 160]
     m = _SENTENCE_END.search(tail)
     e = end + (m.start() if m else len(tail))
     return text[s:start] + " " + text[end:e]
 
 
+# --- scopes: which fields speak of the same cycle --------------------------------------------
+
+_CYCLE_MENTION = re.compile(
+    r"(?i)(?<![a-z])(?:cycles?|courses?)(?![a-z])|(?<![a-z])c[0-9]+ ?d[0-9]"
+)
+_ARM_FIELD = re.compile(r"^arms\[(\d+)\]\.(label|description)$")
+_ITV_FIELD = re.compile(r"^interventions\[(\d+)\]\.(name|description)$")
+
+
+def parse_record(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[str, Parsed]]:
+    """Each text parsed: in full where it speaks of cycles (and for outcome titles and
+    descriptions, whose durations a time frame's cycles are compared with); else only its
+    dosing intervals and treatment days (arm labels: the arm's regimen)."""
+    out: dict[str, tuple[str, Parsed]] = {}
+    for fld, text in texts:
+        if fld.startswith("eligibility"):
+            continue
+        if _CYCLE_MENTION.search(text) or _OUTCOME_FIELD.match(fld):
+            out[fld] = (text, parse_text(text))
+        else:
+            light = Parsed()
+            m = _ARM_FIELD.match(fld)
+            schedule_marks(text[:_MAX_TEXT], light, label=bool(m and m.group(2) == "label"))
+            out[fld] = (text, light)
+    return out
+
+
+def _distinct(lengths: Sequence[Length]) -> list[Length]:
+    """One length per (value, approximation, cycles): a text repeating "each cycle is 21 days"
+    a thousand times states one length (and the checks stay linear in the text's length)."""
+    seen: set[tuple[tuple[float, ...], bool, tuple[int, float] | None]] = set()
+    out: list[Length] = []
+    for ln in lengths:
+        key = (ln.days, ln.approx, ln.cycles)
+        if key not in seen:
+            seen.add(key)
+            out.append(ln)
+    return out
+
+
+def unique_length(lengths: Sequence[Length]) -> float | None:
+    """The one cycle length of ``lengths`` when they all state the same single value for every
+    cycle; None otherwise."""
+    vals = {d for ln in lengths for d in ln.days}
+    if len(vals) != 1 or any(ln.qualified for ln in lengths):
+        return None
+    return next(iter(vals))
+
+
+def _plain(text: str, ln: Length, qualified: bool = False) -> bool:
+    """A cycle length stated for every cycle (with ``qualified``: or for some cycles, "Cycle 1 =
+    28 days", "the first cycle (6 weeks)"), as one value, with no arm, drug, phase or
+    alternative in its sentence."""
+    if len(ln.days) != 1 or ln.approx:
+        return False
+    sentence = _REST_PHRASE.sub(" ", _sentence(text, ln.start, ln.end))
+    if ln.qualified:
+        return qualified and not _SCOPE_WORDS.search(sentence)
+    return not _DISTINGUISHERS.search(sentence)
+
+
+def _clash(a: Length, b: Length) -> bool:
+    """Whether two single-valued lengths contradict each other: different values for cycles
+    both apply to (every cycle, or overlapping cycle ranges)."""
+    if a.days[0] == b.days[0]:
+        return False
+    if a.cycles is None or b.cycles is None:
+        return True
+    return a.cycles[0] <= b.cycles[1] and b.cycles[0] <= a.cycles[1]
+
+
+# an outcome title that opens with the part of the study it is for: "Phase 1 (Dose Escalation):
+# Serum Concentrations of X", "Part A: ...", "Dose expansion - ..."
+_PART_PREFIX = re.compile(
+    r"^\s*(?P<key>(?:(?:phase|part|stage|cohort|period|arm)\s*[0-9A-Za-z]{1,4}\s*(?:\([^)]{1,40}\))?"
+    r"|(?:dose[- ])?(?:escalation|expansion|verification|optimi[sz]ation|confirmation)"
+    r"(?:\s+(?:phase|part|stage|cohort))?)(?:\s*[:,-]\s*(?:dose[- ])?(?:escalation|expansion)(?:\s+(?:phase|part|stage|cohort))?)?)"
+    r"\s*[:–-]",
+    re.I,
+)
+
+
+def _outcome_parts(
+    fields: Sequence[str], parsed: dict[str, tuple[str, Parsed]] | None
+) -> list[set[str]]:
+    """Outcomes whose titles name the same part of the study ("Phase 1 (Dose Escalation): ..."):
+    one scope per part."""
+    if not parsed:
+        return []
+    parts: dict[str, set[str]] = defaultdict(set)
+    for fld in fields:
+        m = _OUTCOME_FIELD.match(fld)
+        if not m:
+            continue
+        prefix = f"outcomes[{m.group(1)}][{m.group(2)}]."
+        title = parsed.get(prefix + "measure", ("", None))[0]
+        pm = _PART_PREFIX.match(title)
+        if pm:
+            key = " ".join(re.sub(r"[^a-z0-9 ]", " ", pm.group("key").lower()).split())
+            parts[key].add(fld)
+    return [g for g in parts.values() if len({f.rsplit(".", 1)[0] for f in g}) > 1]
+
+
+def _scopes(
+    fields: Sequence[str],
+    single_regimen: bool,
+    links: dict[int, set[int]],
+    parsed: dict[str, tuple[str, Parsed]] | None = None,
+) -> list[tuple[set[str], bool]]:
+    """Groups of fields that speak of one regimen, and whether that is certain: the whole
+    record when it has one arm and no phases (certain); else each arm's label and description
+    with the descriptions of the interventions linked to it (the arm's regimen, less certain:
+    an arm may combine drugs on their own schedules)."""
+    narrative = [f for f in fields if not f.startswith("eligibility")]
+    if single_regimen:
+        return [(set(narrative), True)]
+    scopes: list[tuple[set[str], bool]] = [(g, False) for g in _outcome_parts(narrative, parsed)]
+    for arm, itvs in links.items():
+        group = {f"arms[{arm}].label", f"arms[{arm}].description"}
+        group |= {f"interventions[{i}].description" for i in itvs}
+        group |= {f"interventions[{i}].name" for i in itvs}
+        group &= set(narrative)
+        if len(group) > 1:
+            scopes.append((group, False))
+    return scopes
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names the drug ``name`` (its first word of four letters or more)."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", name or "")]
+    return bool(words) and re.search(rf"(?i)(?<![a-z]){re.escape(words[0])}", text) is not None
+
+
+def _comparable(
+    f1: str, f2: str, parsed: dict[str, tuple[str, Parsed]], names: dict[int, str], n_itv: int
+) -> bool:
+    """Two fields of one scope whose cycle statements are about the same drugs: an intervention's
+    description is compared with another field only when that field names the intervention (or
+    it is the only one): two drugs of one arm may have cycles of their own."""
+    for a, b in ((f1, f2), (f2, f1)):
+        m = _ITV_FIELD.match(a)
+        if (
+            m
+            and n_itv > 1
+            and not _ITV_FIELD.match(b)
+            and not _mentions(parsed[b][0], names.get(int(m.group(1)), ""))
+        ):
+            return False
+        if m and _ITV_FIELD.match(b) and n_itv > 1:
+            return False  # two interventions: two drugs
+    return True
+
+
 def length_conflicts(
-    record_id: str, parsed: dict[str, tuple[str, Parsed]], n_arms: int = 0, n_interventions: int = 0
+    record_id: str,
+    parsed: dict[str, tuple[str, Parsed]],
+    n_arms: int = 0,
+    n_interventions: int = 0,
+    links: dict[int, set[int]] | None = None,
+    names: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Two different lengths stated for every cycle of what reads as the same regimen.
 
     Only plain statements count: no cycle number ("Cycle 1 is 28 days"), no alternatives
     ("21 or 28 days"), no approximation, and no arm, drug, phase or part in the sentence.
     Within one field two such statements are compared when nothing between them names an arm,
-    drug, phase or part either. Across fields only when the record has at most one arm, names
-    no treatment phases or parts anywhere, and (with several interventions) leaving out the
-    intervention descriptions. A record that mentions a rest period is left alone ("21 days of
+    drug, phase or part either (an error). Across fields, within a scope (``_scopes``): the whole
+    record when it has one arm and names no treatment phases or parts (an error), else an arm
+    and the interventions linked to it (a warning); an intervention's description only with a
+    field that names it. A record that mentions a rest period is left alone ("21 days of
     therapy and a 7-day rest" may be called a 21- or a 28-day cycle).
     """
+    links = links or {}
+    names = names or {}
     texts = [text for fld, (text, _p) in parsed.items() if not fld.startswith("eligibility")]
-    if any(_REST.search(text) for text in texts):
-        return []
-    phased = any(_PHASES.search(text) for text in texts)
+    phased = any(_phased(text) for text in texts)
+    rests = {fld: rest_days(text) for fld, (text, _p) in parsed.items()}
     plain: list[tuple[str, Length]] = []
+    seen: set[tuple[str, float, tuple[int, float] | None]] = set()
     for fld, (text, p) in parsed.items():
         for ln in p.lengths:
-            if ln.qualified or len(ln.days) != 1 or ln.approx:
-                continue
-            if _DISTINGUISHERS.search(_sentence(text, ln.start, ln.end)):
-                continue
-            plain.append((fld, ln))
+            key = (fld, ln.days[0], ln.cycles)
+            if key not in seen and _plain(text, ln, qualified=True):
+                seen.add(key)  # the first statement of each length per field
+                plain.append((fld, ln))
+    n_itv = max(n_interventions, len(names))
+    scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links, parsed)
     rows: list[dict[str, Any]] = []
     reported: set[tuple[float, float]] = set()
     for i, (fld, ln) in enumerate(plain):
         for fld0, ln0 in plain[:i]:
             pair = (ln0.days[0], ln.days[0])
-            if ln0.days[0] == ln.days[0] or pair in reported:
+            if not _clash(ln0, ln) or pair in reported:
                 continue
+            if fld0 == fld and (ln.qualified or ln0.qualified):
+                continue  # "Cycle 1 is 28 days; later cycles are 21 days" in one field
             if fld0 == fld:
                 if _DISTINGUISHERS.search(parsed[fld][0][ln0.end : ln.start]):
                     continue
-            elif (
-                phased
-                or n_arms > 1
-                or (
-                    n_interventions > 1
-                    and (fld.startswith("interventions[") or fld0.startswith("interventions["))
-                )
-            ):
-                continue
+                sure = True
+                scope = {fld}
+            else:
+                shared = [(g, c) for g, c in scopes if fld in g and fld0 in g]
+                if not shared or not _comparable(fld0, fld, parsed, names, n_itv):
+                    continue
+                sure = any(c for _g, c in shared)
+                scope = set().union(*(g for g, _c in shared))
+            rest, vague = _scope_rest(rests, scope)
+            if vague:
+                continue  # a rest of unknown length: the two may be with and without it
+            by_rest = any(abs(abs(ln.days[0] - ln0.days[0]) - r) <= 1 for r in rest)
             where = "earlier in this field" if fld0 == fld else f"in {fld0}"
             rows.append(
                 {
@@ -1099,13 +1618,20 @@ def length_conflicts(
                     "start": ln.start,
                     "end": ln.end,
                     "message": (
-                        f"cycle length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') but as "
-                        f"{_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), with no arm, drug or "
-                        "phase telling them apart"
+                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') "
+                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), "
+                        "with no arm, drug or phase telling them apart"
+                        + (
+                            "; the difference is the stated rest period: say whether the cycle "
+                            "includes it"
+                            if by_rest
+                            else ""
+                        )
                     ),
                     "related_field": fld0,
                     "related_start": ln0.start,
                     "related_end": ln0.end,
+                    "severity": "error" if sure and not by_rest else "warning",
                 }
             )
             reported.add(pair)
@@ -1113,4 +1639,392 @@ def length_conflicts(
     return rows
 
 
-KINDS = (FunctionKind(name="cycle_length", run_fn=run, validate_fn=validate),)
+def _which(ln: Length, word: str = "") -> str:
+    """'cycle' / 'cycle 1' / 'cycles 2 onwards' for a message ('as' / 'cycle 1 as' with ``word``)."""
+    if ln.cycles is None:
+        return word or "cycle"
+    a, b = ln.cycles
+    name = (
+        f"cycle {a}"
+        if a == b
+        else f"cycles {a} onwards"
+        if b == math.inf
+        else f"cycles {a}-{int(b)}"
+    )
+    return f"{name} {word}".strip() if word else name
+
+
+def _scope_rest(
+    rests: dict[str, tuple[set[float], bool]], scope: set[str]
+) -> tuple[set[float], bool]:
+    """The rest periods stated in a scope's fields, and whether one is named without a length."""
+    days: set[float] = set()
+    vague = False
+    for fld in scope:
+        r, v = rests.get(fld, (set(), False))
+        days |= r
+        vague = vague or v
+    return days, vague
+
+
+def _fits_interval(days: Sequence[float], lengths: Sequence[float]) -> bool:
+    """Whether a dosing interval fits a cycle length: one is a whole multiple of the other
+    (weekly in 21-day cycles, every 6 weeks = every 2 cycles of 3 weeks)."""
+    for d in days:
+        for L in lengths:
+            big, small = max(d, L), min(d, L)
+            if small > 0 and abs(big / small - round(big / small)) * small <= 0.5:
+                return True
+    return False
+
+
+def _near(lens: Sequence[Length], starts: Sequence[int], a: int, b: int) -> list[Length]:
+    """The nearest lengths before and after a span (``lens`` sorted, ``starts`` their starts),
+    within reach: the ones that can share its sentence or close its paragraph (so that the
+    checks stay linear in the text's length)."""
+    i = bisect.bisect_left(starts, a)
+    return [ln for ln in lens[max(0, i - 2) : i + 2] if abs(ln.start - a) <= _REACH]
+
+
+def _interval_groups(text: str, intervals: Sequence[Interval]) -> list[list[Interval]]:
+    """Intervals given as alternatives ("every 2 weeks (Q2W) or every 3 weeks (Q3W)", "Q2W/Q3W")
+    form one group: any of them may be the one meant."""
+    groups: list[list[Interval]] = []
+    for iv in sorted(intervals, key=lambda x: x.start):
+        if groups:
+            prev = groups[-1][-1]
+            between = text[prev.end : iv.start]
+            if len(between) <= 40 and (
+                re.search(r"(?i)(?:^|[^a-z])(?:or|and/or)(?:[^a-z]|$)|/", between)
+                or re.fullmatch(
+                    r"[\s(),\[\]=:-]*(?:i\.?e\.?|that\s+is)?[\s(),\[\]=:-]*", between, re.I
+                )
+            ):
+                groups[-1].append(iv)
+                continue
+        groups.append([iv])
+    return groups
+
+
+# sentence breaks where a legacy XML text block's hard line wraps are not: . ; blank lines, list items
+_SENT_BREAK = re.compile(
+    r"(?<![0-9])[.;](?:\s|$)|(?<=[0-9])\.(?=\s+[A-Z])|\n[ \t\r]*\n|\n[ \t]*(?:[-*•]|[0-9]+[.)])\s"
+)
+# "Courses repeat every 21 days": the cycle length itself ("Treatment repeats every 14 days"
+# may be the interval between doses)
+_COURSES_REPEAT = re.compile(
+    r"(?i)(?:courses?|cycles?)\s+(?:is\s+|are\s+|will\s+be\s+)?(?:repeat|recur)"
+)
+_REACH = 600  # characters around an interval or a day list where its cycle length may be stated
+_REPEAT_LENGTH = re.compile(r"(?i)repeat|recur|^every|^q\s?[0-9]")
+
+
+def schedule_conflicts(
+    record_id: str,
+    parsed: dict[str, tuple[str, Parsed]],
+    n_arms: int,
+    links: dict[int, set[int]],
+    names: dict[int, str],
+) -> list[dict[str, Any]]:
+    """Dosing intervals and treatment days that do not fit the cycle length of their regimen.
+
+    - An interval and a cycle length in one sentence with nothing between them naming another
+      arm, drug or phase ("Q2W on Day 1 of each cycle (each cycle is 21 days)"): an error unless
+      one is a whole multiple of the other.
+    - An interval in the sentence just before the one that closes the regimen with its cycle
+      length ("... cisplatin IV every 3 weeks. Treatment repeats every 4 weeks for 4 courses"):
+      a warning.
+    - Treatment days past the end of the cycle ("daily on days 1-28 of each 21-day cycle",
+      "on days 1-28. Courses repeat every 3 weeks"): an error in one sentence, else a warning.
+    - Across fields of one scope (``_scopes``): an arm's regimen interval (its label "Docetaxel
+      Every 3 Weeks", "Treatment repeats every 2 weeks", "chemotherapy is administered every 21
+      days") against the one cycle length its scope states: a warning.
+    """
+    texts = [text for fld, (text, _p) in parsed.items() if not fld.startswith("eligibility")]
+    phased = any(_phased(text) for text in texts)
+    rests = {fld: rest_days(text) for fld, (text, _p) in parsed.items()}
+    rows: list[dict[str, Any]] = []
+
+    def rested(scope: set[str], a: Sequence[float], b: Sequence[float]) -> bool:
+        """A rest of the scope (or one of unknown length) may be the difference."""
+        rest, vague = _scope_rest(rests, scope)
+        return vague or any(abs(abs(x - y) - r) <= 1 for x in a for y in b for r in rest)
+
+    def row(
+        fld: str, span: tuple[int, int], rel: str, rspan: tuple[int, int], msg: str, sev: str
+    ) -> None:
+        rows.append(
+            {
+                "record_id": record_id,
+                "field": fld,
+                "start": span[0],
+                "end": span[1],
+                "message": msg,
+                "related_field": rel,
+                "related_start": rspan[0],
+                "related_end": rspan[1],
+                "severity": sev,
+            }
+        )
+
+    for fld, (text, p) in parsed.items():
+        lens = [
+            ln
+            for ln in p.lengths
+            if not ln.qualified
+            and not ln.approx
+            and not _SCOPE_WORDS.search(_sentence(text, ln.start, ln.end))
+        ]
+        if not lens:
+            continue
+        starts = [ln.start for ln in lens]
+        near = functools.partial(_near, lens, starts)
+
+        for group in _interval_groups(text, p.intervals):
+            days = [d for iv in group for d in iv.days]
+            iv = group[0]
+            for ln in near(iv.start, iv.end):
+                a, b = (iv.end, ln.start) if iv.end <= ln.start else (ln.end, iv.start)
+                between = text[a:b]
+                if _fits_interval(days, ln.days) or _DISTINGUISHERS.search(between):
+                    continue
+                if rested({fld}, days, ln.days):
+                    continue
+                same_sentence = not _SENT_BREAK.search(between)
+                next_sentence = (
+                    iv.end <= ln.start
+                    and len(_SENT_BREAK.findall(between)) == 1
+                    and bool(_REPEAT_LENGTH.search(ln.text))
+                    and "\n\n" not in between.replace("\r", "")
+                )
+                if not (same_sentence or next_sentence):
+                    continue
+                row(
+                    fld,
+                    (iv.start, iv.end),
+                    fld,
+                    (ln.start, ln.end),
+                    f"dosing interval '{iv.text.strip()}' ({_fmt(days[0])} days) does not fit the cycle "
+                    f"length {_fmt(ln.days[0])} days ('{ln.text.strip()}') "
+                    + ("in the same sentence" if same_sentence else "stated just after it"),
+                    "error" if same_sentence else "warning",
+                )
+                break
+        for dl in p.day_lists:
+            for ln in near(dl.start, dl.end):
+                if dl.last <= max(ln.days):
+                    continue
+                a, b = (dl.end, ln.start) if dl.end <= ln.start else (ln.end, dl.start)
+                between = text[a:b]
+                if _DISTINGUISHERS.search(between):
+                    continue
+                same_sentence = not _SENT_BREAK.search(between)
+                next_sentence = (
+                    dl.end <= ln.start
+                    and len(_SENT_BREAK.findall(between)) == 1
+                    and bool(_COURSES_REPEAT.match(ln.text))
+                )
+                if not (same_sentence or next_sentence):
+                    continue
+                sentence = _sentence(text, dl.start, dl.end)
+                if not _DOSE_CUE.search(sentence):
+                    continue
+                row(
+                    fld,
+                    (dl.start, dl.end),
+                    fld,
+                    (ln.start, ln.end),
+                    f"treatment on day {dl.last} ('{dl.text.strip()}') falls outside a "
+                    f"{_fmt(max(ln.days))}-day cycle ('{ln.text.strip()}')",
+                    "error" if same_sentence else "warning",
+                )
+                break
+    # across the fields of a scope: an arm's regimen interval vs the scope's one cycle length
+    scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links)
+    done: set[str] = {r["field"] for r in rows}
+    for scope, _sure in scopes:
+        lengths = [
+            (fld, ln)
+            for fld in scope
+            if fld in parsed
+            for ln in parsed[fld][1].lengths
+            if _plain(parsed[fld][0], ln)
+        ]
+        L = unique_length([ln for _f, ln in lengths])
+        if L is None or scope & done:
+            continue  # one finding per scope
+        for fld in sorted(scope):
+            if fld not in parsed or fld in done:
+                continue
+            text, p = parsed[fld]
+            for grp in _interval_groups(text, p.intervals):
+                if grp[0].level != "regimen" and not (
+                    grp[0].level in ("cycle", "drug") and _single_drug(fld, scope)
+                ):
+                    continue
+                days = [d for iv in grp for d in iv.days]
+                if _fits_interval(days, [L]) or rested(scope, days, [L]):
+                    continue
+                other = [(f, ln) for f, ln in lengths if f != fld]
+                if not other:
+                    continue
+                f0, ln0 = other[0]
+                row(
+                    fld,
+                    (grp[0].start, grp[0].end),
+                    f0,
+                    (ln0.start, ln0.end),
+                    f"treatment interval '{grp[0].text.strip()}' ({_fmt(days[0])} days) does not fit "
+                    f"the cycle length {_fmt(L)} days stated in {f0} ('{ln0.text.strip()}') for the "
+                    "same regimen",
+                    "warning",
+                )
+                done.add(fld)
+                break
+            if fld in done:
+                break  # one finding per scope
+    return rows
+
+
+# the length of the whole treatment: "6 weeks of protocol treatment", "treatment duration of 24 weeks"
+_TOTAL_DURATION = re.compile(
+    rf"(?P<n>{_NUM})\s*[- ]?(?P<u>weeks?|months?)\s+of\s+(?:protocol\s+|study\s+|active\s+)?"
+    r"(?:treatment|therapy|chemotherapy)(?![A-Za-z])"
+    rf"|(?:treatment|therapy)\s+(?:duration|period)\s+(?:of|is|was|:)\s*(?P<n2>{_NUM})\s*[- ]?(?P<u2>weeks?|months?)",
+    re.I,
+)
+
+
+def total_conflicts(
+    record_id: str, parsed: dict[str, tuple[str, Parsed]], n_arms: int, tol: Tolerance
+) -> list[dict[str, Any]]:
+    """A fixed number of cycles of the one stated length ("Treatment repeats every 28 days for 6
+    courses") against the length of the whole treatment stated elsewhere ("weekly during 6 weeks
+    of protocol treatment"): a warning, in records with one arm and no phases only."""
+    texts = [text for fld, (text, _p) in parsed.items() if not fld.startswith("eligibility")]
+    if n_arms > 1 or any(_phased(t) for t in texts):
+        return []
+    lengths = [ln for _t, p in parsed.values() for ln in p.lengths]
+    L = unique_length(lengths)
+    counted = [(fld, ln) for fld, (_t, p) in parsed.items() for ln in p.lengths if ln.count]
+    if L is None or len({ln.count for _f, ln in counted}) != 1:
+        return []
+    f0, ln0 = counted[0]
+    total = (ln0.count or 0) * L
+    for fld, (text, _p) in parsed.items():
+        for m in _TOTAL_DURATION.finditer(text):
+            n = m.group("n") or m.group("n2")
+            u = _unit(m.group("u") or m.group("u2"))
+            days, slack = _duration_days(_num(n), u, False, tol)
+            if abs(days - total) <= slack + L:  # the last cycle may be counted to its start
+                continue
+            return [
+                {
+                    "record_id": record_id,
+                    "field": fld,
+                    "start": m.start(),
+                    "end": m.end(),
+                    "message": (
+                        f"the treatment is said to last {m.group(0).strip()!r} here, but "
+                        f"{ln0.count} cycles of {_fmt(L)} days ('{ln0.text.strip()}' in {f0}) "
+                        f"are {_fmt(total)} days ({_weeks(total)})"
+                    ),
+                    "related_field": f0,
+                    "related_start": ln0.start,
+                    "related_end": ln0.end,
+                    "severity": "warning",
+                }
+            ]
+    return []
+
+
+def _single_drug(fld: str, group: set[str]) -> bool:
+    """Whether the scope of ``fld`` holds one intervention only (its interval is the regimen's)."""
+    return len({f.split(".")[0] for f in group if f.startswith("interventions[")}) == 1
+
+
+# a dose-limiting-toxicity window given as the first cycle, and as a duration elsewhere
+_DLT = re.compile(r"(?i)(?<![a-z])(?:dlts?|dose[- ]limiting\s+toxicit(?:y|ies))(?![a-z])")
+_FIRST_CYCLE = re.compile(
+    r"(?i)(?:during|in|within|over|throughout|of|at\s+the\s+end\s+of)\s+(?:the\s+)?"
+    r"(?:first\s+(?:treatment\s+)?(?:cycle|course)|cycle\s*1(?![0-9])|c1(?![0-9d]))"
+)
+_WINDOW_DAYS = re.compile(
+    r"(?i)(?:within|during|over|in|first|up\s+to|for)\s+(?:the\s+)?(?:first\s+)?(?P<n>[0-9]{1,3})\s*(?P<u>days?|weeks?)"
+    r"(?:\s+(?:after|following|from|of)\s+(?:the\s+)?(?:first|initial|start|1st)[^.;]{0,30})?"
+    r"|^\s*(?P<n2>[0-9]{1,3})\s*(?P<u2>days?|weeks?)(?:\s+(?:after|following|from)\s+(?:the\s+)?(?:first|initial|start|1st)[^.;]{0,30})?\s*\.?\s*$"
+)
+
+
+def dlt_conflicts(
+    record_id: str, parsed: dict[str, tuple[str, Parsed]], tol: Tolerance, n_arms: int
+) -> list[dict[str, Any]]:
+    """The dose-limiting-toxicity window stated as the first cycle in one place ("DLTs will be
+    assessed during the first cycle" of 21-day cycles) and as another number of days in an
+    outcome about DLTs ("DLTs within 28 days after the first infusion"): a warning. Only where
+    the record states one cycle length throughout."""
+    all_lengths = [ln for fld, (_t, p) in parsed.items() for ln in p.lengths]
+    L = unique_length(all_lengths)
+    if L is None:
+        return []
+    first: tuple[str, int, int] | None = None
+    for fld, (text, _p) in parsed.items():
+        for m in _DLT.finditer(text):
+            sentence = _sentence(text, m.start(), m.end())
+            fc = _FIRST_CYCLE.search(sentence)
+            if fc:
+                first = (fld, m.start(), m.end())
+                break
+        if first:
+            break
+    if first is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    for prefix in sorted({f.rsplit(".", 1)[0] for f in parsed if _OUTCOME_FIELD.match(f)}):
+        own = [
+            parsed[f"{prefix}.{c}"][0]
+            for c in ("measure", "description", "time_frame")
+            if f"{prefix}.{c}" in parsed
+        ]
+        if not _DLT.search(" ".join(own[:2])) or first[0].startswith(prefix + "."):
+            continue
+        if any(_CYCLE_MENTION.search(t) for t in own):
+            continue  # the outcome speaks of cycles itself: the arithmetic checks cover it
+        for col in ("time_frame", "description"):
+            fld = f"{prefix}.{col}"
+            if fld not in parsed:
+                continue
+            text = parsed[fld][0]
+            if _CYCLE_MENTION.search(text):
+                continue  # the outcome speaks of cycles itself: the arithmetic checks cover it
+            w = _WINDOW_DAYS.search(text)
+            if not w:
+                continue
+            n = float(w.group("n") or w.group("n2"))
+            unit = (w.group("u") or w.group("u2")).lower()
+            days = n * (7.0 if unit.startswith("w") else 1.0)
+            if abs(days - L) <= tol.day_days:
+                continue
+            rows.append(
+                {
+                    "record_id": record_id,
+                    "field": fld,
+                    "start": w.start(),
+                    "end": w.end(),
+                    "message": (
+                        f"the DLT window is {_fmt(days)} days here but the first cycle "
+                        f"({_fmt(L)} days) in {first[0]}"
+                    ),
+                    "related_field": first[0],
+                    "related_start": first[1],
+                    "related_end": first[2],
+                    "severity": "warning",
+                }
+            )
+            break
+    return rows[:1]
+
+
+KINDS = (
+    FunctionKind(name="cycle_length", run_fn=run, validate_fn=validate, prefilter_fn=prefilter),
+)

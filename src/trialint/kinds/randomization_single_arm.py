@@ -68,9 +68,34 @@ _NEGATION_BEFORE = re.compile(
     re.I,
 )
 _NEGATION_AFTER = re.compile(
-    r"^\s*(?:(?:is|was|will\s+be|are|were|has\s+been)\s+)?(?:not\s+(?:be\s+)?"
-    r"(?:performed|applicable|used|done|conducted|planned|required|possible|involved|needed)"
-    r"|[:=-]\s*(?:none|no|n/?a|not\s+applicable)(?![A-Za-z]))",
+    # the wording may head a coordination first: "randomization and blinding are not applicable"
+    r"^(?:\s*(?:,|/|and/or|and|or|nor)\s*(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)?"
+    r"\s*(?:(?:is|was|will|would|shall|are|were|has|have|had)\s+)?(?:(?:be|been)\s+)?(?:not|never)\s+"
+    r"(?:be\s+|been\s+)?(?:performed|applicable|used|done|conducted|planned|required|possible|involved|"
+    r"needed|applied|carried\s+out|undertaken|foreseen|intended|part\s+of)"
+    r"|^(?:\s*(?:,|/|and/or|and|or|nor)\s*(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)?"
+    r"\s*[:=-]\s*(?:none|no|n/?a|not\s+applicable)(?![A-Za-z])",
+    re.I,
+)
+# Negation reaching through a coordination: "no blinding of subjects or randomization of
+# treatment", "neither blinded nor randomized", "without masking, stratification or randomization",
+# "not controlled or randomized". A negating word (not a prefix: "non-blinded, randomized" negates
+# only "blinded") heads a list of at most a few conjuncts joined by "or"/"nor"/","/"and", with no
+# clause boundary (a finite verb, "but", "which") between it and the wording.
+_CLAUSE_BREAK = (
+    r"(?:but|however|although|though|while|whereas|which|who|that|because|since|so|then|thus|"
+    r"is|are|was|were|will|shall|would|can|could|may|must|has|have|had|do|does|did|"
+    r"receive[sd]?|receiving|get|gets|got)"
+)
+# "(no blinding and) randomization was done by computer": the wording starts a new clause
+_FINITE_AFTER = re.compile(
+    r"^\s*(?:(?:is|are|was|were|will|shall|would|has|have|had)|(?:is|are|was|were)\s+done)(?![A-Za-z])",
+    re.I,
+)
+_COORD_NEGATION_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:no|not|never|without|neither|nor|absence\s+of|lack\s+of|free\s+of)\s+"
+    rf"(?:(?!{_CLAUSE_BREAK}(?![A-Za-z]))[A-Za-z][A-Za-z0-9-]*[\s,/]+){{1,7}}?"
+    r"(?P<coord>or|nor|and/or|and|,|/)\s*(?:(?:any|a|an|the|of|by|formal|patient|participant|subject)\s+)*$",
     re.I,
 )
 # "from the first dose or random assignment (if any)": a hedge, not a claim
@@ -229,6 +254,87 @@ _COPULA_BEFORE_ARTICLE = re.compile(
 )
 
 
+# --- parts of this study: a later, separate randomized part is not the single arm's randomization
+
+# A part of the study named by its number or place: "Part 2", "Stage B", "second stage", "the
+# Phase 2 portion", "dose expansion", "escalation phase". ``_part_order`` says whether it is the
+# first part (1) or a later one (2). Disease stages ("stage III", "stage 2 breast cancer") and
+# trial phases ("a phase II trial") are not parts.
+_UNIT = r"(?:parts?|stages?|periods?|steps?|portions?|segments?|modules?|sections?)"
+_PART = re.compile(
+    r"(?<![A-Za-z])(?:"
+    r"(?:part|period|step|portion|segment|module)\s*[-:]?\s*(?P<num>[0-9]{1,2}|[A-F]|I{1,3}|IV|V|one|two|three|four)(?![A-Za-z0-9])"
+    r"|stage\s*[-:]?\s*(?P<snum>[0-9]|one|two|three)(?![A-Za-z0-9.])"
+    r"(?!\s*(?:[A-Ca-c](?![A-Za-z])|cancers?|carcinomas?|diseases?|tumou?rs?|lymphomas?|melanomas?|breast|colon|"
+    r"rectal|lung|gastric|kidney|renal|heart|chronic|hypertension|ckd|nsclc|crc|hcc|patients?|or\s+(?:higher|greater)))"
+    r"|phase\s*(?P<pnum>[0-9]|I{1,3}|one|two|three)[ab]?\s+" + _UNIT + r"(?![A-Za-z])"
+    r"|phase\s*(?P<hnum>[0-9]|I{1,3})[ab]?\s*:"
+    r"|(?P<ord>first|initial|1st|second|2nd|third|3rd|subsequent|next|later|final|last)\s+"
+    r"(?:[A-Za-z-]+\s+)?(?:" + _UNIT + r"|phases?)(?![A-Za-z])"
+    r"|(?P<named>(?:dose[- ])?expansion|extension|escalation|safety\s+run-?in|run-?in|lead-?in|dose[- ]finding)"
+    r"(?:\s+(?:" + _UNIT + r"|phases?|cohorts?))?(?![A-Za-z])"
+    r")",
+    re.I,
+)
+_FIRST_WORDS = {"1", "a", "i", "one", "first", "initial", "1st"}
+_FIRST_NAMED = re.compile(r"escalation|run-?in|lead-?in|dose[- ]finding", re.I)
+
+
+def _part_order(m: re.Match[str]) -> int:
+    """1 for the first part of a study, 2 for a later one."""
+    named = m.group("named")
+    if named:
+        return 1 if _FIRST_NAMED.search(named) else 2
+    for key in ("num", "snum", "pnum", "hnum", "ord"):
+        v = m.group(key)
+        if v:
+            return 1 if v.lower() in _FIRST_WORDS else 2
+    return 1
+
+
+# what puts the randomized part after the rest: "followed by a second stage during which
+# subjects will be randomized", "the study will proceed with a placebo-controlled randomized study"
+_SEQUENCE = re.compile(
+    r"(?<![A-Za-z])(?:followed\s+by|subsequently|thereafter|afterwards|after\s+which|"
+    r"(?:proceed|continue|move|progress|advance)(?:s|ed|ing)?\s+(?:with|to|into|on\s+to))"
+    r"\s*,?\s*(?:(?:a|an|the|this)\s+)?",
+    re.I,
+)
+_UNIT_NOUN = re.compile(
+    r"(?<![A-Za-z])(?:" + _UNIT + r"|phases?|study|trial|cohorts?|expansion)(?![A-Za-z])", re.I
+)
+_HEADING_END = re.compile(r"[^\n.;]{0,60}?(?::|\n|$)")  # used with .match(text, pos)
+
+
+def later_part(text: str, start: int, end: int, s0: int, s1: int) -> bool:
+    """Whether the wording at text[start:end] (sentence text[s0:s1]) describes a later, separate
+    part of the study: named in its own sentence before it ("In Part 2, patients are randomized"),
+    right after it ("randomized expansion cohort", "random assignment (dose expansion stage)"),
+    introduced as a next step ("followed by a second stage during which ..."), or under a heading
+    of a later part earlier in the field ("Part 2: Dose Expansion ... * Patients randomized")."""
+    before = text[s0:start]
+    parts = list(_PART.finditer(before))
+    if parts:
+        return _part_order(parts[-1]) > 1
+    near = _PART.search(text, end, min(s1, end + 60))
+    if near and _part_order(near) > 1 and len(text[end : near.start()].split()) <= 4:
+        return True
+    for seq in _SEQUENCE.finditer(text, s0, start):
+        unit = _UNIT_NOUN.search(text, seq.end(), s1)
+        if unit is None or len(text[seq.end() : unit.start()].split()) > 5:
+            continue
+        if unit.start() > start:
+            return True  # "proceed with a placebo-controlled randomized study"
+    # a heading earlier in the field: "Part 2: Dose Expansion (Phase Ib)" / "STAGE 2\n"
+    heads = [
+        m
+        for m in _PART.finditer(text, 0, s0)
+        if _HEADING_END.match(text, m.end())
+        or text[max(0, m.start() - 3) : m.start()].strip() in ("", "*", "-", "•")
+    ]
+    return bool(heads) and _part_order(heads[-1]) > 1
+
+
 @dataclass(frozen=True)
 class Occurrence:
     start: int
@@ -253,19 +359,32 @@ def _title_case(text: str) -> bool:
 
 def classify(text: str, start: int, end: int, own_ids: tuple[str, ...] = ()) -> str:
     """Why the randomization wording at text[start:end] is (``"own"``) or is not about the study's
-    own participants: ``negated``, ``hedged``, ``order``, ``other-trial``, ``background``."""
+    own participants: ``negated``, ``hedged``, ``material`` (what is read or reviewed),
+    ``other-trial``, ``later-part`` (a later, separate part of this study), ``background``; or
+    ``order``: the order of the conditions each participant goes through is randomized (no
+    allocation to arms, but a randomized procedure of this study all the same)."""
     word = text[start:end]
     s0, s1 = _sentence_bounds(text, start, end)
     before, after, sentence = text[s0:start], text[end:s1], text[s0:s1]
     low = word.lower()
     if _NEGATION_BEFORE.search(before[-60:]) or _NEGATION_AFTER.search(after):
         return "negated"
+    coord = _COORD_NEGATION_BEFORE.search(before[-100:])
+    if coord and not (
+        coord.group("coord").lower() in ("and", ",")
+        and (_VERB_AFTER.search(after) or _FINITE_AFTER.search(after))
+    ):
+        return "negated"  # "no blinding of subjects or randomization of treatment"
     if _HEDGE_AFTER.search(after) or _HEDGE_BEFORE.search(before):
         return "hedged"
-    if _ORDER_AFTER.search(after) or _ORDER_BEFORE.search(before) or _MATERIAL_AFTER.search(after):
+    if _MATERIAL_AFTER.search(after):
+        return "material"
+    if _ORDER_AFTER.search(after) or _ORDER_BEFORE.search(before):
         return "order"
     if _OTHER_TRIAL_SENTENCE.search(sentence):
         return "other-trial"
+    if later_part(text, start, end, s0, s1):
+        return "later-part"
     if any(n not in own_ids for n in _NCT.findall(sentence)):
         return "other-trial"
     if low not in ("randomized", "randomised"):
@@ -471,7 +590,12 @@ def single_arm_design(rs: RecordSet) -> pd.DataFrame:
 
 # --- the kind --------------------------------------------------------------------------------
 
+# the verdicts this rule reports: the study's own randomization, including a randomized order of
+# the conditions every participant goes through (a single group that randomizes the sequence of
+# its interventions is, in the registry's terms, a crossover design)
+_FLAGGED = ("own", "order")
 DEFAULT_FIELDS = (
+    r"^identificationModule\.(briefTitle|officialTitle)$",
     r"^outcomes\[[a-z]+\]\[[0-9]+\]\.(measure|description|time_frame)$",
     r"^descriptionModule\.(briefSummary|detailedDescription)$",
     r"^designModule\.designInfo\.interventionModelDescription$",
@@ -566,7 +690,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     names = item_names(rs, cand["record_id"], cand["field"])
     rows: list[dict[str, Any]] = []
     for rid, field, text in zip(cand["record_id"], cand["field"], cand["text"], strict=True):
-        own = own_randomization(text, ids.get(rid, (rid,)))
+        own = [o for o in occurrences(text, ids.get(rid, (rid,))) if o.verdict in _FLAGGED]
         if not own:
             continue
         first = own[0]
@@ -576,6 +700,12 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             if field.startswith("outcomes[")
             else "Remove the randomization wording"
         )
+        if first.verdict == "order":
+            fix = (
+                "A single group whose participants receive the conditions in a randomized order "
+                "is a crossover assignment: register the intervention model as CROSSOVER with "
+                "allocation RANDOMIZED, or remove the randomization wording"
+            )
         rows.append(
             {
                 "record_id": rid,
@@ -585,11 +715,29 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 "message": (
                     f"{how[rid][0].upper()}{how[rid][1:]}, but {field_phrase(field, names.get((rid, field), ''))} "
                     f"speaks of randomization ('{first.wording}'){more}: nobody is randomized in a single-arm "
-                    f"study. {fix}, or correct the design if participants are in fact randomized."
+                    f"study. {fix}{'' if first.verdict == 'order' else ', or correct the design if participants are in fact randomized'}."
                 ),
             }
         )
     return kind_frame(rows)
 
 
-KINDS = (FunctionKind(name="randomization_single_arm", run_fn=run, validate_fn=validate),)
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> pd.Series:
+    """Records that may fire: declared single-group and not randomized, or without design fields
+    (where single-arm may be inferred), with randomization wording in some text of the rule's
+    fields (the pyarrow regex ``PREFILTER``, looser than the classifier)."""
+    st = rs.studies
+    model, alloc = st["intervention_model"], st["allocation"]
+    declared = (model == "SINGLE_GROUP").fillna(False) & ~(alloc == "RANDOMIZED").fillna(False)
+    absent = model.isna() & alloc.isna() & ~st["study_type"].isin(list(_NOT_INTERVENTIONAL))
+    maybe = st.loc[(declared | absent).to_numpy(), "record_id"]
+    fields = list(params.get("fields", DEFAULT_FIELDS))
+    cand = candidate_texts(rs, maybe, fields)
+    return st["record_id"].isin(cand["record_id"])
+
+
+KINDS = (
+    FunctionKind(
+        name="randomization_single_arm", run_fn=run, validate_fn=validate, prefilter_fn=prefilter
+    ),
+)
