@@ -61,6 +61,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
 
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet
@@ -78,8 +79,29 @@ _ALLOWED = {
     "cues_before",
     "not_after",
     "background",
+    "procedural",
     "qualifiers",
     "scope_lines",
+    "item_lead",
+    "item_lead_start",
+    "item_verbs",
+    "item_pivot",
+    "item_instrument",
+    "item_stop",
+    "item_split",
+    "item_max_words",
+    "ignore_words",
+    "generic_words",
+    "generic_classes",
+    "synonyms",
+    "abbreviations",
+    "not_instruments",
+    "item_junk",
+    "methods",
+    "frame_words",
+    "measure_heads",
+    "nonmeasure_heads",
+    "weak_heads",
 }
 _REQUIRED = {
     "endpoints",
@@ -136,8 +158,10 @@ class Config:
     cues_before: re.Pattern[str]
     not_after: re.Pattern[str]
     background: re.Pattern[str]
+    procedural: re.Pattern[str]
     qualifiers: re.Pattern[str]
     scope_lines: int
+    lex: Lexicon
 
 
 @dataclass(frozen=True)
@@ -276,8 +300,10 @@ def _compile(frozen: str) -> Config:
         cues_before=re.compile(_pat(params.get("cues_before") or r"(?!x)x"), re.I),
         not_after=re.compile("(?:" + _pat(params.get("not_after") or r"(?!x)x") + r")\s*$", re.I),
         background=re.compile(_pat(params["background"]), re.I),
+        procedural=re.compile(_pat(params.get("procedural") or r"(?!x)x"), re.I),
         qualifiers=re.compile(_pat(params.get("qualifiers") or r"(?!x)x") + r"$"),
         scope_lines=int(params.get("scope_lines", 25)),
+        lex=compile_lexicon(params),
     )
 
 
@@ -410,7 +436,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
             content_start = text.index(":", ls) + 1
         elif label and (
             (not bulleted and cfg.generic_label.match(body) and not cfg.keep_scope.search(body))
-            or (consumed and gap and not bulleted)
+            or (consumed and gap and not bulleted and not cfg.keep_scope.search(body))
         ):
             label = ""
         sentences = _sentences(text, content_start, le)
@@ -420,7 +446,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 if i == len(only) or only[i] >= e:
                     continue
             sent = " ".join(text[s:e].split())
-            if cfg.background.search(sent):
+            if cfg.background.search(sent) or cfg.procedural.search(sent):
                 continue
             if label:
                 out.append(Statement(s, e, label, e))
@@ -559,6 +585,662 @@ def covered(meaning: Meaning, outcome_text: str) -> bool:
     return _mentions_all(outcome_text, meaning.expansion)
 
 
+# --- open items: what an endpoint statement says is measured --------------------------------
+#
+# Beyond the vocabulary: an endpoint statement names what the study measures ("Determine the
+# pharmacokinetics of carboplatin", "Secondary outcomes will include fatigue, depression and
+# anxiety", "QoL will be assessed by the SF-36"). Its items are the noun phrases of the
+# measured thing; an item counts when it names something specific (not "the safety and
+# efficacy") and is covered when some registered outcome carries each of its content words
+# (stemmed, fuzzy, synonyms and abbreviations resolved both ways).
+
+_WORD = re.compile(r"[a-z0-9]+")
+_CODE_HYPHEN = re.compile(r"(?<![a-z0-9])([a-z]{1,6})[-_]?(\d{1,3}[a-z]?)(?![a-z0-9])")
+_CODE_SPACE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})[ -](\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
+_SUFFIXES = (
+    *("ically", "ical", "ities", "ity", "isms", "ism", "ions", "ion", "ings", "ing"),
+    *("ies", "es", "ed", "ic", "al", "s", "e"),
+)
+_PAREN = re.compile(r"\s*\\?[(\[][^()\[\]]*\\?[)\]]")
+_ABBR_WORD = re.compile(r"(?<![A-Za-z0-9-])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]{1,11}(?![A-Za-z0-9])")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light stemmer: enough to make "toxicity"/"toxicities", "pathologic"/"pathological",
+    "response"/"responses" one form."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for _ in range(2):
+        for suf in _SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= 4:
+                word = word[: -len(suf)] + ("y" if suf == "ies" else "")
+                break
+        else:
+            break
+    return word
+
+
+def _normalised(text: str) -> str:
+    low = _CODE_SPACE.sub(r"\1\2", text).lower()
+    return _CODE_HYPHEN.sub(r"\1\2", low)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; instrument codes joined ("SF-36", "SF 36" -> "sf36")."""
+    return _WORD.findall(_normalised(text))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    ignore: frozenset[str]  # stems that say nothing about what is measured
+    generic: frozenset[str]  # stems and classes of aims with no specific measure
+    names: re.Pattern[str]  # a synonym class named (both sides), one group per class
+    implied: tuple[tuple[str, re.Pattern[str]], ...]  # what implies a class (Cmax -> PK)
+    covered_as: tuple[tuple[str, re.Pattern[str]], ...]  # items an outcome of a class covers
+    synonym_keys: tuple[str, ...]
+    abbreviations: dict[str, str]  # a general vocabulary: normalised ABBR -> expansion
+    lead: re.Pattern[str]  # what introduces the measured thing
+    lead_start: re.Pattern[str]  # the same at the start of a statement
+    stop: re.Pattern[str]  # where an item phrase ends
+    split: re.Pattern[str]  # between items
+    pivot: re.Pattern[str]  # "the effect of X on" / "in terms of": what follows counts
+    instrument: re.Pattern[str]  # "as measured by" / "using": both sides count
+    not_instrument: re.Pattern[str]  # criteria sets and imaging modalities
+    methods: re.Pattern[str]  # laboratory and imaging methods: no endpoint of their own
+    junk: re.Pattern[str]  # phrases that are no measured thing ("the ability to fight")
+    frame: frozenset[str]  # words that frame a measure ("rate of", "levels", "score")
+    measure_heads: frozenset[str]  # nouns that name a measured thing ("survival", "function")
+    nonmeasure: frozenset[str]  # nouns that name no measured thing ("therapy", "patients")
+    weak: frozenset[str]  # heads that say little on their own ("response", "activity")
+    max_words: int
+
+
+def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
+    alts = "|".join(
+        f"(?P<s{i}>{_pat(s[key])})" for i, s in enumerate(syn) if s.get(key)
+    ) or r"(?!x)x"
+    return re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])")
+
+
+def compile_lexicon(params: dict[str, Any]) -> Lexicon:
+    def stems(key: str) -> frozenset[str]:
+        return frozenset(stem(w) for w in words(" ".join(params.get(key) or ())))
+
+    syn = list(params.get("synonyms") or [])
+    verbs = _pat(params["item_verbs"])
+    keys = tuple(f"~{s['key']}" for s in syn)
+    generic = stems("generic_words") | {f"~{k}" for k in params.get("generic_classes") or ()}
+    return Lexicon(
+        ignore=stems("ignore_words") | stems("frame_words"),
+        frame=stems("frame_words"),
+        measure_heads=stems("measure_heads"),
+        nonmeasure=stems("nonmeasure_heads"),
+        weak=stems("weak_heads"),
+        generic=generic,
+        names=_class_alternation(syn, "names"),
+        covered_as=tuple(
+            (f"~{c['key']}", re.compile(rf"(?<![a-z0-9])(?:{_pat(c['covers'])})(?![a-z0-9])"))
+            for c in syn
+            if c.get("covers")
+        ),
+        implied=tuple(
+            (f"~{c['key']}", re.compile(rf"(?<![a-z0-9])(?:{_pat(c['implied_by'])})(?![a-z0-9])"))
+            for c in syn
+            if c.get("implied_by")
+        ),
+        synonym_keys=keys,
+        abbreviations={
+            _norm_code(str(k)): str(v) for k, v in (params.get("abbreviations") or {}).items()
+        },
+        lead=re.compile(_pat(params["item_lead"]).replace("{verbs}", verbs), re.I),
+        lead_start=re.compile(_pat(params["item_lead_start"]).replace("{verbs}", verbs), re.I),
+        stop=re.compile(_pat(params["item_stop"]), re.I),
+        split=re.compile(_pat(params["item_split"]), re.I),
+        pivot=re.compile(_pat(params["item_pivot"]), re.I),
+        instrument=re.compile(_pat(params["item_instrument"]), re.I),
+        junk=re.compile(_pat(params.get("item_junk") or r"(?!x)x"), re.I),
+        methods=re.compile(_pat(params.get("methods") or r"(?!x)x"), re.I),
+        not_instrument=re.compile(_pat(params.get("not_instruments") or r"(?!x)x"), re.I),
+        max_words=int(params.get("item_max_words", 9)),
+    )
+
+
+def key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
+    """What a phrase measures: the synonym classes it names (as "~key") and the stems of its
+    other words, minus words that say nothing about what is measured."""
+    low = _normalised(phrase)
+    keys: set[str] = set()
+    parts = []
+    pos = 0
+    for m in lex.names.finditer(low):
+        keys.add(lex.synonym_keys[int((m.lastgroup or "s0")[1:])])
+        parts.append(low[pos : m.start()])
+        pos = m.end()
+    parts.append(low[pos:])
+    for w in _WORD.findall(" ".join(parts)):
+        s = stem(w)
+        if len(s) > 1 and not s.isdigit() and s not in lex.ignore:
+            keys.add(s)
+    return frozenset(keys)
+
+
+_PROTECT_AND = re.compile(
+    r"(?:[A-Z][\w'’-]*\s+){1,6}(?:and|&)\s+(?:[A-Z][\w'’-]*\s+){0,5}"
+    r"(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
+    r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
+)
+
+
+def _spans_between(text: str, start: int, end: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    protected = [(m.start(), m.end()) for m in _PROTECT_AND.finditer(text, start, end)]
+    protected += [(m.start(), m.end()) for m in _PAREN.finditer(text, start, end)]
+    for m in sep.finditer(text, start, end):
+        if any(a <= m.start() < b for a, b in protected):
+            continue
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    return out
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and not text[s].isalnum():
+        s += 1
+    while e > s and not (text[e - 1].isalnum() or text[e - 1] in ")]"):
+        e -= 1
+    return s, e
+
+
+_WH_START = re.compile(r"\s*(?:whether|if|how|what|why|which|who|whom|when|where)\b", re.I)
+_INTRO = re.compile(
+    r"\s*(?:(?:in|at|during|after|before|for|on|from|within|throughout|as|additionally|also|"
+    r"finally|furthermore|moreover|then|secondly|thirdly|lastly|further|in addition)\b[^,;:]{0,80},)",
+    re.I,
+)
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|will|would|shall|should|has|have|had|can|could|may|might|must|does|do|did)\b",
+    re.I,
+)
+_ROMAN = re.compile(r"(?i)^(?:[ivxl]+|[a-h])$")
+
+
+_LIST_AFTER = re.compile(r"\b(?:including|such\s+as|e\.g\.|i\.e\.|namely)\s*:?", re.I)
+_MODIFIER = re.compile(
+    r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b",
+    re.I,
+)
+_CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
+
+
+def item_spans(
+    text: str, start: int, end: int, lex: Lexicon, correlate: bool = False
+) -> list[tuple[int, int, bool | None]]:
+    """The items of the measured-thing region [start, end): (start, end, is_instrument).
+
+    "the effect of X on Y", "X reduces Y": Y. "whether X can be achieved", "whether X
+    predicts Y": X (and Y). "correlate X with Y": X and Y. An "including ..." list after the
+    end of the first phrase: its members too (is_instrument None: they need a measure frame;
+    "patients with mutations including G719X" lists no measured thing)."""
+    modifier = _MODIFIER.search(text, start, end)
+    if modifier is not None:  # "a platform aimed at reducing anxiety": the treatment's aim
+        end = modifier.start()
+    pivot = None
+    for pivot in lex.pivot.finditer(text, start, end):
+        pass
+    regions: list[tuple[int, int]] = []
+    wh = _WH_START.match(text, start, end)
+    if wh is not None:
+        if wh.group(0).strip().lower() in ("whether", "if"):
+            finite = _FINITE.search(text, wh.end(), end)
+            subj_end = min(
+                x for x in (finite and finite.start(), pivot and pivot.start(), end) if x
+            )
+            regions.append((wh.end(), subj_end))
+        if pivot is not None:
+            regions.append((pivot.end(), end))
+    elif pivot is not None:
+        regions.append((pivot.end(), end))
+    else:
+        regions.append((start, end))
+    if correlate and len(regions) == 1:
+        w = re.search(r"\swith\s", text[regions[0][0] : regions[0][1]])
+        if w:
+            a, b = regions[0]
+            regions = [(a, a + w.start()), (a + w.end(), b)]
+    parts: list[tuple[int, int, bool | None]] = []
+    between = pivot is not None and re.search(r"between\s*$", pivot.group(0), re.I) is not None
+    queue = list(regions)
+    while queue:
+        r0, r1 = queue.pop(0)
+        stop = lex.stop.search(text, r0, r1)
+        e1 = stop.start() if stop is not None else r1
+        if between and stop is not None:  # "between treatment with X and responses to Y"
+            other = re.search(r"\sand\s", text[stop.end() : r1])
+            if other is not None:
+                queue.append((stop.end() + other.end(), r1))
+                between = False
+        e1 = _cut_treatment_tail(text, r0, e1, lex)
+        parts += _segment_items(text, r0, e1, lex)
+        listed = _LIST_AFTER.search(text, e1, r1)
+        if listed is not None:
+            stop = lex.stop.search(text, listed.end(), r1)
+            more = _segment_items(text, listed.end(), stop.start() if stop else r1, lex)
+            parts += [(a, b, None) for a, b, inst in more if not inst]
+    return parts
+
+
+def _segment_items(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[int, int, bool]]:
+    inst = lex.instrument.search(text, start, end)
+    segments = (
+        [(start, inst.start(), False), (inst.end(), end, True)] if inst else [(start, end, False)]
+    )
+    parts: list[tuple[int, int, bool]] = []
+    for s0, e0, is_inst in segments:
+        if is_inst:
+            stop2 = lex.stop.search(text, s0, e0)
+            e0 = stop2.start() if stop2 else e0
+        for s, e in _spans_between(text, s0, e0, lex.split):
+            s, e = _trim(text, s, e)
+            if e > s and not _ROMAN.match(text[s:e]):
+                parts.append((s, e, is_inst))
+    return parts
+
+
+def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
+    """ "the toxicity and pharmacokinetics of drug X plus drug Y": what follows the first "of"
+    after a measured thing is the treatment (or the population), not another item; after a
+    frame ("the rate of", "the incidence, severity and duration of") it is the measured thing."""
+    low = _normalised(text[start:end])
+    protected = [(m.start(), m.end()) for m in lex.names.finditer(low)]
+    for m in re.finditer(r"\sof\s+(?!(?:and|or)\b)", text[start:end]):
+        if any(a <= m.start() < b for a, b in protected):
+            continue
+        left = _spans_between(text, start, start + m.start(), lex.split)
+        a, b = left[-1]
+        if key_tokens(text[a:b], lex):
+            return start + m.start()
+        return end
+    return end
+
+
+_AFTER_CUE = re.compile(
+    r"(?:will|would|shall|to|can|may|is|are|was|were)\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:be\s+)?(?P<verb>[a-z]+ed)(?:\s+out)?\s+(?:by|with|through|using|via|in\s+terms\s+of|for|to)\b",
+    re.I,
+)
+
+
+def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[tuple[int, int, bool]]:
+    """Where a statement names what is measured: [(start, end, explicit endpoint list)].
+
+    After each measuring verb ("observe the safety ..., determine the RD ... and explore the
+    pharmacokinetics ..."), up to the next one; "X and Y will be assessed": the subject;
+    "efficacy will be analysed by X and Y": what follows."""
+    if stmt.limit < stmt.end:
+        out = []
+        after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
+        if after is not None:
+            out.append((after.end(), stmt.end, False))
+            if not after.group("verb").lower().startswith("correlat"):
+                return out
+        else:  # "... will be performed at baseline through the ODI and the SF-36"
+            inst = lex.instrument.search(text, stmt.limit, stmt.end)
+            if inst is not None:
+                out.append((inst.start(), stmt.end, False))
+        s = stmt.start
+        intro = _INTRO.match(text, s, stmt.limit)
+        if intro:
+            s = intro.end()
+        m = lex.lead.match(text, s, stmt.limit)
+        return [((m.end() if m else s), stmt.limit, False), *out]
+    s, e = stmt.start, stmt.end
+    m = lex.lead_start.match(text, s, e) or lex.lead.search(text, s, e)
+    label_list = bool(stmt.label) and bool(
+        re.search(r"end ?points?|outcomes?|measures?|variables?", stmt.label, re.I)
+    )
+    if m is None:
+        # a bare list line under an endpoint heading ("ORR, DCR, PFS"), not a sentence
+        if label_list and not _FINITE.search(text, s, e):
+            return [(s, e, True)]
+        return []
+    out: list[tuple[int, int, bool]] = []
+    while m is not None:
+        explicit = bool(m.groupdict().get("list"))
+        pos = m.end()
+        while (m2 := lex.lead.match(text, pos, e)) is not None and m2.end() > pos:
+            explicit = explicit or bool(m2.groupdict().get("list"))
+            pos = m2.end()
+        m = lex.lead.search(text, pos, e)
+        out.append((pos, m.start() if m else e, explicit or label_list))
+    return out
+
+
+# --- coverage of open items -------------------------------------------------------------------
+
+
+_LONG_SHORT = re.compile(
+    r"\\?[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9_-]{0,12}[A-Za-z0-9])s?\s*(?:\\?[)\]]|[;,])"
+)
+_SHORT_LONG = re.compile(
+    r"(?<![A-Za-z0-9])(?P<abbr>[A-Z][A-Za-z0-9_-]{0,10}[A-Z0-9])\s*\\?[(\[]\s*"
+    r"(?P<long>[A-Za-z][^()\[\]\n]{3,80}?)\s*\\?[)\]]"
+)
+
+
+def _norm_code(abbr: str) -> str:
+    return "".join(words(_singular(abbr)))
+
+
+def record_abbreviations(text: str) -> dict[str, str]:
+    """normalised abbreviation -> long form, as the record defines them ("Sexual Experience
+    Questionnaire (SEX_Q)", "PFS (progression-free survival)")."""
+    out: dict[str, str] = {}
+    for m in _LONG_SHORT.finditer(text):
+        abbr = m.group("abbr")
+        if sum(c.isupper() for c in abbr) < 2 and not re.search(r"[A-Z].*\d|\d.*[A-Z]", abbr):
+            continue
+        window = " ".join(text[max(0, m.start() - 160) : m.start()].split()[-(len(abbr) + 5) :])
+        long = _schwartz_hearst(_singular(abbr), window.strip(" ,;:"))
+        if long and len(long) > len(abbr) + 2:
+            out.setdefault(_norm_code(abbr), long)
+    for m in _SHORT_LONG.finditer(text):
+        abbr, long = m.group("abbr"), m.group("long").strip()
+        if _initials_fit(_singular(abbr), long):
+            out.setdefault(_norm_code(abbr), long)
+    return out
+
+
+@dataclass
+class OutcomeIndex:
+    """The registered outcomes of one record, as token sets (one per outcome)."""
+
+    sets: list[frozenset[str]]
+    lists: list[list[str]]
+    titles: list[str]
+
+
+def outcome_index(
+    outcomes: list[str], titles: list[str], abbrs: dict[str, str], lex: Lexicon
+) -> OutcomeIndex:
+    abbrs = {**lex.abbreviations, **abbrs}
+    sets: list[frozenset[str]] = []
+    for text in outcomes:
+        toks = set(outcome_tokens(text, lex))
+        present = {_norm_code(w) for w in re.findall(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*", text)}
+        present |= set(words(text))
+        for code, long in abbrs.items():
+            if code in present:
+                toks |= outcome_tokens(long, lex)
+        for code, long in abbrs.items():
+            if code not in present:
+                lk = key_tokens(long, lex)
+                if lk and lk <= toks:
+                    toks.add(code)
+        sets.append(frozenset(toks))
+    return OutcomeIndex(sets, [sorted(s) for s in sets], titles)
+
+
+def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
+    toks = set(key_tokens(text, lex))
+    low = _normalised(text)
+    toks |= implied_classes(low, lex)
+    return toks
+
+
+def implied_classes(low: str, lex: Lexicon) -> set[str]:
+    """The synonym classes a (normalised) text implies ("Cmax" -> pharmacokinetics)."""
+    return {key for key, pat in lex.implied if pat.search(low)}
+
+
+def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
+    if tok in toks:
+        return True
+    if tok.startswith("~") or len(tok) < 5:
+        return False
+    for o in toks_list:
+        if len(o) >= 5 and not o.startswith("~"):
+            short, long = (tok, o) if len(tok) <= len(o) else (o, tok)
+            if len(short) >= 6 and long.startswith(short) and len(short) >= 0.7 * len(long):
+                return True
+    return process.extractOne(tok, toks_list, scorer=fuzz.ratio, score_cutoff=88) is not None
+
+
+def covering_outcome(
+    keys: frozenset[str], index: OutcomeIndex, head: str = "", weak: frozenset[str] = frozenset()
+) -> int | None:
+    """The first outcome that carries every key of an item; or all but one, for an item of
+    three or more keys or of two whose head (``head``, its last word) the outcome carries or
+    is a weak head (``weak``: "response" in "the inflammatory response")."""
+    best: int | None = None
+    for i, (toks, toks_list) in enumerate(zip(index.sets, index.lists, strict=True)):
+        missing = [k for k in keys if not _token_in(k, toks, toks_list)]
+        if not missing:
+            return i
+        if best is None and len(missing) == 1 and len(keys) >= 2 and (
+            len(keys) >= 3 or missing[0] != head or head in weak
+        ):
+            best = i
+    return best
+
+
+# --- items of a statement --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    start: int
+    end: int
+    keys: frozenset[str]
+    alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
+    head: str  # the key of its head word ("fusion" in "bony fusion"), or ""
+
+
+def _head(phrase: str, lex: Lexicon) -> str | None:
+    """The measured thing of "A of B": A, unless A only frames a measure ("the rate of B",
+    "changes in B": then B) or is a generic aim ("the efficacy of B": None)."""
+    m = re.search(r"\s(?:of|in|on)\s", phrase) or re.search(r"\bresponses?\s+to\s", phrase)
+    if m is None:
+        return phrase
+    a, b = phrase[: m.start()], phrase[m.end() :]
+    if lex.names.search(_normalised(phrase[: m.end() + 20])) and m.group(0).strip() == "of":
+        hit = lex.names.search(_normalised(phrase))
+        if hit and hit.start() <= len(_normalised(a)) < hit.end():
+            return phrase  # "quality of life", "activities of daily living"
+    keys = key_tokens(a, lex)
+    if not keys:
+        return _head(b, lex)
+    if keys <= lex.generic:
+        return None
+    if m.group(0).strip().startswith("respon"):
+        return b  # "responses to the QEQ"
+    return a if m.group(0).strip() == "of" else phrase
+
+
+_BAD_START = re.compile(
+    r"\s*(?:with|without|to|than|versus|vs|as|not|no|alone|then|plus|via|whose|while|because|"
+    r"in|on|at|of|for|from|by|into|over|under|after|before|during|"
+    r"although|since|so|thus|here|there|all|both|either|neither)\b",
+    re.I,
+)
+_INSTRUMENT_NOUN = re.compile(
+    r"\b(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
+    r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
+)
+_GERUND_START = re.compile(
+    r"[A-Za-z][a-z]+ing\s+(?:the|a|an|their|its|his|her|our|on|upon|whether|if|how|that|which)\b"
+)
+_PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|he|she|his|her|you|your|I)\b")
+_ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
+_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])")
+
+
+def statement_items(
+    text: str,
+    stmt: Statement,
+    lex: Lexicon,
+    abbrs: dict[str, str],
+    topic: frozenset[str],
+    condition: frozenset[str] = frozenset(),
+) -> list[Item]:
+    """The specific things a statement names as measured (generic aims left out)."""
+    out: list[Item] = []
+    for r0, r1, explicit in item_regions(text, stmt, lex):
+        correlate = bool(_CORRELATE.search(text[stmt.start : r0]))
+        out += _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
+    return out
+
+
+def _region_items(
+    text: str,
+    r0: int,
+    r1: int,
+    explicit: bool,
+    correlate: bool,
+    lex: Lexicon,
+    abbrs: dict[str, str],
+    topic: frozenset[str],
+    condition: frozenset[str],
+) -> list[Item]:
+    """The items of one region that name a specific measured thing. A phrase counts when it
+    is framed as a measure ("the rate of X", "X levels", a synonym class, a measure noun such
+    as "survival"), is a named instrument or code in an explicit endpoint list, or is listed
+    together with such a phrase ("mortality, deep vein thrombosis and infection")."""
+    found: list[tuple[Item, bool | None, bool]] = []  # item, kind, framed
+    main_specific = False
+    for s, e, inst in item_spans(text, r0, r1, lex, correlate):
+        got = _candidate(text, s, e, inst, explicit, lex, abbrs, topic, condition, main_specific)
+        if got is None:
+            continue
+        item, framed, named = got
+        main_specific = main_specific or not inst
+        found.append((item, inst, framed or named))
+    framed_kinds = {inst for _, inst, framed in found if framed}
+    return [item for item, inst, framed in found if framed or inst in framed_kinds]
+
+
+def _candidate(
+    text: str,
+    s: int,
+    e: int,
+    inst: bool | None,
+    explicit: bool,
+    lex: Lexicon,
+    abbrs: dict[str, str],
+    topic: frozenset[str],
+    condition: frozenset[str],
+    main_specific: bool,
+) -> tuple[Item, bool, bool | None] | None:
+    """An item phrase as (item, framed as a measure, named in an explicit list or as an
+    instrument), or None when it names no specific measured thing."""
+    phrase = text[s:e]
+    main0 = " ".join(_PAREN.sub(" ", phrase).split())
+    if not main0 or len(main0.split()) > lex.max_words or _WH_START.match(main0):
+        return None
+    if _BAD_START.match(main0) or _FINITE.search(main0) or _PRONOUN.search(main0):
+        return None
+    lead = lex.lead_start.match(main0)
+    if lead:  # "..., and describe the DLTs"
+        main0 = main0[lead.end() :].strip()
+    if not main0 or lex.junk.search(main0) or _GERUND_START.match(main0):
+        return None
+    main = _head(main0, lex)
+    if main is None:
+        return None
+    raw_keys = key_tokens(main, lex) - topic
+    if any(k.startswith("~") for k in raw_keys & lex.generic):
+        return None  # "endocrine toxicity", "health-related quality of life": a generic aim
+    keys = _minus(raw_keys, condition)
+    if not keys or keys <= lex.generic:
+        return None
+    if inst and (main_specific or not _named(main) or lex.not_instrument.search(main)):
+        return None
+    if lex.methods.search(phrase):
+        return None  # "the 5'-exonuclease test (TaqMan SNP genotyping assay)": a method
+    last = _WORD.findall(main.lower())
+    head = last[-1] if last else ""
+    if head in lex.nonmeasure or stem(head) in lex.nonmeasure or stem(head) in topic:
+        return None
+    codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
+    if stem(head) in lex.generic and not codes:
+        return None  # "immune markers", "clinical characteristics": no marker named
+    framed = (
+        any(k.startswith("~") for k in keys)
+        or any(stem(w) in lex.frame for w in _WORD.findall(main0.lower()))
+        or stem(head) in lex.measure_heads
+    )
+    if (
+        _ADJ_END.search(head)
+        and stem(head) not in lex.measure_heads
+        and not any(k.startswith("~") for k in keys)
+        and not codes
+    ):
+        return None  # "cellular and humoral ...": a fragment of a coordination
+    if all(len(k) <= 2 for k in keys) and not any(
+        _norm_code(c) in abbrs or _norm_code(c) in lex.abbreviations for c in _CODE.findall(main)
+    ):
+        return None  # "EF, IS and OS": short codes the record does not expand
+    named = inst is not None and (explicit or bool(inst) or bool(codes))
+    alts: list[frozenset[str]] = []
+    for pm in _PAREN.finditer(phrase):
+        inner = pm.group(0).strip(" \\()[]")
+        if _ABBR_WORD.fullmatch(inner):
+            alts.append(key_tokens(_singular(inner), lex))
+    alts += [frozenset([key]) for key, pat in lex.covered_as if pat.search(_normalised(main))]
+    implied = implied_classes(_normalised(main), lex) - lex.generic
+    if implied and (codes or _INSTRUMENT_NOUN.search(main)) and not any(
+        k.startswith("~") for k in keys
+    ):
+        alts.append(frozenset(implied))  # "the IIEF-5": erectile function, by its instrument
+    if _INSTRUMENT_NOUN.search(main):  # "the clinician-completed ADHD Rating Scale"
+        caps = " ".join(re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9-]*", main))
+        cap_keys = key_tokens(caps, lex) - topic - condition
+        if cap_keys and cap_keys != keys:
+            alts.append(cap_keys)
+    for raw in set(re.findall(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*", main)):
+        code = _norm_code(raw)
+        long = abbrs.get(code) or lex.abbreviations.get(code)
+        if long:
+            alt = _head(main.replace(raw, long), lex) or ""
+            alt_keys = key_tokens(alt, lex) - topic
+            if len(_minus(alt_keys, condition)) * 2 <= len(alt_keys):
+                return None  # the abbreviation names the treatment or the condition
+            alts.append(alt_keys)
+    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys))
+    return item, framed, named
+
+
+def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
+    """``keys`` without the words of the condition studied ("C. diff" in a C. difficile
+    trial: a prefix of four letters or more counts)."""
+    return frozenset(
+        k
+        for k in keys
+        if k not in condition
+        and not (len(k) >= 4 and not k.startswith("~") and any(c.startswith(k) for c in condition))
+    )
+
+
+def _head_key(phrase: str, keys: frozenset[str]) -> str:
+    """The key of the phrase's last word, or of the one synonym class it names."""
+    found = _WORD.findall(_normalised(phrase))
+    if found and stem(found[-1]) in keys:
+        return stem(found[-1])
+    classes = [k for k in keys if k.startswith("~")]
+    return classes[0] if len(classes) == 1 else ""
+
+
+def _named(phrase: str) -> bool:
+    """An instrument named as such: an abbreviation or code ("SF-36", "VAS") or a name in
+    capitals ("Tampa Scale of Kinesiophobia")."""
+    if _ABBR_WORD.search(phrase):
+        return True
+    caps = re.findall(r"(?<![A-Za-z])[A-Z][a-z]+", phrase)
+    return len(caps) >= 2
+
+
 # --- the kind --------------------------------------------------------------------------------
 
 
@@ -609,10 +1291,7 @@ def _candidates(st: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             continue
         text = st[col]
         arr = pa.array(text.astype(object).where(text.notna(), None), pa.string())
-        hit = pc.and_(
-            pc.match_substring_regex(arr, cfg.prefilter_mention),
-            pc.match_substring_regex(arr, cfg.prefilter_statement),
-        )
+        hit = pc.match_substring_regex(arr, cfg.prefilter_statement)
         mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
         if mask.any():
             parts.append(
@@ -732,8 +1411,17 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     studies = {str(r["record_id"]): r for r in st_c.to_dict("records")}
     tm = rs.terms[rs.terms["record_id"].isin(ids) & rs.terms["term"].notna()]
     terms = tm.groupby("record_id", sort=False)["term"].agg(list).to_dict()
+    cm = tm[tm["kind"] == "condition"]
+    conditions = cm.groupby("record_id", sort=False)["term"].agg(" ".join).to_dict()
     oc = rs.outcomes[rs.outcomes["record_id"].isin(ids) & rs.outcomes["measure"].notna()]
     titles = oc.groupby("record_id", sort=False)["measure"].agg(list).to_dict()
+    full = oc["measure"] + " \n " + oc["description"].fillna("") + " \n " + oc["time_frame"].fillna("")
+    per_outcome = full.groupby(oc["record_id"], sort=False).agg(list).to_dict()
+    iv = rs.interventions
+    iv = iv[iv["record_id"].isin(ids)]
+    iv_names = (iv["name"].fillna("") + " " + iv["other_names"].fillna("")).groupby(
+        iv["record_id"], sort=False
+    ).agg(" ".join).to_dict()
     order = {c: i for i, c in enumerate(cfg.fields)}
     cand = cand.assign(_order=cand["column"].map(order)).sort_values(["_order"], kind="stable")
 
@@ -747,12 +1435,20 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         record_text = narrative + "\n" + otext + "\n" + "\n".join(rterms)
         meanings = record_meanings(narrative + "\n" + otext, cfg)
         topic = "\n".join(tl + rterms)
+        rtitles = [str(t) for t in titles.get(rid, [])]
+        outcomes = [str(t) for t in per_outcome.get(rid, [])]
+        abbrs = record_abbreviations(narrative + "\n" + "\n".join(outcomes))
+        index = outcome_index(outcomes, rtitles, abbrs, cfg.lex)
+        drug_words = frozenset(
+            stem(w) for w in words(str(iv_names.get(rid, ""))) if len(w) >= 4
+        ) - cfg.lex.generic
+        cond_words = key_tokens(str(conditions.get(rid, "")), cfg.lex)
         seen: set[str] = set()
+        seen_items: set[frozenset[str]] = set()
         for col, text in zip(cols, texts, strict=True):
             mentions = find_mentions(text, cfg)
-            if not mentions:
-                continue
-            for stmt in endpoint_statements(text, cfg, [m[0] for m in mentions]):
+            stmts = endpoint_statements(text, cfg)
+            for stmt in stmts:
                 for s, e, surface, key in _in_statement(mentions, text, stmt, cfg):
                     meaning = _resolve(surface, key, meanings, record_text, topic, cfg)
                     if meaning is None or meaning.key in seen:
@@ -760,19 +1456,27 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     seen.add(meaning.key)
                     if covered(meaning, otext) or _instrument_registered(text, e, otext):
                         continue
-                    msg = _message(
-                        meaning, surface, stmt, text, s, [str(t) for t in titles.get(rid, [])]
-                    )
-                    rows.append(
-                        {
-                            "record_id": rid,
-                            "field": STUDY_FIELD_PATHS[col],
-                            "start": s,
-                            "end": e,
-                            "message": msg,
-                        }
-                    )
+                    msg = _message(meaning, surface, stmt, text, s, rtitles)
+                    rows.append(_row(rid, col, s, e, msg))
+                for item in statement_items(text, stmt, cfg.lex, abbrs, drug_words, cond_words):
+                    if any(ms < item.end and item.start < me for ms, me, _, _ in mentions):
+                        continue  # the vocabulary decides
+                    if item.keys in seen_items:
+                        continue
+                    seen_items.add(item.keys)
+                    if covering_outcome(item.keys, index, item.head, cfg.lex.weak) is not None or any(
+                        covering_outcome(a, index) is not None for a in item.alternatives
+                    ):
+                        continue
+                    surface = " ".join(text[item.start : item.end].split())
+                    meaning = Meaning("open", "", surface, None)
+                    msg = _message(meaning, surface, stmt, text, item.start, rtitles)
+                    rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
+    return {"record_id": rid, "field": STUDY_FIELD_PATHS[col], "start": start, "end": end, "message": msg}
 
 
 def _grouped(cand: pd.DataFrame) -> list[tuple[str, list[str], list[str]]]:
