@@ -55,8 +55,8 @@ import bisect
 import functools
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -77,6 +77,7 @@ _ALLOWED = {
     "keep_scope_labels",
     "cues",
     "cues_before",
+    "cues_weak",
     "not_after",
     "background",
     "procedural",
@@ -111,7 +112,7 @@ _REQUIRED = {
     "cues",
     "background",
 }
-_ENDPOINT_KEYS = {"key", "name", "abbreviations", "names", "covered_by", "context"}
+_ENDPOINT_KEYS = {"key", "name", "abbreviations", "names", "covered_by", "context", "explicit_only"}
 _DEFAULT_FIELDS = ("brief_summary", "detailed_description")
 _REGISTERED_KINDS = ("primary", "secondary", "other")  # what an input must carry all of
 _STOPWORDS = frozenset(
@@ -136,6 +137,7 @@ class Endpoint:
     names: re.Pattern[str]
     covered_by: re.Pattern[str]
     context: re.Pattern[str] | None
+    explicit_only: bool = False  # generic on its own ("quality of life"): only in endpoint lists
 
 
 @dataclass(frozen=True)
@@ -156,9 +158,12 @@ class Config:
     keep_scope: re.Pattern[str]
     cues: re.Pattern[str]
     cues_before: re.Pattern[str]
+    cues_weak: re.Pattern[str]
     not_after: re.Pattern[str]
     background: re.Pattern[str]
     procedural: re.Pattern[str]
+    explicit: re.Pattern[str]  # a heading that lists endpoints
+    explicit_cue: re.Pattern[str]  # a sentence that lists endpoints
     qualifiers: re.Pattern[str]
     scope_lines: int
     lex: Lexicon
@@ -170,6 +175,8 @@ class Statement:
     end: int
     label: str  # the heading it sits under, or "" for an inline cue
     limit: int  # mentions count only when they start before this offset
+    explicit: bool = False  # an endpoint list ("Secondary endpoints: ...", "outcomes include")
+    weak: bool = False  # "X was measured", "X will be performed": only named things count
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,7 @@ def _compile(frozen: str) -> Config:
                 names=re.compile(_flex_spaces(_pat(raw["names"])), re.I),
                 covered_by=re.compile(cover, re.I),
                 context=re.compile(ctx_pat, re.I) if ctx_pat else None,
+                explicit_only=bool(raw.get("explicit_only")),
             )
         )
     by_abbr = {a: ep for ep in endpoints for a in ep.abbreviations}
@@ -298,9 +306,17 @@ def _compile(frozen: str) -> Config:
         keep_scope=re.compile(_pat(params.get("keep_scope_labels") or r"(?!x)x"), re.I),
         cues=re.compile(_pat(params["cues"]), re.I),
         cues_before=re.compile(_pat(params.get("cues_before") or r"(?!x)x"), re.I),
+        cues_weak=re.compile(_pat(params.get("cues_weak") or r"(?!x)x"), re.I),
         not_after=re.compile("(?:" + _pat(params.get("not_after") or r"(?!x)x") + r")\s*$", re.I),
         background=re.compile(_pat(params["background"]), re.I),
         procedural=re.compile(_pat(params.get("procedural") or r"(?!x)x"), re.I),
+        explicit=re.compile(r"\b(?:end[- ]?points?|outcomes?|measures?|variables?)\b", re.I),
+        explicit_cue=re.compile(
+            r"\b(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b"
+            r"(?:\s+[a-z]+){0,3}?\s*(?:is|are|was|were|will\s+be|will\s+include|include[sd]?|"
+            r"including|consist|comprise[sd]?|:)",
+            re.I,
+        ),
         qualifiers=re.compile(_pat(params.get("qualifiers") or r"(?!x)x") + r"$"),
         scope_lines=int(params.get("scope_lines", 25)),
         lex=compile_lexicon(params),
@@ -403,6 +419,18 @@ def logical_lines(text: str, cfg: Config) -> list[tuple[int, int] | None]:
     return out
 
 
+# every inline cue and cue_before holds one of these (a cheap test before the regexes)
+_CUE_WORDS = (
+    *("end point", "endpoint", "end-point", "objective", "outcome", "aim", "purpose", "goal"),
+    *("question", "study", "trial", "measure", "variable", "parameter", "assessment"),
+    *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are "),
+)
+_FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
+_PROCEDURE_VERB = re.compile(
+    r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
+)
+
+
 def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -> list[Statement]:
     """The spans of ``text`` that are endpoint or objective statements (background dropped).
 
@@ -446,14 +474,29 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 if i == len(only) or only[i] >= e:
                     continue
             sent = " ".join(text[s:e].split())
+            m_before = None
+            weak_cue = False
+            if not label:
+                low = sent.lower()
+                if not any(w in low for w in _CUE_WORDS):
+                    continue  # no cue can match: not an endpoint statement
+                if not cfg.cues.search(sent):
+                    m_before = cfg.cues_before.search(text, s, e)
+                    if m_before is None:
+                        if not cfg.cues_weak.search(sent):
+                            continue
+                        weak_cue = True
             if cfg.background.search(sent) or cfg.procedural.search(sent):
                 continue
-            if label:
-                out.append(Statement(s, e, label, e))
-            elif cfg.cues.search(sent):
-                out.append(Statement(s, e, "", e))
-            elif m_before := cfg.cues_before.search(text, s, e):
-                out.append(Statement(s, e, "", m_before.start()))
+            explicit = bool(
+                (label and cfg.explicit.search(label))
+                or cfg.explicit_cue.search(sent)
+                or _IS_ENDPOINT.search(sent)
+            )
+            if m_before is None:
+                out.append(Statement(s, e, label, e, explicit, weak_cue))
+            else:
+                out.append(Statement(s, e, "", m_before.start(), explicit, not explicit))
         if label:
             consumed = True
             left -= 1
@@ -622,8 +665,13 @@ def stem(word: str) -> str:
 
 
 def _normalised(text: str) -> str:
+    if not _HAS_DIGIT.search(text):
+        return text.lower()
     low = _CODE_SPACE.sub(r"\1\2", text).lower()
     return _CODE_HYPHEN.sub(r"\1\2", low)
+
+
+_HAS_DIGIT = re.compile(r"[0-9]")
 
 
 def words(text: str) -> list[str]:
@@ -637,6 +685,7 @@ class Lexicon:
     generic: frozenset[str]  # stems and classes of aims with no specific measure
     names: re.Pattern[str]  # a synonym class named (both sides), one group per class
     implied: tuple[tuple[str, re.Pattern[str]], ...]  # what implies a class (Cmax -> PK)
+    any_implied: re.Pattern[str]  # any of them
     covered_as: tuple[tuple[str, re.Pattern[str]], ...]  # items an outcome of a class covers
     synonym_keys: tuple[str, ...]
     abbreviations: dict[str, str]  # a general vocabulary: normalised ABBR -> expansion
@@ -654,6 +703,12 @@ class Lexicon:
     nonmeasure: frozenset[str]  # nouns that name no measured thing ("therapy", "patients")
     weak: frozenset[str]  # heads that say little on their own ("response", "activity")
     max_words: int
+    cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    keys_cache: dict[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
 
 def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
@@ -685,9 +740,16 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
             if c.get("covers")
         ),
         implied=tuple(
-            (f"~{c['key']}", re.compile(rf"(?<![a-z0-9])(?:{_pat(c['implied_by'])})(?![a-z0-9])"))
+            (f"~{c['key']}", re.compile(f"(?:{_pat(c['implied_by'])})"))
             for c in syn
             if c.get("implied_by")
+        ),
+        any_implied=re.compile(
+            r"(?<![a-z0-9])(?:"
+            + "|".join(f"(?:{_pat(c['implied_by'])})" for c in syn if c.get("implied_by"))
+            + r")(?![a-z0-9])"
+            if any(c.get("implied_by") for c in syn)
+            else r"(?!x)x"
         ),
         synonym_keys=keys,
         abbreviations={
@@ -709,6 +771,15 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
 def key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
     """What a phrase measures: the synonym classes it names (as "~key") and the stems of its
     other words, minus words that say nothing about what is measured."""
+    got = lex.keys_cache.get(phrase)
+    if got is None:
+        if len(lex.keys_cache) > 200_000:
+            lex.keys_cache.clear()
+        got = lex.keys_cache[phrase] = _key_tokens(phrase, lex)
+    return got
+
+
+def _key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
     low = _normalised(phrase)
     keys: set[str] = set()
     parts = []
@@ -772,6 +843,12 @@ _MODIFIER = re.compile(
     r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b",
     re.I,
 )
+_RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:[a-z]+\s+){0,2}$", re.I)
+_COVARIATES = re.compile(
+    r"\b(?:factors|variables|influences|characteristics|covariates|predictors|moderators|"
+    r"confounders|mediators|demographics)\W*$",
+    re.I,
+)
 _CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
 
 
@@ -790,6 +867,10 @@ def item_spans(
     pivot = None
     for pivot in lex.pivot.finditer(text, start, end):
         pass
+    if pivot is not None and _RELATIVE.search(text, max(start, pivot.start() - 40), pivot.start()):
+        end, pivot = pivot.start(), None  # "a drug which lowers estrogen levels": the drug's action
+        for pivot in lex.pivot.finditer(text, start, end):
+            pass
     regions: list[tuple[int, int]] = []
     wh = _WH_START.match(text, start, end)
     if wh is not None:
@@ -825,7 +906,7 @@ def item_spans(
         e1 = _cut_treatment_tail(text, r0, e1, lex)
         parts += _segment_items(text, r0, e1, lex)
         listed = _LIST_AFTER.search(text, e1, r1)
-        if listed is not None:
+        if listed is not None and not _COVARIATES.search(text, max(e1, listed.start() - 40), listed.start()):
             stop = lex.stop.search(text, listed.end(), r1)
             more = _segment_items(text, listed.end(), stop.start() if stop else r1, lex)
             parts += [(a, b, None) for a, b, inst in more if not inst]
@@ -866,6 +947,18 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     return end
 
 
+_MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
+_IS_ENDPOINT = re.compile(
+    r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
+    r"(?:(?:primary|secondary|main|key|co-?primary|exploratory|tertiary|other|additional)\s+)+"
+    r"(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b",
+    re.I,
+)
+_USED_TO = re.compile(
+    r"\b(?:is|are|was|were|will\s+be)\s+(?:also\s+)?(?:used|administered|employed|applied)\s+"
+    r"to\s+(?:assess|measure|evaluate|quantify|determine|record|capture)\b",
+    re.I,
+)
 _AFTER_CUE = re.compile(
     r"(?:will|would|shall|to|can|may|is|are|was|were)\s+(?:also\s+|further\s+|then\s+)?"
     r"(?:be\s+)?(?P<verb>[a-z]+ed)(?:\s+out)?\s+(?:by|with|through|using|via|in\s+terms\s+of|for|to)\b",
@@ -873,30 +966,49 @@ _AFTER_CUE = re.compile(
 )
 
 
-def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[tuple[int, int, bool]]:
+class Region(NamedTuple):
+    start: int
+    end: int
+    explicit: bool  # an explicit endpoint list
+    named_only: bool = False  # only named things count ("The SF-36 was used to assess ...")
+
+
+def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
     """Where a statement names what is measured: [(start, end, explicit endpoint list)].
 
     After each measuring verb ("observe the safety ..., determine the RD ... and explore the
     pharmacokinetics ..."), up to the next one; "X and Y will be assessed": the subject;
     "efficacy will be analysed by X and Y": what follows."""
     if stmt.limit < stmt.end:
-        out = []
+        out: list[Region] = []
         after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
         if after is not None:
-            out.append((after.end(), stmt.end, False))
+            out.append(Region(after.end(), stmt.end, False))
             if not after.group("verb").lower().startswith("correlat"):
                 return out
         else:  # "... will be performed at baseline through the ODI and the SF-36"
             inst = lex.instrument.search(text, stmt.limit, stmt.end)
             if inst is not None:
-                out.append((inst.start(), stmt.end, False))
+                out.append(Region(inst.start(), stmt.end, False))
         s = stmt.start
         intro = _INTRO.match(text, s, stmt.limit)
         if intro:
             s = intro.end()
-        m = lex.lead.match(text, s, stmt.limit)
-        return [((m.end() if m else s), stmt.limit, False), *out]
+        m = lex.lead.match(text, s, stmt.limit) or lex.lead_start.match(text, s, stmt.limit)
+        if m is None and _PROCEDURE_VERB.match(text, stmt.limit, stmt.end):
+            return out  # "A CA125 and an ultrasound will be done": the procedure
+        return [Region((m.end() if m else s), stmt.limit, False), *out]
     s, e = stmt.start, stmt.end
+    subject = _IS_ENDPOINT.search(text, s, e)
+    used = _USED_TO.search(text, s, e)
+    if subject is not None or used is not None:
+        # "QoL and ADL will be secondary outcome measures as assessed by the SF-36": the
+        # subject and what follows; "The SF-36 was used to assess QoL": the instrument too
+        cue = subject or used
+        assert cue is not None
+        intro = _INTRO.match(text, s, cue.start())
+        first = intro.end() if intro else s
+        return [Region(first, cue.start(), True, used is not None), Region(cue.end(), e, True)]
     m = lex.lead_start.match(text, s, e) or lex.lead.search(text, s, e)
     label_list = bool(stmt.label) and bool(
         re.search(r"end ?points?|outcomes?|measures?|variables?", stmt.label, re.I)
@@ -904,17 +1016,20 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[tuple[int, in
     if m is None:
         # a bare list line under an endpoint heading ("ORR, DCR, PFS"), not a sentence
         if label_list and not _FINITE.search(text, s, e):
-            return [(s, e, True)]
+            return [Region(s, e, True)]
         return []
-    out: list[tuple[int, int, bool]] = []
+    out: list[Region] = []
+    prev = m.start() if m else s
     while m is not None:
         explicit = bool(m.groupdict().get("list"))
         pos = m.end()
         while (m2 := lex.lead.match(text, pos, e)) is not None and m2.end() > pos:
             explicit = explicit or bool(m2.groupdict().get("list"))
             pos = m2.end()
+        monitoring = bool(_MONITOR.search(text, prev, pos))
+        prev = pos
         m = lex.lead.search(text, pos, e)
-        out.append((pos, m.start() if m else e, explicit or label_list))
+        out.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
     return out
 
 
@@ -965,22 +1080,30 @@ class OutcomeIndex:
 def outcome_index(
     outcomes: list[str], titles: list[str], abbrs: dict[str, str], lex: Lexicon
 ) -> OutcomeIndex:
-    abbrs = {**lex.abbreviations, **abbrs}
+    """The outcomes' token sets, each widened by the abbreviations it uses (their expansion)
+    and by those whose expansion it spells out (their code)."""
+    merged = {**lex.abbreviations, **abbrs}
+    longs = {code: _long_tokens(long, lex) for code, long in merged.items()}
     sets: list[frozenset[str]] = []
     for text in outcomes:
-        toks = set(outcome_tokens(text, lex))
-        present = {_norm_code(w) for w in re.findall(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*", text)}
-        present |= set(words(text))
-        for code, long in abbrs.items():
-            if code in present:
-                toks |= outcome_tokens(long, lex)
-        for code, long in abbrs.items():
-            if code not in present:
-                lk = key_tokens(long, lex)
-                if lk and lk <= toks:
-                    toks.add(code)
+        toks = outcome_tokens(text, lex)
+        present = set(words(text)) | {_norm_code(c) for c in _CODE.findall(text)}
+        for code in present & longs.keys():
+            toks |= longs[code][1]
+        for code, (keys, _) in longs.items():
+            if code not in present and keys and keys <= toks:
+                toks.add(code)
         sets.append(frozenset(toks))
     return OutcomeIndex(sets, [sorted(s) for s in sets], titles)
+
+
+def _long_tokens(long: str, lex: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
+    """(key tokens, outcome tokens) of an abbreviation's expansion, once per process."""
+    got = lex.cache.get(long)
+    if got is None:
+        got = (key_tokens(long, lex), frozenset(outcome_tokens(long, lex)))
+        lex.cache[long] = got
+    return got
 
 
 def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
@@ -991,8 +1114,13 @@ def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
 
 
 def implied_classes(low: str, lex: Lexicon) -> set[str]:
-    """The synonym classes a (normalised) text implies ("Cmax" -> pharmacokinetics)."""
-    return {key for key, pat in lex.implied if pat.search(low)}
+    """The synonym classes a (normalised) text implies ("Cmax" -> pharmacokinetics): one pass
+    of all classes' patterns, then each match is classified (a word may imply two classes)."""
+    out: set[str] = set()
+    for m in lex.any_implied.finditer(low):
+        found = m.group(0)
+        out.update(key for key, pat in lex.implied if pat.fullmatch(found))
+    return out
 
 
 def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
@@ -1019,10 +1147,8 @@ def covering_outcome(
         missing = [k for k in keys if not _token_in(k, toks, toks_list)]
         if not missing:
             return i
-        if best is None and len(missing) == 1 and len(keys) >= 2 and (
-            len(keys) >= 3 or missing[0] != head or head in weak
-        ):
-            best = i
+        if best is None and len(missing) < len(keys) and len(keys) >= 2:
+            best = i  # shares what it measures with the outcome, in part: not a clear gap
     return best
 
 
@@ -1036,6 +1162,7 @@ class Item:
     keys: frozenset[str]
     alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
     head: str  # the key of its head word ("fusion" in "bony fusion"), or ""
+    named: bool = False  # names an instrument, a code or a synonym class ("SF-36", "FEV1")
 
 
 def _head(phrase: str, lex: Lexicon) -> str | None:
@@ -1061,7 +1188,7 @@ def _head(phrase: str, lex: Lexicon) -> str | None:
 
 _BAD_START = re.compile(
     r"\s*(?:with|without|to|than|versus|vs|as|not|no|alone|then|plus|via|whose|while|because|"
-    r"in|on|at|of|for|from|by|into|over|under|after|before|during|"
+    r"in|on|at|of|for|from|by|into|over|under|after|before|during|these|those|this|that|such|upon|"
     r"although|since|so|thus|here|there|all|both|either|neither)\b",
     re.I,
 )
@@ -1071,6 +1198,11 @@ _INSTRUMENT_NOUN = re.compile(
 )
 _GERUND_START = re.compile(
     r"[A-Za-z][a-z]+ing\s+(?:the|a|an|their|its|his|her|our|on|upon|whether|if|how|that|which)\b"
+    r"|[a-z]+ing\s+[A-Z]"
+    r"|(?:assessed|measured|evaluated|determined|analy[sz]ed|performed|done|conducted|collected|"
+    r"recorded|obtained|observed|reported|scored|graded|rated|calculated|compared|examined|tested|"
+    r"used|given|administered|prohibited|allowed|required|planned|expected)\b",
+    re.I,
 )
 _PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|he|she|his|her|you|your|I)\b")
 _ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
@@ -1087,9 +1219,10 @@ def statement_items(
 ) -> list[Item]:
     """The specific things a statement names as measured (generic aims left out)."""
     out: list[Item] = []
-    for r0, r1, explicit in item_regions(text, stmt, lex):
+    for r0, r1, explicit, named_only in item_regions(text, stmt, lex):
         correlate = bool(_CORRELATE.search(text[stmt.start : r0]))
-        out += _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
+        items = _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
+        out += [it for it in items if it.named or not (stmt.weak or named_only)]
     return out
 
 
@@ -1203,13 +1336,35 @@ def _candidate(
         code = _norm_code(raw)
         long = abbrs.get(code) or lex.abbreviations.get(code)
         if long:
+            long_keys = key_tokens(long, lex)
+            if len(_minus(long_keys - topic, condition)) * 2 < len(long_keys):
+                return None  # the abbreviation names the treatment or the condition
+            if long_keys <= lex.generic or _head(long, lex) is None:
+                return None  # "MOA": the mechanism of action, no measure
             alt = _head(main.replace(raw, long), lex) or ""
             alt_keys = key_tokens(alt, lex) - topic
-            if len(_minus(alt_keys, condition)) * 2 <= len(alt_keys):
-                return None  # the abbreviation names the treatment or the condition
-            alts.append(alt_keys)
-    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys))
+            if alt_keys:
+                alts.append(alt_keys)
+    initials = _initials(main, lex)
+    if initials:
+        alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
+    strong = bool(codes) or any(k.startswith("~") for k in keys) or bool(
+        _INSTRUMENT_NOUN.search(main) and _named(main)
+    )
+    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys), strong)
     return item, framed, named
+
+
+def _initials(phrase: str, lex: Lexicon) -> str:
+    """ "insulin-to-carbohydrate ratio" -> "icr": how an outcome may abbreviate the item
+    without defining the abbreviation (three letters or more)."""
+    found = [w for w in re.findall(r"[A-Za-z]+", phrase) if w.lower() not in _FUNCTION_WORDS]
+    return "".join(w[0].lower() for w in found) if 3 <= len(found) <= 6 else ""
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the of in on for to with by at from and or as its their this these those".split()
+)
 
 
 def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
@@ -1438,7 +1593,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         rtitles = [str(t) for t in titles.get(rid, [])]
         outcomes = [str(t) for t in per_outcome.get(rid, [])]
         abbrs = record_abbreviations(narrative + "\n" + "\n".join(outcomes))
-        index = outcome_index(outcomes, rtitles, abbrs, cfg.lex)
+        index: OutcomeIndex | None = None
         drug_words = frozenset(
             stem(w) for w in words(str(iv_names.get(rid, ""))) if len(w) >= 4
         ) - cfg.lex.generic
@@ -1453,6 +1608,10 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     meaning = _resolve(surface, key, meanings, record_text, topic, cfg)
                     if meaning is None or meaning.key in seen:
                         continue
+                    if meaning.endpoint is not None and meaning.endpoint.explicit_only and not (
+                        stmt.explicit
+                    ):
+                        continue  # "quality of life will be assessed": a generic aim
                     seen.add(meaning.key)
                     if covered(meaning, otext) or _instrument_registered(text, e, otext):
                         continue
@@ -1464,6 +1623,8 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     if item.keys in seen_items:
                         continue
                     seen_items.add(item.keys)
+                    if index is None:
+                        index = outcome_index(outcomes, rtitles, abbrs, cfg.lex)
                     if covering_outcome(item.keys, index, item.head, cfg.lex.weak) is not None or any(
                         covering_outcome(a, index) is not None for a in item.alternatives
                     ):
