@@ -665,10 +665,15 @@ def stem(word: str) -> str:
 
 
 def _normalised(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text.lower()
-    low = _CODE_SPACE.sub(r"\1\2", text).lower()
-    return _CODE_HYPHEN.sub(r"\1\2", low)
+    """Lower case, codes joined ("SF-36" -> "sf36"), hyphens between words spaces."""
+    if _HAS_DIGIT.search(text):
+        low = _CODE_HYPHEN.sub(r"\1\2", _CODE_SPACE.sub(r"\1\2", text).lower())
+    else:
+        low = text.lower()
+    return _WORD_HYPHEN.sub(" ", low) if "-" in low else low
+
+
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
 
 _HAS_DIGIT = re.compile(r"[0-9]")
@@ -930,6 +935,9 @@ def _segment_items(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[
     return parts
 
 
+_NAME_OF = re.compile(r".*\b[A-Z][A-Za-z]+\s+of\s+(?:the\s+)?[A-Z]", re.S)
+
+
 def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     """ "the toxicity and pharmacokinetics of drug X plus drug Y": what follows the first "of"
     after a measured thing is the treatment (or the population), not another item; after a
@@ -939,6 +947,8 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     for m in re.finditer(r"\sof\s+(?!(?:and|or)\b)", text[start:end]):
         if any(a <= m.start() < b for a, b in protected):
             continue
+        if _NAME_OF.match(text, max(start, start + m.start() - 30), start + m.end() + 30):
+            continue  # "the Quality of Erection Questionnaire": a name
         left = _spans_between(text, start, start + m.start(), lex.split)
         a, b = left[-1]
         if key_tokens(text[a:b], lex):
@@ -947,6 +957,7 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     return end
 
 
+_HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
 _IS_ENDPOINT = re.compile(
     r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
@@ -1017,6 +1028,9 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         # a bare list line under an endpoint heading ("ORR, DCR, PFS"), not a sentence
         if label_list and not _FINITE.search(text, s, e):
             return [Region(s, e, True)]
+        # "Hypothesis: X will reduce the incidence of Y": what the pivot names
+        if lex.pivot.search(text, s, e) and _HYPOTHESIS.search(stmt.label or text[s:e]):
+            return [Region(s, e, False)]
         return []
     out: list[Region] = []
     prev = m.start() if m else s
@@ -1136,18 +1150,16 @@ def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
     return process.extractOne(tok, toks_list, scorer=fuzz.ratio, score_cutoff=88) is not None
 
 
-def covering_outcome(
-    keys: frozenset[str], index: OutcomeIndex, head: str = "", weak: frozenset[str] = frozenset()
-) -> int | None:
-    """The first outcome that carries every key of an item; or all but one, for an item of
-    three or more keys or of two whose head (``head``, its last word) the outcome carries or
-    is a weak head (``weak``: "response" in "the inflammatory response")."""
+def covering_outcome(keys: frozenset[str], index: OutcomeIndex, strict: bool = False) -> int | None:
+    """The first outcome that carries every key of an item, or (unless ``strict``: a named
+    instrument must be named) some of them: an outcome that shares what it measures in part
+    leaves no clear gap."""
     best: int | None = None
     for i, (toks, toks_list) in enumerate(zip(index.sets, index.lists, strict=True)):
         missing = [k for k in keys if not _token_in(k, toks, toks_list)]
         if not missing:
             return i
-        if best is None and len(missing) < len(keys) and len(keys) >= 2:
+        if best is None and not strict and len(missing) < len(keys) and len(keys) >= 2:
             best = i  # shares what it measures with the outcome, in part: not a clear gap
     return best
 
@@ -1163,12 +1175,19 @@ class Item:
     alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
     head: str  # the key of its head word ("fusion" in "bony fusion"), or ""
     named: bool = False  # names an instrument, a code or a synonym class ("SF-36", "FEV1")
+    strict: bool = False  # a named instrument ("Quality of Erection Questionnaire (QEQ)")
+
+
+_RESPONSES_TO = re.compile(r"\s*(?:the\s+)?(?:answers|responses)\s+to\s+(?=(?:the\s+)?[A-Z])")
 
 
 def _head(phrase: str, lex: Lexicon) -> str | None:
     """The measured thing of "A of B": A, unless A only frames a measure ("the rate of B",
     "changes in B": then B) or is a generic aim ("the efficacy of B": None)."""
-    m = re.search(r"\s(?:of|in|on)\s", phrase) or re.search(r"\bresponses?\s+to\s", phrase)
+    resp = _RESPONSES_TO.match(phrase)
+    if resp is not None:
+        return phrase[resp.end() :]  # "responses to the QEQ": the instrument
+    m = re.search(r"\s(?:of|in|on)\s", phrase)
     if m is None:
         return phrase
     a, b = phrase[: m.start()], phrase[m.end() :]
@@ -1181,8 +1200,6 @@ def _head(phrase: str, lex: Lexicon) -> str | None:
         return _head(b, lex)
     if keys <= lex.generic:
         return None
-    if m.group(0).strip().startswith("respon"):
-        return b  # "responses to the QEQ"
     return a if m.group(0).strip() == "of" else phrase
 
 
@@ -1351,7 +1368,8 @@ def _candidate(
     strong = bool(codes) or any(k.startswith("~") for k in keys) or bool(
         _INSTRUMENT_NOUN.search(main) and _named(main)
     )
-    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys), strong)
+    instrument = bool(_INSTRUMENT_NOUN.search(main) and _named(main))
+    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys), strong, instrument)
     return item, framed, named
 
 
@@ -1625,7 +1643,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     seen_items.add(item.keys)
                     if index is None:
                         index = outcome_index(outcomes, rtitles, abbrs, cfg.lex)
-                    if covering_outcome(item.keys, index, item.head, cfg.lex.weak) is not None or any(
+                    if covering_outcome(item.keys, index, item.strict) is not None or any(
                         covering_outcome(a, index) is not None for a in item.alternatives
                     ):
                         continue
