@@ -58,6 +58,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -854,6 +855,7 @@ _COVARIATES = re.compile(
     r"confounders|mediators|demographics)\W*$",
     re.I,
 )
+_CORRELATIVE = re.compile(r"predict|correlat|associat|relat", re.I)
 _CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
 
 
@@ -879,7 +881,9 @@ def item_spans(
     regions: list[tuple[int, int]] = []
     wh = _WH_START.match(text, start, end)
     if wh is not None:
-        if wh.group(0).strip().lower() in ("whether", "if"):
+        if wh.group(0).strip().lower() in ("whether", "if") and (
+            pivot is None or _CORRELATIVE.search(pivot.group(0))
+        ):  # "whether chimerism can be established", "whether p16 inactivation predicts Y"
             finite = _FINITE.search(text, wh.end(), end)
             subj_end = min(
                 x for x in (finite and finite.start(), pivot and pivot.start(), end) if x
@@ -959,6 +963,13 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
 
 _HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
+_BASELINE_ONLY = re.compile(
+    r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
+    r"(?:baseline|screening|enrol+ment|inclusion|study entry|entry|admission|randomi[sz]ation)\b"
+    r"(?!\s*(?:,\s*|and\s+|or\s+|to\s+|through\s+|until\s+|then\s+)(?:at|after|during|every|on|"
+    r"day|week|month|year|visit|follow|the end|end|discharge|\d))",
+    re.I,
+)
 _IS_ENDPOINT = re.compile(
     r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
     r"(?:(?:primary|secondary|main|key|co-?primary|exploratory|tertiary|other|additional)\s+)+"
@@ -991,12 +1002,12 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
     pharmacokinetics ..."), up to the next one; "X and Y will be assessed": the subject;
     "efficacy will be analysed by X and Y": what follows."""
     if stmt.limit < stmt.end:
+        if _BASELINE_ONLY.match(text, stmt.limit, stmt.end):
+            return []  # "BMD was measured by DXA at baseline": a baseline characteristic
         out: list[Region] = []
         after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
-        if after is not None:
+        if after is not None:  # "X will be assessed by Y", "efficacy will be analysed by Y"
             out.append(Region(after.end(), stmt.end, False))
-            if not after.group("verb").lower().startswith("correlat"):
-                return out
         else:  # "... will be performed at baseline through the ODI and the SF-36"
             inst = lex.instrument.search(text, stmt.limit, stmt.end)
             if inst is not None:
@@ -1435,41 +1446,67 @@ def _instrument_registered(text: str, end: int, outcome_text: str) -> bool:
     )
 
 
-def _outcomes_complete(present: Any) -> bool:
-    """False when the input says it carries only some outcome kinds (a CSV export with a
-    primary outcomes column but no secondary or other one); True when it carries all three or
-    does not say per kind."""
-    if not isinstance(present, str) or not present:
-        return True
-    tokens = set(present.split("|"))
-    per_kind = {t for t in tokens if t.startswith("outcomes[")}
-    if not per_kind:
-        return True
-    return all(f"outcomes[{k}]" in per_kind for k in _REGISTERED_KINDS)
+def _checkable(rs: RecordSet) -> np.ndarray:
+    """Records the rule can judge: at least one registered outcome measure, from an input that
+    carries all outcome kinds (not a CSV export with a primary outcomes column only)."""
+    st, oc = rs.studies, rs.outcomes
+    if st.empty or oc.empty:
+        return np.zeros(len(st), dtype=bool)
+    measured = oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)
+    ok = st["record_id"].isin(oc["record_id"][measured]).to_numpy(dtype=bool, copy=True)
+    if "present_fields" in st:
+        pf = st["present_fields"]
+        per_kind = pf.str.contains("outcomes[", regex=False).fillna(False).to_numpy(dtype=bool)
+        full = np.ones(len(st), dtype=bool)
+        for kind in _REGISTERED_KINDS:
+            full &= pf.str.contains(f"outcomes[{kind}]", regex=False).fillna(False).to_numpy(
+                dtype=bool
+            )
+        ok = ok & (~per_kind | full)
+    return ok
 
 
-def _outcome_texts(rs: RecordSet) -> pd.Series:
-    oc = rs.outcomes
-    oc = oc[oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)]
-    if oc.empty:
-        return pd.Series(dtype="str")
-    txt = oc["measure"] + " \n " + oc["description"].fillna("")
-    return txt.groupby(oc["record_id"], sort=False).agg(" \n ".join)
-
-
-def _candidates(st: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    parts = []
+def _field_hits(st: pd.DataFrame, cfg: Config) -> dict[str, np.ndarray]:
+    """Per narrative field, the rows whose text has endpoint-statement wording (RE2)."""
+    out = {}
     for col in cfg.fields:
         if col not in st:
             continue
         text = st[col]
         arr = pa.array(text.astype(object).where(text.notna(), None), pa.string())
         hit = pc.match_substring_regex(arr, cfg.prefilter_statement)
-        mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        out[col] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """The records that may fire: judgeable (see ``_checkable``) and with endpoint-statement
+    wording in a narrative field. Every statement the full check reads holds some of that
+    wording (a heading word, an inline cue, a passive "will be assessed")."""
+    cfg = _config(params)
+    ok = _checkable(rs)
+    hit = np.zeros(len(rs.studies), dtype=bool)
+    for mask in _field_hits(rs.studies, cfg).values():
+        hit |= mask
+    return ok & hit
+
+
+def _outcome_texts(rs: RecordSet, ids: set[str]) -> pd.DataFrame:
+    """The registered outcomes of the records ``ids`` (measure, description, time frame)."""
+    oc = rs.outcomes
+    oc = oc[
+        oc["record_id"].isin(ids) & oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)
+    ]
+    return oc
+
+
+def _candidates(st: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    parts = []
+    for col, mask in _field_hits(st, cfg).items():
         if mask.any():
             parts.append(
                 pd.DataFrame(
-                    {"record_id": st["record_id"][mask], "column": col, "text": text[mask]}
+                    {"record_id": st["record_id"][mask], "column": col, "text": st[col][mask]}
                 )
             )
     if not parts:
@@ -1567,12 +1604,9 @@ def _message(
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     cfg = _config(params)
     st = rs.studies
-    outcome_text = _outcome_texts(rs)
-    if outcome_text.empty or st.empty:
+    ok = _checkable(rs)
+    if not ok.any():
         return kind_frame([])
-    ok = st["record_id"].isin(outcome_text.index)
-    if "present_fields" in st:
-        ok &= st["present_fields"].map(_outcomes_complete).astype(bool)
     cand = _candidates(st[ok], cfg)
     if cand.empty:
         return kind_frame([])
@@ -1586,15 +1620,23 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     terms = tm.groupby("record_id", sort=False)["term"].agg(list).to_dict()
     cm = tm[tm["kind"] == "condition"]
     conditions = cm.groupby("record_id", sort=False)["term"].agg(" ".join).to_dict()
-    oc = rs.outcomes[rs.outcomes["record_id"].isin(ids) & rs.outcomes["measure"].notna()]
-    titles = oc.groupby("record_id", sort=False)["measure"].agg(list).to_dict()
-    full = oc["measure"] + " \n " + oc["description"].fillna("") + " \n " + oc["time_frame"].fillna("")
-    per_outcome = full.groupby(oc["record_id"], sort=False).agg(list).to_dict()
+    oc = _outcome_texts(rs, ids)
+    titles: dict[str, list[str]] = {}
+    per_outcome: dict[str, list[str]] = {}
+    for rid, measure, desc, frame in zip(
+        oc["record_id"].tolist(),
+        oc["measure"].tolist(),
+        oc["description"].fillna("").tolist(),
+        oc["time_frame"].fillna("").tolist(),
+        strict=True,
+    ):
+        titles.setdefault(rid, []).append(measure)
+        per_outcome.setdefault(rid, []).append(f"{measure} \n {desc} \n {frame}")
     iv = rs.interventions
     iv = iv[iv["record_id"].isin(ids)]
-    iv_names = (iv["name"].fillna("") + " " + iv["other_names"].fillna("")).groupby(
+    iv_names = (iv["name"].fillna("") + "|" + iv["other_names"].fillna("")).groupby(
         iv["record_id"], sort=False
-    ).agg(" ".join).to_dict()
+    ).agg("|".join).to_dict()
     order = {c: i for i, c in enumerate(cfg.fields)}
     cand = cand.assign(_order=cand["column"].map(order)).sort_values(["_order"], kind="stable")
 
@@ -1603,7 +1645,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         srow = studies[rid]
         tl = [str(srow[c]) for c in title_cols if isinstance(srow[c], str)]
         narrative = "\n".join(tl + [str(srow[c]) for c in cfg.fields if isinstance(srow[c], str)])
-        otext = str(outcome_text.get(rid, ""))
+        otext = " \n ".join(per_outcome.get(rid, []))
         rterms = [str(t) for t in terms.get(rid, [])]
         record_text = narrative + "\n" + otext + "\n" + "\n".join(rterms)
         meanings = record_meanings(narrative + "\n" + otext, cfg)
@@ -1612,9 +1654,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         outcomes = [str(t) for t in per_outcome.get(rid, [])]
         abbrs = record_abbreviations(narrative + "\n" + "\n".join(outcomes))
         index: OutcomeIndex | None = None
-        drug_words = frozenset(
-            stem(w) for w in words(str(iv_names.get(rid, ""))) if len(w) >= 4
-        ) - cfg.lex.generic
+        drug_words = _treatment_words(str(iv_names.get(rid, "")), cfg.lex)
         cond_words = key_tokens(str(conditions.get(rid, "")), cfg.lex)
         seen: set[str] = set()
         seen_items: set[frozenset[str]] = set()
@@ -1656,6 +1696,17 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
     return {"record_id": rid, "field": STUDY_FIELD_PATHS[col], "start": start, "end": end, "message": msg}
+
+
+def _treatment_words(names: str, lex: Lexicon) -> frozenset[str]:
+    """Stems of the interventions' names and the initials of each ("Sentinel Lymph Node
+    Dissection" -> "slnd"): what names the treatment, not a measured thing."""
+    out = {stem(w) for w in words(names) if len(w) >= 4}
+    for name in names.split("|"):
+        found = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _FUNCTION_WORDS]
+        if 2 <= len(found) <= 6:
+            out.add("".join(w[0].lower() for w in found))
+    return frozenset(out) - lex.generic
 
 
 def _grouped(cand: pd.DataFrame) -> list[tuple[str, list[str], list[str]]]:
@@ -1703,4 +1754,8 @@ def _resolve(
     return Meaning(ep.key, surface, ep.name, ep)
 
 
-KINDS = (FunctionKind(name="endpoint_coverage", run_fn=run, validate_fn=validate),)
+KINDS = (
+    FunctionKind(
+        name="endpoint_coverage", run_fn=run, validate_fn=validate, prefilter_fn=prefilter
+    ),
+)
