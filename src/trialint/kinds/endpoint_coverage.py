@@ -671,10 +671,12 @@ def _normalised(text: str) -> str:
         low = _CODE_HYPHEN.sub(r"\1\2", _CODE_SPACE.sub(r"\1\2", text).lower())
     else:
         low = text.lower()
-    return _WORD_HYPHEN.sub(" ", low) if "-" in low else low
+    low = _WORD_HYPHEN.sub(" ", low) if "-" in low else low
+    return _INTERLEUKIN.sub(r"il\1", low) if "interleukin" in low else low
 
 
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_INTERLEUKIN = re.compile(r"\binterleukin[\s-]*(\d+[a-z]?)\b")  # "interleukin 6" is "IL-6"
 
 
 _HAS_DIGIT = re.compile(r"[0-9]")
