@@ -52,6 +52,7 @@ Params. Every pattern is a Python regex, or a list of alternatives; ``names`` an
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import re
@@ -1226,6 +1227,7 @@ _INSTRUMENT_NOUN = re.compile(
     r"\b(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
     r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
 )
+_COMPOUND = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,5}-?[0-9]{3,}[A-Z0-9]*(?![A-Za-z0-9])")
 _GERUND_START = re.compile(
     r"[A-Za-z][a-z]+ing\s+(?:the|a|an|their|its|his|her|our|on|upon|whether|if|how|that|which)\b"
     r"|[a-z]+ing\s+[A-Z]"
@@ -1273,11 +1275,18 @@ def _region_items(
     together with such a phrase ("mortality, deep vein thrombosis and infection")."""
     found: list[tuple[Item, bool | None, bool]] = []  # item, kind, framed
     main_specific = False
-    for s, e, inst in item_spans(text, r0, r1, lex, correlate):
+    spans = item_spans(text, r0, r1, lex, correlate)
+    # "remission rates as measured by disease-free survival": the instrument defines the item
+    by_instrument = tuple(
+        k for k in (key_tokens(text[s:e], lex) - topic for s, e, inst in spans if inst) if k
+    )
+    for s, e, inst in spans:
         got = _candidate(text, s, e, inst, explicit, lex, abbrs, topic, condition, main_specific)
         if got is None:
             continue
         item, framed, named = got
+        if inst is False and by_instrument:
+            item = dataclasses.replace(item, alternatives=item.alternatives + by_instrument)
         main_specific = main_specific or not inst
         found.append((item, inst, framed or named))
     framed_kinds = {inst for _, inst, framed in found if framed}
@@ -1326,6 +1335,8 @@ def _candidate(
     head = last[-1] if last else ""
     if head in lex.nonmeasure or stem(head) in lex.nonmeasure or stem(head) in topic:
         return None
+    if _COMPOUND.search(main):
+        return None  # "WR279396", "BMS-986340": an investigational product's code
     codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
     if stem(head) in lex.generic and not codes:
         return None  # "immune markers", "clinical characteristics": no marker named
