@@ -169,7 +169,9 @@ def test_will_be_assessed_covers_only_what_comes_before_it(rule: Rule) -> None:
     outcomes = [_outcome("Change in FEV1")]
     found = _found(
         rule,
-        _record("The SGRQ will be assessed by a physician, who also records adverse events.", outcomes),
+        _record(
+            "The SGRQ will be assessed by a physician, who also records adverse events.", outcomes
+        ),
     )
     assert len(found) == 1 and "SGRQ" in found["message"][0]
 
@@ -207,7 +209,10 @@ def test_qualified_abbreviation_is_its_own_endpoint(rule: Rule) -> None:
     summary = "Secondary endpoints include CNS ORR."
     found = _found(rule, _record(summary, [_outcome("Objective response rate")]))
     assert len(found) == 1 and "CNS ORR" in found["message"][0]
-    registered = [_outcome("Objective response rate"), _outcome("CNS objective response rate (CNS ORR)")]
+    registered = [
+        _outcome("Objective response rate"),
+        _outcome("CNS objective response rate (CNS ORR)"),
+    ]
     assert _found(rule, _record(summary, registered)).empty
 
 
@@ -421,7 +426,10 @@ def test_open_items_not_registered_are_flagged(
     ("summary", "outcome"),
     [
         # abbreviation or spelled out, both ways
-        ("Secondary outcomes include the SGRQ total score.", "St George's Respiratory Questionnaire"),
+        (
+            "Secondary outcomes include the SGRQ total score.",
+            "St George's Respiratory Questionnaire",
+        ),
         ("The secondary outcome is the 6-minute walk distance.", "6MWD at week 24"),
         # the record's own expansion of an outcome's abbreviation, or its initials
         (
@@ -483,7 +491,9 @@ def test_open_item_message_names_the_endpoint_and_where(rule: Rule) -> None:
     found = _found(rule, _record(text, [_outcome("Maximum tolerated dose")], title="Drug X"))
     assert len(found) == 1
     msg = found["message"][0]
-    assert msg.startswith('"the pharmacokinetics" is named as an endpoint under "PRIMARY OBJECTIVES:"')
+    assert msg.startswith(
+        '"the pharmacokinetics" is named as an endpoint under "PRIMARY OBJECTIVES:"'
+    )
     assert '("Determine the pharmacokinetics of drug X.")' in msg
     assert '"Maximum tolerated dose"' in msg
     start, end = int(found["start"][0]), int(found["end"][0])

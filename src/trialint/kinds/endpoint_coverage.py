@@ -647,7 +647,9 @@ _SUFFIXES = (
     *("ies", "es", "ed", "ic", "al", "s", "e"),
 )
 _PAREN = re.compile(r"\s*\\?[(\[][^()\[\]]*\\?[)\]]")
-_ABBR_WORD = re.compile(r"(?<![A-Za-z0-9-])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]{1,11}(?![A-Za-z0-9])")
+_ABBR_WORD = re.compile(
+    r"(?<![A-Za-z0-9-])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]{1,11}(?![A-Za-z0-9])"
+)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -721,9 +723,9 @@ class Lexicon:
 
 
 def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
-    alts = "|".join(
-        f"(?P<s{i}>{_pat(s[key])})" for i, s in enumerate(syn) if s.get(key)
-    ) or r"(?!x)x"
+    alts = (
+        "|".join(f"(?P<s{i}>{_pat(s[key])})" for i, s in enumerate(syn) if s.get(key)) or r"(?!x)x"
+    )
     return re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])")
 
 
@@ -862,6 +864,13 @@ _CORRELATIVE = re.compile(r"predict|correlat|associat|relat", re.I)
 _CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
 
 
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text, start, end):  # noqa: B007 - the last one is wanted
+        pass
+    return found
+
+
 def item_spans(
     text: str, start: int, end: int, lex: Lexicon, correlate: bool = False
 ) -> list[tuple[int, int, bool | None]]:
@@ -874,13 +883,10 @@ def item_spans(
     modifier = _MODIFIER.search(text, start, end)
     if modifier is not None:  # "a platform aimed at reducing anxiety": the treatment's aim
         end = modifier.start()
-    pivot = None
-    for pivot in lex.pivot.finditer(text, start, end):
-        pass
+    pivot = _last(lex.pivot, text, start, end)
     if pivot is not None and _RELATIVE.search(text, max(start, pivot.start() - 40), pivot.start()):
-        end, pivot = pivot.start(), None  # "a drug which lowers estrogen levels": the drug's action
-        for pivot in lex.pivot.finditer(text, start, end):
-            pass
+        end = pivot.start()  # "a drug which lowers estrogen levels": the drug's action
+        pivot = _last(lex.pivot, text, start, end)
     regions: list[tuple[int, int]] = []
     wh = _WH_START.match(text, start, end)
     if wh is not None:
@@ -918,7 +924,9 @@ def item_spans(
         e1 = _cut_treatment_tail(text, r0, e1, lex)
         parts += _segment_items(text, r0, e1, lex)
         listed = _LIST_AFTER.search(text, e1, r1)
-        if listed is not None and not _COVARIATES.search(text, max(e1, listed.start() - 40), listed.start()):
+        if listed is not None and not _COVARIATES.search(
+            text, max(e1, listed.start() - 40), listed.start()
+        ):
             stop = lex.stop.search(text, listed.end(), r1)
             more = _segment_items(text, listed.end(), stop.start() if stop else r1, lex)
             parts += [(a, b, None) for a, b, inst in more if not inst]
@@ -1046,7 +1054,7 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         if lex.pivot.search(text, s, e) and _HYPOTHESIS.search(stmt.label or text[s:e]):
             return [Region(s, e, False)]
         return []
-    out: list[Region] = []
+    regions: list[Region] = []
     prev = m.start() if m else s
     while m is not None:
         explicit = bool(m.groupdict().get("list"))
@@ -1057,8 +1065,8 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         monitoring = bool(_MONITOR.search(text, prev, pos))
         prev = pos
         m = lex.lead.search(text, pos, e)
-        out.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
-    return out
+        regions.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
+    return regions
 
 
 # --- coverage of open items -------------------------------------------------------------------
@@ -1238,7 +1246,9 @@ _GERUND_START = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|he|she|his|her|you|your|I)\b")
 _ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
-_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])")
+_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])"
+)
 
 
 def statement_items(
@@ -1304,7 +1314,7 @@ def _candidate(
     topic: frozenset[str],
     condition: frozenset[str],
     main_specific: bool,
-) -> tuple[Item, bool, bool | None] | None:
+) -> tuple[Item, bool, bool] | None:
     """An item phrase as (item, framed as a measure, named in an explicit list or as an
     instrument), or None when it names no specific measured thing."""
     phrase = text[s:e]
@@ -1364,8 +1374,10 @@ def _candidate(
             alts.append(key_tokens(_singular(inner), lex))
     alts += [frozenset([key]) for key, pat in lex.covered_as if pat.search(_normalised(main))]
     implied = implied_classes(_normalised(main), lex) - lex.generic
-    if implied and (codes or _INSTRUMENT_NOUN.search(main)) and not any(
-        k.startswith("~") for k in keys
+    if (
+        implied
+        and (codes or _INSTRUMENT_NOUN.search(main))
+        and not any(k.startswith("~") for k in keys)
     ):
         alts.append(frozenset(implied))  # "the IIEF-5": erectile function, by its instrument
     if _INSTRUMENT_NOUN.search(main):  # "the clinician-completed ADHD Rating Scale"
@@ -1389,8 +1401,10 @@ def _candidate(
     initials = _initials(main, lex)
     if initials:
         alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
-    strong = bool(codes) or any(k.startswith("~") for k in keys) or bool(
-        _INSTRUMENT_NOUN.search(main) and _named(main)
+    strong = (
+        bool(codes)
+        or any(k.startswith("~") for k in keys)
+        or bool(_INSTRUMENT_NOUN.search(main) and _named(main))
     )
     instrument = bool(_INSTRUMENT_NOUN.search(main) and _named(main))
     item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys), strong, instrument)
@@ -1405,7 +1419,10 @@ def _initials(phrase: str, lex: Lexicon) -> str:
 
 
 _FUNCTION_WORDS = frozenset(
-    "a an the of in on for to with by at from and or as its their this these those".split()
+    (
+        *("a", "an", "the", "of", "in", "on", "for", "to", "with", "by", "at", "from", "and"),
+        *("or", "as", "its", "their", "this", "these", "those"),
+    )
 )
 
 
@@ -1472,8 +1489,8 @@ def _checkable(rs: RecordSet) -> np.ndarray:
         per_kind = pf.str.contains("outcomes[", regex=False).fillna(False).to_numpy(dtype=bool)
         full = np.ones(len(st), dtype=bool)
         for kind in _REGISTERED_KINDS:
-            full &= pf.str.contains(f"outcomes[{kind}]", regex=False).fillna(False).to_numpy(
-                dtype=bool
+            full &= (
+                pf.str.contains(f"outcomes[{kind}]", regex=False).fillna(False).to_numpy(dtype=bool)
             )
         ok = ok & (~per_kind | full)
     return ok
@@ -1508,7 +1525,9 @@ def _outcome_texts(rs: RecordSet, ids: set[str]) -> pd.DataFrame:
     """The registered outcomes of the records ``ids`` (measure, description, time frame)."""
     oc = rs.outcomes
     oc = oc[
-        oc["record_id"].isin(ids) & oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)
+        oc["record_id"].isin(ids)
+        & oc["measure"].notna()
+        & (oc["measure"].str.strip().str.len() > 0)
     ]
     return oc
 
@@ -1647,9 +1666,12 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         per_outcome.setdefault(rid, []).append(f"{measure} \n {desc} \n {frame}")
     iv = rs.interventions
     iv = iv[iv["record_id"].isin(ids)]
-    iv_names = (iv["name"].fillna("") + "|" + iv["other_names"].fillna("")).groupby(
-        iv["record_id"], sort=False
-    ).agg("|".join).to_dict()
+    iv_names = (
+        (iv["name"].fillna("") + "|" + iv["other_names"].fillna(""))
+        .groupby(iv["record_id"], sort=False)
+        .agg("|".join)
+        .to_dict()
+    )
     order = {c: i for i, c in enumerate(cfg.fields)}
     cand = cand.assign(_order=cand["column"].map(order)).sort_values(["_order"], kind="stable")
 
@@ -1679,8 +1701,10 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     meaning = _resolve(surface, key, meanings, record_text, topic, cfg)
                     if meaning is None or meaning.key in seen:
                         continue
-                    if meaning.endpoint is not None and meaning.endpoint.explicit_only and not (
-                        stmt.explicit
+                    if (
+                        meaning.endpoint is not None
+                        and meaning.endpoint.explicit_only
+                        and not (stmt.explicit)
                     ):
                         continue  # "quality of life will be assessed": a generic aim
                     seen.add(meaning.key)
@@ -1708,7 +1732,13 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 
 def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
-    return {"record_id": rid, "field": STUDY_FIELD_PATHS[col], "start": start, "end": end, "message": msg}
+    return {
+        "record_id": rid,
+        "field": STUDY_FIELD_PATHS[col],
+        "start": start,
+        "end": end,
+        "message": msg,
+    }
 
 
 def _treatment_words(names: str, lex: Lexicon) -> frozenset[str]:
