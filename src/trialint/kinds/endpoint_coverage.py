@@ -57,7 +57,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -720,6 +720,9 @@ class Lexicon:
     keys_cache: dict[str, frozenset[str]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    implied_cache: dict[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
 
 def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
@@ -1155,7 +1158,11 @@ def implied_classes(low: str, lex: Lexicon) -> set[str]:
     out: set[str] = set()
     for m in lex.any_implied.finditer(low):
         found = m.group(0)
-        out.update(key for key, pat in lex.implied if pat.fullmatch(found))
+        keys = lex.implied_cache.get(found)
+        if keys is None:
+            keys = frozenset(key for key, pat in lex.implied if pat.fullmatch(found))
+            lex.implied_cache[found] = keys
+        out |= keys
     return out
 
 
@@ -1187,6 +1194,10 @@ def covering_outcome(keys: frozenset[str], index: OutcomeIndex, strict: bool = F
 
 
 # --- items of a statement --------------------------------------------------------------------
+
+
+class _Abbreviations(Protocol):
+    def get(self, code: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -1255,7 +1266,7 @@ def statement_items(
     text: str,
     stmt: Statement,
     lex: Lexicon,
-    abbrs: dict[str, str],
+    abbrs: _Abbreviations,
     topic: frozenset[str],
     condition: frozenset[str] = frozenset(),
 ) -> list[Item]:
@@ -1275,7 +1286,7 @@ def _region_items(
     explicit: bool,
     correlate: bool,
     lex: Lexicon,
-    abbrs: dict[str, str],
+    abbrs: _Abbreviations,
     topic: frozenset[str],
     condition: frozenset[str],
 ) -> list[Item]:
@@ -1310,7 +1321,7 @@ def _candidate(
     inst: bool | None,
     explicit: bool,
     lex: Lexicon,
-    abbrs: dict[str, str],
+    abbrs: _Abbreviations,
     topic: frozenset[str],
     condition: frozenset[str],
     main_specific: bool,
@@ -1363,7 +1374,7 @@ def _candidate(
     ):
         return None  # "cellular and humoral ...": a fragment of a coordination
     if all(len(k) <= 2 for k in keys) and not any(
-        _norm_code(c) in abbrs or _norm_code(c) in lex.abbreviations for c in _CODE.findall(main)
+        abbrs.get(_norm_code(c)) or _norm_code(c) in lex.abbreviations for c in _CODE.findall(main)
     ):
         return None  # "EF, IS and OS": short codes the record does not expand
     named = inst is not None and (explicit or bool(inst) or bool(codes))
@@ -1683,11 +1694,11 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         otext = " \n ".join(per_outcome.get(rid, []))
         rterms = [str(t) for t in terms.get(rid, [])]
         record_text = narrative + "\n" + otext + "\n" + "\n".join(rterms)
-        meanings = record_meanings(narrative + "\n" + otext, cfg)
+        meanings: dict[str, Meaning | None] | None = None
         topic = "\n".join(tl + rterms)
         rtitles = [str(t) for t in titles.get(rid, [])]
         outcomes = [str(t) for t in per_outcome.get(rid, [])]
-        abbrs = record_abbreviations(narrative + "\n" + "\n".join(outcomes))
+        abbrs = _LazyAbbreviations(narrative + "\n" + "\n".join(outcomes))
         index: OutcomeIndex | None = None
         drug_words = _treatment_words(str(iv_names.get(rid, "")), cfg.lex)
         cond_words = key_tokens(str(conditions.get(rid, "")), cfg.lex)
@@ -1698,6 +1709,8 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             stmts = endpoint_statements(text, cfg)
             for stmt in stmts:
                 for s, e, surface, key in _in_statement(mentions, text, stmt, cfg):
+                    if meanings is None:
+                        meanings = record_meanings(narrative + "\n" + otext, cfg)
                     meaning = _resolve(surface, key, meanings, record_text, topic, cfg)
                     if meaning is None or meaning.key in seen:
                         continue
@@ -1719,7 +1732,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                         continue
                     seen_items.add(item.keys)
                     if index is None:
-                        index = outcome_index(outcomes, rtitles, abbrs, cfg.lex)
+                        index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
                     if covering_outcome(item.keys, index, item.strict) is not None or any(
                         covering_outcome(a, index) is not None for a in item.alternatives
                     ):
@@ -1729,6 +1742,23 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     msg = _message(meaning, surface, stmt, text, item.start, rtitles)
                     rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+class _LazyAbbreviations:
+    """A record's own abbreviations, read from its text on first use (most records never
+    need them)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, str] | None = None
+
+    def all(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = record_abbreviations(self._text)
+        return self._found
+
+    def get(self, code: str) -> str | None:
+        return self.all().get(code)
 
 
 def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
