@@ -3,50 +3,68 @@ statement that no registered outcome measure measures.
 
 Flow, per chunk:
 
-1. Records that carry outcome measures (at least one registered measure, and an input that
-   carries all outcome kinds) are the only ones looked at.
-2. A vectorized pyarrow prefilter keeps the narrative fields (``fields``) that name some
-   endpoint of the vocabulary (an abbreviation such as ``DCR`` or a name such as "disease
-   control rate") *and* carry endpoint-statement wording (``statement_words``).
-3. On those few texts, Python finds the endpoint statements: lines under an endpoint or
-   objective heading ("Secondary endpoint:", "PRIMARY OBJECTIVES:") up to the next unrelated
-   heading, and sentences with an inline cue ("the primary endpoint is", "To assess ...",
-   "will be evaluated"); sentences with background wording ("has been shown", "previous
-   studies", "median OS of 3 months") are dropped.
-4. Each mention in a statement resolves to an endpoint: the record's own expansion of an
-   abbreviation wins ("asthma exacerbations (AEs)" is not adverse events; an expansion that is
-   the condition studied is no endpoint); an unexpanded abbreviation, and a name, count only
-   when the record's text fits the endpoint's ``context``.
-5. An endpoint is covered when the record's outcome measures (measure + description of every
-   primary, secondary and other outcome) match its ``covered_by`` pattern, or, for a record's
-   own expansion, contain every content word of it, or contain the instrument the narrative
-   names right after the mention ("quality of life questionnaire (NEI-VFQ-25)").
+1. Records the rule can judge: at least one registered outcome measure, from an input that
+   carries all outcome kinds. The vectorized prefilter (``prefilter``, RE2 over the narrative
+   fields) keeps those whose ``fields`` hold endpoint-statement wording (``statement_words``,
+   a superset of every heading word and cue below); ``run`` reads only those fields.
+2. Endpoint statements: lines under an endpoint, objective, aim or hypothesis heading
+   ("Secondary endpoint:", "PRIMARY OBJECTIVES:") up to the next unrelated heading; sentences
+   with an inline cue ("the primary endpoint is", "the aim of this study is to", "this study
+   will evaluate"); sentences with a weak cue ("... to assess X", "X was used to assess Y") or
+   a passive one ("X and Y will be assessed": what comes before it). Background ("has been
+   shown", "previous studies", "median OS of 3 months", "51 of the 56 patients") and
+   procedure ("patients receive", "blood samples are collected", "as per standard of care",
+   "patients will be evaluated every 8 weeks") are no statements. An endpoint list ("Secondary
+   outcomes include", a heading naming endpoints or outcomes) is *explicit*; weak and passive
+   statements are *weak*: only named things (an instrument, a code, a synonym class) count.
+3. The vocabulary (``endpoints``): each mention (ORR, "disease control rate") resolves to an
+   endpoint; the record's own expansion of an abbreviation wins ("asthma exacerbations (AEs)"
+   is not adverse events); an unexpanded abbreviation or a name counts only when the record
+   fits the endpoint's ``context``; a generic one (quality of life, adverse events:
+   ``explicit_only``) only in an explicit list. Covered when the outcomes match its
+   ``covered_by``, or contain the record's expansion, or the instrument named after it.
+4. Open items, for everything else: what a statement says is measured. After each measuring
+   verb ("Determine the X, Y and Z", "and explore the W"), past pivots ("the effect of A on X",
+   "whether A reduces X", "in terms of X", "the relationship between X and Y"), up to where the
+   phrase ends (the population, the treatment, time, comparison: ``item_stop``; "the
+   pharmacokinetics of drug X": the treatment), split into items (``item_split``), each
+   reduced to its head ("the rate of X": X; "the efficacy of X": a generic aim, no item).
+   An item counts when it names a specific measured thing: not generic (``generic_words``,
+   ``generic_classes``), not the condition or the treatment, framed as a measure (``frame_words``,
+   ``measure_heads``, a synonym class) or named (a code, an instrument) in an explicit list, or
+   listed with such an item; methods, software, covariate lists and junk fragments are left out.
+5. An item is covered when one registered outcome (measure, description, time frame) carries
+   its key words: stemmed, fuzzy (rapidfuzz), synonym classes (``synonyms``: named in both, or
+   implied in the outcome: Cmax implies pharmacokinetics, the SF-36 quality of life),
+   abbreviations both ways (the record's own, ``abbreviations``, initials), or, unless the item
+   is a named instrument, some of them (a partial overlap is no clear gap); or when an
+   alternative of it is covered (its abbreviation, its instrument, its class).
 
-One finding per record and missing endpoint, at its first mention (fields in ``fields`` order).
+One finding per record and missing endpoint, at its first mention (fields in ``fields`` order);
+the message names the endpoint, where it was named and the outcomes registered.
 
 Params. Every pattern is a Python regex, or a list of alternatives; ``names`` and
 ``statement_words`` also run in RE2 (the prefilter), so keep them to plain alternations.
 
 - ``fields``: study columns to read (default: brief_summary, detailed_description).
-- ``endpoints``: list of {key, name, abbreviations, names, covered_by, context?}: ``names``
-  in lower case (matched case-insensitively from a word start; a space matches any run of
-  whitespace); ``covered_by`` case-insensitive over outcome text (the abbreviation as a token
-  always covers); ``context`` a regex or the name of one in ``contexts``.
+- ``endpoints``: list of {key, name, abbreviations, names, covered_by, context?,
+  explicit_only?}: ``names`` in lower case (matched case-insensitively from a word start; a
+  space matches any run of whitespace); ``covered_by`` case-insensitive over outcome text (the
+  abbreviation as a token always covers); ``context`` a regex or the name of one in
+  ``contexts``; ``explicit_only``: counts only in an explicit endpoint list.
 - ``contexts``: named regexes an endpoint's ``context`` may refer to.
-- ``statement_words``: prefilter for endpoint-statement wording (case-insensitive).
-- ``heading_words``: what makes a heading or a label an endpoint/objective one.
-- ``heading_qualifiers``: words that may precede a heading word in a bare label line
-  ("Primary", "Key secondary", "Study").
-- ``keep_scope_labels``: sub-headings that do not end an endpoint heading's scope.
-- ``cues``: inline cues that make a whole sentence an endpoint statement.
-- ``cues_before``: cues that make an endpoint statement of the part of the sentence before
-  them ("X and AEs will be evaluated").
-- ``not_after``: words right before a mention that make it no measured endpoint ("no such
-  adverse events", "a committee to assess adverse events").
-- ``background``: wording that makes a sentence background, not an endpoint statement.
-- ``qualifiers``: words right before an abbreviation that make it a different endpoint
-  ("CNS ORR", "IPSS QoL"): such mentions are left alone.
-- ``scope_lines``: how many non-empty lines a heading's scope runs at most.
+- ``statement_words``: prefilter for endpoint-statement wording (case-insensitive, RE2).
+- ``heading_words``, ``heading_qualifiers``, ``keep_scope_labels``, ``scope_lines``: headings
+  and their scope.
+- ``cues``, ``cues_weak``, ``cues_before``: what makes a sentence an endpoint statement.
+- ``background``, ``procedural``: what makes a sentence no endpoint statement.
+- ``not_after``, ``qualifiers``: vocabulary mentions that are no measured endpoint.
+- ``item_lead``, ``item_lead_start``, ``item_verbs``, ``item_pivot``, ``item_instrument``,
+  ``item_stop``, ``item_split``, ``item_junk``, ``item_max_words``: the grammar of open items.
+- ``ignore_words``, ``frame_words``, ``generic_words``, ``generic_classes``, ``measure_heads``,
+  ``nonmeasure_heads``, ``methods``, ``not_instruments``: the lexicon of items.
+- ``synonyms``: list of {key, names, implied_by?, covers?}: synonym classes.
+- ``abbreviations``: a general vocabulary of endpoint abbreviations (ABBR: expansion).
 """
 
 from __future__ import annotations
@@ -104,7 +122,6 @@ _ALLOWED = {
     "frame_words",
     "measure_heads",
     "nonmeasure_heads",
-    "weak_heads",
 }
 _REQUIRED = {
     "endpoints",
@@ -712,7 +729,6 @@ class Lexicon:
     frame: frozenset[str]  # words that frame a measure ("rate of", "levels", "score")
     measure_heads: frozenset[str]  # nouns that name a measured thing ("survival", "function")
     nonmeasure: frozenset[str]  # nouns that name no measured thing ("therapy", "patients")
-    weak: frozenset[str]  # heads that say little on their own ("response", "activity")
     max_words: int
     cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
@@ -745,7 +761,6 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         frame=stems("frame_words"),
         measure_heads=stems("measure_heads"),
         nonmeasure=stems("nonmeasure_heads"),
-        weak=stems("weak_heads"),
         generic=generic,
         names=_class_alternation(syn, "names"),
         covered_as=tuple(
@@ -1206,7 +1221,6 @@ class Item:
     end: int
     keys: frozenset[str]
     alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
-    head: str  # the key of its head word ("fusion" in "bony fusion"), or ""
     named: bool = False  # names an instrument, a code or a synonym class ("SF-36", "FEV1")
     strict: bool = False  # a named instrument ("Quality of Erection Questionnaire (QEQ)")
 
@@ -1418,7 +1432,7 @@ def _candidate(
         or bool(_INSTRUMENT_NOUN.search(main) and _named(main))
     )
     instrument = bool(_INSTRUMENT_NOUN.search(main) and _named(main))
-    item = Item(s, e, keys, tuple(a for a in alts if a), _head_key(main, keys), strong, instrument)
+    item = Item(s, e, keys, tuple(a for a in alts if a), strong, instrument)
     return item, framed, named
 
 
@@ -1446,15 +1460,6 @@ def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
         if k not in condition
         and not (len(k) >= 4 and not k.startswith("~") and any(c.startswith(k) for c in condition))
     )
-
-
-def _head_key(phrase: str, keys: frozenset[str]) -> str:
-    """The key of the phrase's last word, or of the one synonym class it names."""
-    found = _WORD.findall(_normalised(phrase))
-    if found and stem(found[-1]) in keys:
-        return stem(found[-1])
-    classes = [k for k in keys if k.startswith("~")]
-    return classes[0] if len(classes) == 1 else ""
 
 
 def _named(phrase: str) -> bool:
