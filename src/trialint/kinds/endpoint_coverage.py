@@ -1360,6 +1360,10 @@ def _candidate(
     if any(k.startswith("~") for k in raw_keys & lex.generic):
         return None  # "endocrine toxicity", "health-related quality of life": a generic aim
     keys = _minus(raw_keys, condition)
+    if not keys:
+        # the condition studied itself: no item, unless a measurable construct ("erectile
+        # function" in an erectile dysfunction trial with only Doppler outcomes)
+        keys = frozenset(k for k in raw_keys if k.startswith("~"))
     if not keys or keys <= lex.generic:
         return None
     if inst and (main_specific or not _named(main) or lex.not_instrument.search(main)):
@@ -1373,7 +1377,7 @@ def _candidate(
     if _COMPOUND.search(main):
         return None  # "WR279396", "BMS-986340": an investigational product's code
     codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
-    if stem(head) in lex.generic and not codes:
+    if stem(head) in lex.generic and not codes and not any(k.startswith("~") for k in keys):
         return None  # "immune markers", "clinical characteristics": no marker named
     framed = (
         any(k.startswith("~") for k in keys)
