@@ -3,64 +3,85 @@ statement that no registered outcome measure measures.
 
 Flow, per chunk:
 
-1. Records that carry outcome measures (at least one registered measure, and an input that
-   carries all outcome kinds) are the only ones looked at.
-2. A vectorized pyarrow prefilter keeps the narrative fields (``fields``) that name some
-   endpoint of the vocabulary (an abbreviation such as ``DCR`` or a name such as "disease
-   control rate") *and* carry endpoint-statement wording (``statement_words``).
-3. On those few texts, Python finds the endpoint statements: lines under an endpoint or
-   objective heading ("Secondary endpoint:", "PRIMARY OBJECTIVES:") up to the next unrelated
-   heading, and sentences with an inline cue ("the primary endpoint is", "To assess ...",
-   "will be evaluated"); sentences with background wording ("has been shown", "previous
-   studies", "median OS of 3 months") are dropped.
-4. Each mention in a statement resolves to an endpoint: the record's own expansion of an
-   abbreviation wins ("asthma exacerbations (AEs)" is not adverse events; an expansion that is
-   the condition studied is no endpoint); an unexpanded abbreviation, and a name, count only
-   when the record's text fits the endpoint's ``context``.
-5. An endpoint is covered when the record's outcome measures (measure + description of every
-   primary, secondary and other outcome) match its ``covered_by`` pattern, or, for a record's
-   own expansion, contain every content word of it, or contain the instrument the narrative
-   names right after the mention ("quality of life questionnaire (NEI-VFQ-25)").
+1. Records the rule can judge: at least one registered outcome measure, from an input that
+   carries all outcome kinds. The vectorized prefilter (``prefilter``, RE2 over the narrative
+   fields) keeps those whose ``fields`` hold endpoint-statement wording (``statement_words``,
+   a superset of every heading word and cue below); ``run`` reads only those fields.
+2. Endpoint statements: lines under an endpoint, objective, aim or hypothesis heading
+   ("Secondary endpoint:", "PRIMARY OBJECTIVES:") up to the next unrelated heading; sentences
+   with an inline cue ("the primary endpoint is", "the aim of this study is to", "this study
+   will evaluate"); sentences with a weak cue ("... to assess X", "X was used to assess Y") or
+   a passive one ("X and Y will be assessed": what comes before it). Background ("has been
+   shown", "previous studies", "median OS of 3 months", "51 of the 56 patients") and
+   procedure ("patients receive", "blood samples are collected", "as per standard of care",
+   "patients will be evaluated every 8 weeks") are no statements. An endpoint list ("Secondary
+   outcomes include", a heading naming endpoints or outcomes) is *explicit*; weak and passive
+   statements are *weak*: only named things (an instrument, a code, a synonym class) count.
+3. The vocabulary (``endpoints``): each mention (ORR, "disease control rate") resolves to an
+   endpoint; the record's own expansion of an abbreviation wins ("asthma exacerbations (AEs)"
+   is not adverse events); an unexpanded abbreviation or a name counts only when the record
+   fits the endpoint's ``context``; a generic one (quality of life, adverse events:
+   ``explicit_only``) only in an explicit list. Covered when the outcomes match its
+   ``covered_by``, or contain the record's expansion, or the instrument named after it.
+4. Open items, for everything else: what a statement says is measured. After each measuring
+   verb ("Determine the X, Y and Z", "and explore the W"), past pivots ("the effect of A on X",
+   "whether A reduces X", "in terms of X", "the relationship between X and Y"), up to where the
+   phrase ends (the population, the treatment, time, comparison: ``item_stop``; "the
+   pharmacokinetics of drug X": the treatment), split into items (``item_split``), each
+   reduced to its head ("the rate of X": X; "the efficacy of X": a generic aim, no item).
+   An item counts when it names a specific measured thing: not generic (``generic_words``,
+   ``generic_classes``), not the condition or the treatment, framed as a measure (``frame_words``,
+   ``measure_heads``, a synonym class) or named (a code, an instrument) in an explicit list, or
+   listed with such an item; methods, software, covariate lists and junk fragments are left out.
+5. An item is covered when one registered outcome (measure, description, time frame) carries
+   its key words: stemmed, fuzzy (rapidfuzz), synonym classes (``synonyms``: named in both, or
+   implied in the outcome: Cmax implies pharmacokinetics, the SF-36 quality of life),
+   abbreviations both ways (the record's own, ``abbreviations``, initials), or, unless the item
+   is a named instrument, some of them (a partial overlap is no clear gap); or when an
+   alternative of it is covered (its abbreviation, its instrument, its class).
 
-One finding per record and missing endpoint, at its first mention (fields in ``fields`` order).
+One finding per record and missing endpoint, at its first mention (fields in ``fields`` order);
+the message names the endpoint, where it was named and the outcomes registered.
 
 Params. Every pattern is a Python regex, or a list of alternatives; ``names`` and
 ``statement_words`` also run in RE2 (the prefilter), so keep them to plain alternations.
 
 - ``fields``: study columns to read (default: brief_summary, detailed_description).
-- ``endpoints``: list of {key, name, abbreviations, names, covered_by, context?}: ``names``
-  in lower case (matched case-insensitively from a word start; a space matches any run of
-  whitespace); ``covered_by`` case-insensitive over outcome text (the abbreviation as a token
-  always covers); ``context`` a regex or the name of one in ``contexts``.
+- ``endpoints``: list of {key, name, abbreviations, names, covered_by, context?,
+  explicit_only?}: ``names`` in lower case (matched case-insensitively from a word start; a
+  space matches any run of whitespace); ``covered_by`` case-insensitive over outcome text (the
+  abbreviation as a token always covers); ``context`` a regex or the name of one in
+  ``contexts``; ``explicit_only``: counts only in an explicit endpoint list.
 - ``contexts``: named regexes an endpoint's ``context`` may refer to.
-- ``statement_words``: prefilter for endpoint-statement wording (case-insensitive).
-- ``heading_words``: what makes a heading or a label an endpoint/objective one.
-- ``heading_qualifiers``: words that may precede a heading word in a bare label line
-  ("Primary", "Key secondary", "Study").
-- ``keep_scope_labels``: sub-headings that do not end an endpoint heading's scope.
-- ``cues``: inline cues that make a whole sentence an endpoint statement.
-- ``cues_before``: cues that make an endpoint statement of the part of the sentence before
-  them ("X and AEs will be evaluated").
-- ``not_after``: words right before a mention that make it no measured endpoint ("no such
-  adverse events", "a committee to assess adverse events").
-- ``background``: wording that makes a sentence background, not an endpoint statement.
-- ``qualifiers``: words right before an abbreviation that make it a different endpoint
-  ("CNS ORR", "IPSS QoL"): such mentions are left alone.
-- ``scope_lines``: how many non-empty lines a heading's scope runs at most.
+- ``statement_words``: prefilter for endpoint-statement wording (case-insensitive, RE2).
+- ``heading_words``, ``heading_qualifiers``, ``keep_scope_labels``, ``scope_lines``: headings
+  and their scope.
+- ``cues``, ``cues_weak``, ``cues_before``: what makes a sentence an endpoint statement.
+- ``background``, ``procedural``: what makes a sentence no endpoint statement.
+- ``not_after``, ``qualifiers``: vocabulary mentions that are no measured endpoint.
+- ``item_lead``, ``item_lead_start``, ``item_verbs``, ``item_pivot``, ``item_instrument``,
+  ``item_stop``, ``item_split``, ``item_junk``, ``item_max_words``: the grammar of open items.
+- ``ignore_words``, ``frame_words``, ``generic_words``, ``generic_classes``, ``measure_heads``,
+  ``nonmeasure_heads``, ``methods``, ``not_instruments``: the lexicon of items.
+- ``synonyms``: list of {key, names, implied_by?, covers?}: synonym classes.
+- ``abbreviations``: a general vocabulary of endpoint abbreviations (ABBR: expansion).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
 
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet
@@ -76,10 +97,31 @@ _ALLOWED = {
     "keep_scope_labels",
     "cues",
     "cues_before",
+    "cues_weak",
     "not_after",
     "background",
+    "procedural",
     "qualifiers",
     "scope_lines",
+    "item_lead",
+    "item_lead_start",
+    "item_verbs",
+    "item_pivot",
+    "item_instrument",
+    "item_stop",
+    "item_split",
+    "item_max_words",
+    "ignore_words",
+    "generic_words",
+    "generic_classes",
+    "synonyms",
+    "abbreviations",
+    "not_instruments",
+    "item_junk",
+    "methods",
+    "frame_words",
+    "measure_heads",
+    "nonmeasure_heads",
 }
 _REQUIRED = {
     "endpoints",
@@ -89,7 +131,7 @@ _REQUIRED = {
     "cues",
     "background",
 }
-_ENDPOINT_KEYS = {"key", "name", "abbreviations", "names", "covered_by", "context"}
+_ENDPOINT_KEYS = {"key", "name", "abbreviations", "names", "covered_by", "context", "explicit_only"}
 _DEFAULT_FIELDS = ("brief_summary", "detailed_description")
 _REGISTERED_KINDS = ("primary", "secondary", "other")  # what an input must carry all of
 _STOPWORDS = frozenset(
@@ -114,6 +156,7 @@ class Endpoint:
     names: re.Pattern[str]
     covered_by: re.Pattern[str]
     context: re.Pattern[str] | None
+    explicit_only: bool = False  # generic on its own ("quality of life"): only in endpoint lists
 
 
 @dataclass(frozen=True)
@@ -134,10 +177,15 @@ class Config:
     keep_scope: re.Pattern[str]
     cues: re.Pattern[str]
     cues_before: re.Pattern[str]
+    cues_weak: re.Pattern[str]
     not_after: re.Pattern[str]
     background: re.Pattern[str]
+    procedural: re.Pattern[str]
+    explicit: re.Pattern[str]  # a heading that lists endpoints
+    explicit_cue: re.Pattern[str]  # a sentence that lists endpoints
     qualifiers: re.Pattern[str]
     scope_lines: int
+    lex: Lexicon
 
 
 @dataclass(frozen=True)
@@ -146,6 +194,8 @@ class Statement:
     end: int
     label: str  # the heading it sits under, or "" for an inline cue
     limit: int  # mentions count only when they start before this offset
+    explicit: bool = False  # an endpoint list ("Secondary endpoints: ...", "outcomes include")
+    weak: bool = False  # "X was measured", "X will be performed": only named things count
 
 
 @dataclass(frozen=True)
@@ -224,6 +274,7 @@ def _compile(frozen: str) -> Config:
                 names=re.compile(_flex_spaces(_pat(raw["names"])), re.I),
                 covered_by=re.compile(cover, re.I),
                 context=re.compile(ctx_pat, re.I) if ctx_pat else None,
+                explicit_only=bool(raw.get("explicit_only")),
             )
         )
     by_abbr = {a: ep for ep in endpoints for a in ep.abbreviations}
@@ -274,10 +325,20 @@ def _compile(frozen: str) -> Config:
         keep_scope=re.compile(_pat(params.get("keep_scope_labels") or r"(?!x)x"), re.I),
         cues=re.compile(_pat(params["cues"]), re.I),
         cues_before=re.compile(_pat(params.get("cues_before") or r"(?!x)x"), re.I),
+        cues_weak=re.compile(_pat(params.get("cues_weak") or r"(?!x)x"), re.I),
         not_after=re.compile("(?:" + _pat(params.get("not_after") or r"(?!x)x") + r")\s*$", re.I),
         background=re.compile(_pat(params["background"]), re.I),
+        procedural=re.compile(_pat(params.get("procedural") or r"(?!x)x"), re.I),
+        explicit=re.compile(r"\b(?:end[- ]?points?|outcomes?|measures?|variables?)\b", re.I),
+        explicit_cue=re.compile(
+            r"\b(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b"
+            r"(?:\s+[a-z]+){0,3}?\s*(?:is|are|was|were|will\s+be|will\s+include|include[sd]?|"
+            r"including|consist|comprise[sd]?|:)",
+            re.I,
+        ),
         qualifiers=re.compile(_pat(params.get("qualifiers") or r"(?!x)x") + r"$"),
         scope_lines=int(params.get("scope_lines", 25)),
+        lex=compile_lexicon(params),
     )
 
 
@@ -377,6 +438,18 @@ def logical_lines(text: str, cfg: Config) -> list[tuple[int, int] | None]:
     return out
 
 
+# every inline cue and cue_before holds one of these (a cheap test before the regexes)
+_CUE_WORDS = (
+    *("end point", "endpoint", "end-point", "objective", "outcome", "aim", "purpose", "goal"),
+    *("question", "study", "trial", "measure", "variable", "parameter", "assessment"),
+    *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are "),
+)
+_FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
+_PROCEDURE_VERB = re.compile(
+    r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
+)
+
+
 def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -> list[Statement]:
     """The spans of ``text`` that are endpoint or objective statements (background dropped).
 
@@ -410,7 +483,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
             content_start = text.index(":", ls) + 1
         elif label and (
             (not bulleted and cfg.generic_label.match(body) and not cfg.keep_scope.search(body))
-            or (consumed and gap and not bulleted)
+            or (consumed and gap and not bulleted and not cfg.keep_scope.search(body))
         ):
             label = ""
         sentences = _sentences(text, content_start, le)
@@ -420,14 +493,29 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 if i == len(only) or only[i] >= e:
                     continue
             sent = " ".join(text[s:e].split())
-            if cfg.background.search(sent):
+            m_before = None
+            weak_cue = False
+            if not label:
+                low = sent.lower()
+                if not any(w in low for w in _CUE_WORDS):
+                    continue  # no cue can match: not an endpoint statement
+                if not cfg.cues.search(sent):
+                    m_before = cfg.cues_before.search(text, s, e)
+                    if m_before is None:
+                        if not cfg.cues_weak.search(sent):
+                            continue
+                        weak_cue = True
+            if cfg.background.search(sent) or cfg.procedural.search(sent):
                 continue
-            if label:
-                out.append(Statement(s, e, label, e))
-            elif cfg.cues.search(sent):
-                out.append(Statement(s, e, "", e))
-            elif m_before := cfg.cues_before.search(text, s, e):
-                out.append(Statement(s, e, "", m_before.start()))
+            explicit = bool(
+                (label and cfg.explicit.search(label))
+                or cfg.explicit_cue.search(sent)
+                or _IS_ENDPOINT.search(sent)
+            )
+            if m_before is None:
+                out.append(Statement(s, e, label, e, explicit, weak_cue))
+            else:
+                out.append(Statement(s, e, "", m_before.start(), explicit, not explicit))
         if label:
             consumed = True
             left -= 1
@@ -559,6 +647,834 @@ def covered(meaning: Meaning, outcome_text: str) -> bool:
     return _mentions_all(outcome_text, meaning.expansion)
 
 
+# --- open items: what an endpoint statement says is measured --------------------------------
+#
+# Beyond the vocabulary: an endpoint statement names what the study measures ("Determine the
+# pharmacokinetics of carboplatin", "Secondary outcomes will include fatigue, depression and
+# anxiety", "QoL will be assessed by the SF-36"). Its items are the noun phrases of the
+# measured thing; an item counts when it names something specific (not "the safety and
+# efficacy") and is covered when some registered outcome carries each of its content words
+# (stemmed, fuzzy, synonyms and abbreviations resolved both ways).
+
+_WORD = re.compile(r"[a-z0-9]+")
+_CODE_HYPHEN = re.compile(r"(?<![a-z0-9])([a-z]{1,6})[-_]?(\d{1,3}[a-z]?)(?![a-z0-9])")
+_CODE_SPACE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})[ -](\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
+_SUFFIXES = (
+    *("ically", "ical", "ities", "ity", "isms", "ism", "ions", "ion", "ings", "ing"),
+    *("ies", "es", "ed", "ic", "al", "s", "e"),
+)
+_PAREN = re.compile(r"\s*\\?[(\[][^()\[\]]*\\?[)\]]")
+_ABBR_WORD = re.compile(
+    r"(?<![A-Za-z0-9-])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]{1,11}(?![A-Za-z0-9])"
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light stemmer: enough to make "toxicity"/"toxicities", "pathologic"/"pathological",
+    "response"/"responses" one form."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for _ in range(2):
+        for suf in _SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= 4:
+                word = word[: -len(suf)] + ("y" if suf == "ies" else "")
+                break
+        else:
+            break
+    return word
+
+
+def _normalised(text: str) -> str:
+    """Lower case, codes joined ("SF-36" -> "sf36"), hyphens between words spaces."""
+    if _HAS_DIGIT.search(text):
+        low = _CODE_HYPHEN.sub(r"\1\2", _CODE_SPACE.sub(r"\1\2", text).lower())
+    else:
+        low = text.lower()
+    low = _WORD_HYPHEN.sub(" ", low) if "-" in low else low
+    return _INTERLEUKIN.sub(r"il\1", low) if "interleukin" in low else low
+
+
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_INTERLEUKIN = re.compile(r"\binterleukin[\s-]*(\d+[a-z]?)\b")  # "interleukin 6" is "IL-6"
+
+
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; instrument codes joined ("SF-36", "SF 36" -> "sf36")."""
+    return _WORD.findall(_normalised(text))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    ignore: frozenset[str]  # stems that say nothing about what is measured
+    generic: frozenset[str]  # stems and classes of aims with no specific measure
+    names: re.Pattern[str]  # a synonym class named (both sides), one group per class
+    implied: tuple[tuple[str, re.Pattern[str]], ...]  # what implies a class (Cmax -> PK)
+    any_implied: re.Pattern[str]  # any of them
+    covered_as: tuple[tuple[str, re.Pattern[str]], ...]  # items an outcome of a class covers
+    synonym_keys: tuple[str, ...]
+    abbreviations: dict[str, str]  # a general vocabulary: normalised ABBR -> expansion
+    lead: re.Pattern[str]  # what introduces the measured thing
+    lead_start: re.Pattern[str]  # the same at the start of a statement
+    stop: re.Pattern[str]  # where an item phrase ends
+    split: re.Pattern[str]  # between items
+    pivot: re.Pattern[str]  # "the effect of X on" / "in terms of": what follows counts
+    instrument: re.Pattern[str]  # "as measured by" / "using": both sides count
+    not_instrument: re.Pattern[str]  # criteria sets and imaging modalities
+    methods: re.Pattern[str]  # laboratory and imaging methods: no endpoint of their own
+    junk: re.Pattern[str]  # phrases that are no measured thing ("the ability to fight")
+    frame: frozenset[str]  # words that frame a measure ("rate of", "levels", "score")
+    measure_heads: frozenset[str]  # nouns that name a measured thing ("survival", "function")
+    nonmeasure: frozenset[str]  # nouns that name no measured thing ("therapy", "patients")
+    max_words: int
+    cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    keys_cache: dict[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    implied_cache: dict[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+
+def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
+    alts = (
+        "|".join(f"(?P<s{i}>{_pat(s[key])})" for i, s in enumerate(syn) if s.get(key)) or r"(?!x)x"
+    )
+    return re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])")
+
+
+def compile_lexicon(params: dict[str, Any]) -> Lexicon:
+    def stems(key: str) -> frozenset[str]:
+        return frozenset(stem(w) for w in words(" ".join(params.get(key) or ())))
+
+    syn = list(params.get("synonyms") or [])
+    verbs = _pat(params["item_verbs"])
+    keys = tuple(f"~{s['key']}" for s in syn)
+    generic = stems("generic_words") | {f"~{k}" for k in params.get("generic_classes") or ()}
+    return Lexicon(
+        ignore=stems("ignore_words") | stems("frame_words"),
+        frame=stems("frame_words"),
+        measure_heads=stems("measure_heads"),
+        nonmeasure=stems("nonmeasure_heads"),
+        generic=generic,
+        names=_class_alternation(syn, "names"),
+        covered_as=tuple(
+            (f"~{c['key']}", re.compile(rf"(?<![a-z0-9])(?:{_pat(c['covers'])})(?![a-z0-9])"))
+            for c in syn
+            if c.get("covers")
+        ),
+        implied=tuple(
+            (f"~{c['key']}", re.compile(f"(?:{_pat(c['implied_by'])})"))
+            for c in syn
+            if c.get("implied_by")
+        ),
+        any_implied=re.compile(
+            r"(?<![a-z0-9])(?:"
+            + "|".join(f"(?:{_pat(c['implied_by'])})" for c in syn if c.get("implied_by"))
+            + r")(?![a-z0-9])"
+            if any(c.get("implied_by") for c in syn)
+            else r"(?!x)x"
+        ),
+        synonym_keys=keys,
+        abbreviations={
+            _norm_code(str(k)): str(v) for k, v in (params.get("abbreviations") or {}).items()
+        },
+        lead=re.compile(_pat(params["item_lead"]).replace("{verbs}", verbs), re.I),
+        lead_start=re.compile(_pat(params["item_lead_start"]).replace("{verbs}", verbs), re.I),
+        stop=re.compile(_pat(params["item_stop"]), re.I),
+        split=re.compile(_pat(params["item_split"]), re.I),
+        pivot=re.compile(_pat(params["item_pivot"]), re.I),
+        instrument=re.compile(_pat(params["item_instrument"]), re.I),
+        junk=re.compile(_pat(params.get("item_junk") or r"(?!x)x"), re.I),
+        methods=re.compile(_pat(params.get("methods") or r"(?!x)x"), re.I),
+        not_instrument=re.compile(_pat(params.get("not_instruments") or r"(?!x)x"), re.I),
+        max_words=int(params.get("item_max_words", 9)),
+    )
+
+
+def key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
+    """What a phrase measures: the synonym classes it names (as "~key") and the stems of its
+    other words, minus words that say nothing about what is measured."""
+    got = lex.keys_cache.get(phrase)
+    if got is None:
+        if len(lex.keys_cache) > 200_000:
+            lex.keys_cache.clear()
+        got = lex.keys_cache[phrase] = _key_tokens(phrase, lex)
+    return got
+
+
+def _key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
+    low = _normalised(phrase)
+    keys: set[str] = set()
+    parts = []
+    pos = 0
+    for m in lex.names.finditer(low):
+        keys.add(lex.synonym_keys[int((m.lastgroup or "s0")[1:])])
+        parts.append(low[pos : m.start()])
+        pos = m.end()
+    parts.append(low[pos:])
+    for w in _WORD.findall(" ".join(parts)):
+        s = stem(w)
+        if len(s) > 1 and not s.isdigit() and s not in lex.ignore:
+            keys.add(s)
+    return frozenset(keys)
+
+
+_PROTECT_AND = re.compile(
+    r"(?:[A-Z][\w'’-]*\s+){1,6}(?:and|&)\s+(?:[A-Z][\w'’-]*\s+){0,5}"
+    r"(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
+    r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
+)
+
+
+def _spans_between(text: str, start: int, end: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    protected = [(m.start(), m.end()) for m in _PROTECT_AND.finditer(text, start, end)]
+    protected += [(m.start(), m.end()) for m in _PAREN.finditer(text, start, end)]
+    for m in sep.finditer(text, start, end):
+        if any(a <= m.start() < b for a, b in protected):
+            continue
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    return out
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and not text[s].isalnum():
+        s += 1
+    while e > s and not (text[e - 1].isalnum() or text[e - 1] in ")]"):
+        e -= 1
+    return s, e
+
+
+_WH_START = re.compile(r"\s*(?:whether|if|how|what|why|which|who|whom|when|where)\b", re.I)
+_INTRO = re.compile(
+    r"\s*(?:(?:in|at|during|after|before|for|on|from|within|throughout|as|additionally|also|"
+    r"finally|furthermore|moreover|then|secondly|thirdly|lastly|further|in addition)\b[^,;:]{0,80},)",
+    re.I,
+)
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|will|would|shall|should|has|have|had|can|could|may|might|must|does|do|did)\b",
+    re.I,
+)
+_ROMAN = re.compile(r"(?i)^(?:[ivxl]+|[a-h])$")
+
+
+_LIST_AFTER = re.compile(r"\b(?:including|such\s+as|e\.g\.|i\.e\.|namely)\s*:?", re.I)
+_MODIFIER = re.compile(
+    r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b",
+    re.I,
+)
+_RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:[a-z]+\s+){0,2}$", re.I)
+_COVARIATES = re.compile(
+    r"\b(?:factors|variables|influences|characteristics|covariates|predictors|moderators|"
+    r"confounders|mediators|demographics)\W*$",
+    re.I,
+)
+_CORRELATIVE = re.compile(r"predict|correlat|associat|relat", re.I)
+_CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
+
+
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text, start, end):  # noqa: B007 - the last one is wanted
+        pass
+    return found
+
+
+def item_spans(
+    text: str, start: int, end: int, lex: Lexicon, correlate: bool = False
+) -> list[tuple[int, int, bool | None]]:
+    """The items of the measured-thing region [start, end): (start, end, is_instrument).
+
+    "the effect of X on Y", "X reduces Y": Y. "whether X can be achieved", "whether X
+    predicts Y": X (and Y). "correlate X with Y": X and Y. An "including ..." list after the
+    end of the first phrase: its members too (is_instrument None: they need a measure frame;
+    "patients with mutations including G719X" lists no measured thing)."""
+    modifier = _MODIFIER.search(text, start, end)
+    if modifier is not None:  # "a platform aimed at reducing anxiety": the treatment's aim
+        end = modifier.start()
+    pivot = _last(lex.pivot, text, start, end)
+    if pivot is not None and _RELATIVE.search(text, max(start, pivot.start() - 40), pivot.start()):
+        end = pivot.start()  # "a drug which lowers estrogen levels": the drug's action
+        pivot = _last(lex.pivot, text, start, end)
+    regions: list[tuple[int, int]] = []
+    wh = _WH_START.match(text, start, end)
+    if wh is not None:
+        if wh.group(0).strip().lower() in ("whether", "if") and (
+            pivot is None or _CORRELATIVE.search(pivot.group(0))
+        ):  # "whether chimerism can be established", "whether p16 inactivation predicts Y"
+            finite = _FINITE.search(text, wh.end(), end)
+            subj_end = min(
+                x for x in (finite and finite.start(), pivot and pivot.start(), end) if x
+            )
+            regions.append((wh.end(), subj_end))
+        if pivot is not None:
+            regions.append((pivot.end(), end))
+    elif pivot is not None:
+        regions.append((pivot.end(), end))
+    else:
+        regions.append((start, end))
+    if correlate and len(regions) == 1:
+        w = re.search(r"\swith\s", text[regions[0][0] : regions[0][1]])
+        if w:
+            a, b = regions[0]
+            regions = [(a, a + w.start()), (a + w.end(), b)]
+    parts: list[tuple[int, int, bool | None]] = []
+    between = pivot is not None and re.search(r"between\s*$", pivot.group(0), re.I) is not None
+    queue = list(regions)
+    while queue:
+        r0, r1 = queue.pop(0)
+        stop = lex.stop.search(text, r0, r1)
+        e1 = stop.start() if stop is not None else r1
+        if between and stop is not None:  # "between treatment with X and responses to Y"
+            other = re.search(r"\sand\s", text[stop.end() : r1])
+            if other is not None:
+                queue.append((stop.end() + other.end(), r1))
+                between = False
+        e1 = _cut_treatment_tail(text, r0, e1, lex)
+        parts += _segment_items(text, r0, e1, lex)
+        listed = _LIST_AFTER.search(text, e1, r1)
+        if listed is not None and not _COVARIATES.search(
+            text, max(e1, listed.start() - 40), listed.start()
+        ):
+            stop = lex.stop.search(text, listed.end(), r1)
+            more = _segment_items(text, listed.end(), stop.start() if stop else r1, lex)
+            parts += [(a, b, None) for a, b, inst in more if not inst]
+    return parts
+
+
+def _segment_items(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[int, int, bool]]:
+    inst = lex.instrument.search(text, start, end)
+    segments = (
+        [(start, inst.start(), False), (inst.end(), end, True)] if inst else [(start, end, False)]
+    )
+    parts: list[tuple[int, int, bool]] = []
+    for s0, e0, is_inst in segments:
+        if is_inst:
+            stop2 = lex.stop.search(text, s0, e0)
+            e0 = stop2.start() if stop2 else e0
+        for s, e in _spans_between(text, s0, e0, lex.split):
+            s, e = _trim(text, s, e)
+            if e > s and not _ROMAN.match(text[s:e]):
+                parts.append((s, e, is_inst))
+    return parts
+
+
+_NAME_OF = re.compile(r".*\b[A-Z][A-Za-z]+\s+of\s+(?:the\s+)?[A-Z]", re.S)
+
+
+def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
+    """ "the toxicity and pharmacokinetics of drug X plus drug Y": what follows the first "of"
+    after a measured thing is the treatment (or the population), not another item; after a
+    frame ("the rate of", "the incidence, severity and duration of") it is the measured thing."""
+    low = _normalised(text[start:end])
+    protected = [(m.start(), m.end()) for m in lex.names.finditer(low)]
+    for m in re.finditer(r"\sof\s+(?!(?:and|or)\b)", text[start:end]):
+        if any(a <= m.start() < b for a, b in protected):
+            continue
+        if _NAME_OF.match(text, max(start, start + m.start() - 30), start + m.end() + 30):
+            continue  # "the Quality of Erection Questionnaire": a name
+        left = _spans_between(text, start, start + m.start(), lex.split)
+        a, b = left[-1]
+        if key_tokens(text[a:b], lex):
+            return start + m.start()
+        return end
+    return end
+
+
+_HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
+_MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
+_BASELINE_ONLY = re.compile(
+    r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
+    r"(?:baseline|screening|enrol+ment|inclusion|study entry|entry|admission|randomi[sz]ation)\b"
+    r"(?!\s*(?:,\s*|and\s+|or\s+|to\s+|through\s+|until\s+|then\s+)(?:at|after|during|every|on|"
+    r"day|week|month|year|visit|follow|the end|end|discharge|\d))",
+    re.I,
+)
+_IS_ENDPOINT = re.compile(
+    r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
+    r"(?:(?:primary|secondary|main|key|co-?primary|exploratory|tertiary|other|additional)\s+)+"
+    r"(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b",
+    re.I,
+)
+_USED_TO = re.compile(
+    r"\b(?:is|are|was|were|will\s+be)\s+(?:also\s+)?(?:used|administered|employed|applied)\s+"
+    r"to\s+(?:assess|measure|evaluate|quantify|determine|record|capture)\b",
+    re.I,
+)
+_AFTER_CUE = re.compile(
+    r"(?:will|would|shall|to|can|may|is|are|was|were)\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:be\s+)?(?P<verb>[a-z]+ed)(?:\s+out)?\s+(?:by|with|through|using|via|in\s+terms\s+of|for|to)\b",
+    re.I,
+)
+
+
+class Region(NamedTuple):
+    start: int
+    end: int
+    explicit: bool  # an explicit endpoint list
+    named_only: bool = False  # only named things count ("The SF-36 was used to assess ...")
+
+
+def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
+    """Where a statement names what is measured: [(start, end, explicit endpoint list)].
+
+    After each measuring verb ("observe the safety ..., determine the RD ... and explore the
+    pharmacokinetics ..."), up to the next one; "X and Y will be assessed": the subject;
+    "efficacy will be analysed by X and Y": what follows."""
+    if stmt.limit < stmt.end:
+        if _BASELINE_ONLY.match(text, stmt.limit, stmt.end):
+            return []  # "BMD was measured by DXA at baseline": a baseline characteristic
+        out: list[Region] = []
+        after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
+        if after is not None:  # "X will be assessed by Y", "efficacy will be analysed by Y"
+            out.append(Region(after.end(), stmt.end, False))
+        else:  # "... will be performed at baseline through the ODI and the SF-36"
+            inst = lex.instrument.search(text, stmt.limit, stmt.end)
+            if inst is not None:
+                out.append(Region(inst.start(), stmt.end, False))
+        s = stmt.start
+        intro = _INTRO.match(text, s, stmt.limit)
+        if intro:
+            s = intro.end()
+        m = lex.lead.match(text, s, stmt.limit) or lex.lead_start.match(text, s, stmt.limit)
+        if m is None and _PROCEDURE_VERB.match(text, stmt.limit, stmt.end):
+            return out  # "A CA125 and an ultrasound will be done": the procedure
+        return [Region((m.end() if m else s), stmt.limit, False), *out]
+    s, e = stmt.start, stmt.end
+    subject = _IS_ENDPOINT.search(text, s, e)
+    used = _USED_TO.search(text, s, e)
+    if subject is not None or used is not None:
+        # "QoL and ADL will be secondary outcome measures as assessed by the SF-36": the
+        # subject and what follows; "The SF-36 was used to assess QoL": the instrument too
+        cue = subject or used
+        assert cue is not None
+        intro = _INTRO.match(text, s, cue.start())
+        first = intro.end() if intro else s
+        return [Region(first, cue.start(), True, used is not None), Region(cue.end(), e, True)]
+    m = lex.lead_start.match(text, s, e) or lex.lead.search(text, s, e)
+    label_list = bool(stmt.label) and bool(
+        re.search(r"end ?points?|outcomes?|measures?|variables?", stmt.label, re.I)
+    )
+    if m is None:
+        # a bare list line under an endpoint heading ("ORR, DCR, PFS"), not a sentence
+        if label_list and not _FINITE.search(text, s, e):
+            return [Region(s, e, True)]
+        # "Hypothesis: X will reduce the incidence of Y": what the pivot names
+        if lex.pivot.search(text, s, e) and _HYPOTHESIS.search(stmt.label or text[s:e]):
+            return [Region(s, e, False)]
+        return []
+    regions: list[Region] = []
+    prev = m.start() if m else s
+    while m is not None:
+        explicit = bool(m.groupdict().get("list"))
+        pos = m.end()
+        while (m2 := lex.lead.match(text, pos, e)) is not None and m2.end() > pos:
+            explicit = explicit or bool(m2.groupdict().get("list"))
+            pos = m2.end()
+        monitoring = bool(_MONITOR.search(text, prev, pos))
+        prev = pos
+        m = lex.lead.search(text, pos, e)
+        regions.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
+    return regions
+
+
+# --- coverage of open items -------------------------------------------------------------------
+
+
+_LONG_SHORT = re.compile(
+    r"\\?[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9_-]{0,12}[A-Za-z0-9])s?\s*(?:\\?[)\]]|[;,])"
+)
+_SHORT_LONG = re.compile(
+    r"(?<![A-Za-z0-9])(?P<abbr>[A-Z][A-Za-z0-9_-]{0,10}[A-Z0-9])\s*\\?[(\[]\s*"
+    r"(?P<long>[A-Za-z][^()\[\]\n]{3,80}?)\s*\\?[)\]]"
+)
+
+
+def _norm_code(abbr: str) -> str:
+    return "".join(words(_singular(abbr)))
+
+
+def record_abbreviations(text: str) -> dict[str, str]:
+    """normalised abbreviation -> long form, as the record defines them ("Sexual Experience
+    Questionnaire (SEX_Q)", "PFS (progression-free survival)")."""
+    out: dict[str, str] = {}
+    for m in _LONG_SHORT.finditer(text):
+        abbr = m.group("abbr")
+        if sum(c.isupper() for c in abbr) < 2 and not re.search(r"[A-Z].*\d|\d.*[A-Z]", abbr):
+            continue
+        window = " ".join(text[max(0, m.start() - 160) : m.start()].split()[-(len(abbr) + 5) :])
+        long = _schwartz_hearst(_singular(abbr), window.strip(" ,;:"))
+        if long and len(long) > len(abbr) + 2:
+            out.setdefault(_norm_code(abbr), long)
+    for m in _SHORT_LONG.finditer(text):
+        abbr, long = m.group("abbr"), m.group("long").strip()
+        if _initials_fit(_singular(abbr), long):
+            out.setdefault(_norm_code(abbr), long)
+    return out
+
+
+@dataclass
+class OutcomeIndex:
+    """The registered outcomes of one record, as token sets (one per outcome)."""
+
+    sets: list[frozenset[str]]
+    lists: list[list[str]]
+    titles: list[str]
+
+
+def outcome_index(
+    outcomes: list[str], titles: list[str], abbrs: dict[str, str], lex: Lexicon
+) -> OutcomeIndex:
+    """The outcomes' token sets, each widened by the abbreviations it uses (their expansion)
+    and by those whose expansion it spells out (their code)."""
+    merged = {**lex.abbreviations, **abbrs}
+    longs = {code: _long_tokens(long, lex) for code, long in merged.items()}
+    sets: list[frozenset[str]] = []
+    for text in outcomes:
+        toks = outcome_tokens(text, lex)
+        present = set(words(text)) | {_norm_code(c) for c in _CODE.findall(text)}
+        for code in present & longs.keys():
+            toks |= longs[code][1]
+        for code, (keys, _) in longs.items():
+            if code not in present and keys and keys <= toks:
+                toks.add(code)
+        sets.append(frozenset(toks))
+    return OutcomeIndex(sets, [sorted(s) for s in sets], titles)
+
+
+def _long_tokens(long: str, lex: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
+    """(key tokens, outcome tokens) of an abbreviation's expansion, once per process."""
+    got = lex.cache.get(long)
+    if got is None:
+        got = (key_tokens(long, lex), frozenset(outcome_tokens(long, lex)))
+        lex.cache[long] = got
+    return got
+
+
+def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
+    toks = set(key_tokens(text, lex))
+    low = _normalised(text)
+    toks |= implied_classes(low, lex)
+    return toks
+
+
+def implied_classes(low: str, lex: Lexicon) -> set[str]:
+    """The synonym classes a (normalised) text implies ("Cmax" -> pharmacokinetics): one pass
+    of all classes' patterns, then each match is classified (a word may imply two classes)."""
+    out: set[str] = set()
+    for m in lex.any_implied.finditer(low):
+        found = m.group(0)
+        keys = lex.implied_cache.get(found)
+        if keys is None:
+            keys = frozenset(key for key, pat in lex.implied if pat.fullmatch(found))
+            lex.implied_cache[found] = keys
+        out |= keys
+    return out
+
+
+def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
+    if tok in toks:
+        return True
+    if tok.startswith("~") or len(tok) < 5:
+        return False
+    for o in toks_list:
+        if len(o) >= 5 and not o.startswith("~"):
+            short, long = (tok, o) if len(tok) <= len(o) else (o, tok)
+            if len(short) >= 6 and long.startswith(short) and len(short) >= 0.7 * len(long):
+                return True
+    return process.extractOne(tok, toks_list, scorer=fuzz.ratio, score_cutoff=88) is not None
+
+
+def covering_outcome(keys: frozenset[str], index: OutcomeIndex, strict: bool = False) -> int | None:
+    """The first outcome that carries every key of an item, or (unless ``strict``: a named
+    instrument must be named) some of them: an outcome that shares what it measures in part
+    leaves no clear gap."""
+    best: int | None = None
+    for i, (toks, toks_list) in enumerate(zip(index.sets, index.lists, strict=True)):
+        missing = [k for k in keys if not _token_in(k, toks, toks_list)]
+        if not missing:
+            return i
+        if best is None and not strict and len(missing) < len(keys) and len(keys) >= 2:
+            best = i  # shares what it measures with the outcome, in part: not a clear gap
+    return best
+
+
+# --- items of a statement --------------------------------------------------------------------
+
+
+class _Abbreviations(Protocol):
+    def get(self, code: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    start: int
+    end: int
+    keys: frozenset[str]
+    alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
+    named: bool = False  # names an instrument, a code or a synonym class ("SF-36", "FEV1")
+    strict: bool = False  # a named instrument ("Quality of Erection Questionnaire (QEQ)")
+
+
+_RESPONSES_TO = re.compile(r"\s*(?:the\s+)?(?:answers|responses)\s+to\s+(?=(?:the\s+)?[A-Z])")
+
+
+def _head(phrase: str, lex: Lexicon) -> str | None:
+    """The measured thing of "A of B": A, unless A only frames a measure ("the rate of B",
+    "changes in B": then B) or is a generic aim ("the efficacy of B": None)."""
+    resp = _RESPONSES_TO.match(phrase)
+    if resp is not None:
+        return phrase[resp.end() :]  # "responses to the QEQ": the instrument
+    m = re.search(r"\s(?:of|in|on)\s", phrase)
+    if m is None:
+        return phrase
+    a, b = phrase[: m.start()], phrase[m.end() :]
+    if lex.names.search(_normalised(phrase[: m.end() + 20])) and m.group(0).strip() == "of":
+        hit = lex.names.search(_normalised(phrase))
+        if hit and hit.start() <= len(_normalised(a)) < hit.end():
+            return phrase  # "quality of life", "activities of daily living"
+    keys = key_tokens(a, lex)
+    if not keys:
+        return _head(b, lex)
+    if keys <= lex.generic:
+        return None
+    return a if m.group(0).strip() == "of" else phrase
+
+
+_BAD_START = re.compile(
+    r"\s*(?:with|without|to|than|versus|vs|as|not|no|alone|then|plus|via|whose|while|because|"
+    r"in|on|at|of|for|from|by|into|over|under|after|before|during|these|those|this|that|such|upon|"
+    r"although|since|so|thus|here|there|all|both|either|neither)\b",
+    re.I,
+)
+_INSTRUMENT_NOUN = re.compile(
+    r"\b(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
+    r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
+)
+_COMPOUND = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,5}-?[0-9]{3,}[A-Z0-9]*(?![A-Za-z0-9])")
+_GERUND_START = re.compile(
+    r"[A-Za-z][a-z]+ing\s+(?:the|a|an|their|its|his|her|our|on|upon|whether|if|how|that|which)\b"
+    r"|[a-z]+ing\s+[A-Z]"
+    r"|(?:assessed|measured|evaluated|determined|analy[sz]ed|performed|done|conducted|collected|"
+    r"recorded|obtained|observed|reported|scored|graded|rated|calculated|compared|examined|tested|"
+    r"used|given|administered|prohibited|allowed|required|planned|expected)\b",
+    re.I,
+)
+_PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|he|she|his|her|you|your|I)\b")
+_ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
+_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])"
+)
+
+
+def statement_items(
+    text: str,
+    stmt: Statement,
+    lex: Lexicon,
+    abbrs: _Abbreviations,
+    topic: frozenset[str],
+    condition: frozenset[str] = frozenset(),
+) -> list[Item]:
+    """The specific things a statement names as measured (generic aims left out)."""
+    out: list[Item] = []
+    for r0, r1, explicit, named_only in item_regions(text, stmt, lex):
+        correlate = bool(_CORRELATE.search(text[stmt.start : r0]))
+        items = _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
+        out += [it for it in items if it.named or not (stmt.weak or named_only)]
+    return out
+
+
+def _region_items(
+    text: str,
+    r0: int,
+    r1: int,
+    explicit: bool,
+    correlate: bool,
+    lex: Lexicon,
+    abbrs: _Abbreviations,
+    topic: frozenset[str],
+    condition: frozenset[str],
+) -> list[Item]:
+    """The items of one region that name a specific measured thing. A phrase counts when it
+    is framed as a measure ("the rate of X", "X levels", a synonym class, a measure noun such
+    as "survival"), is a named instrument or code in an explicit endpoint list, or is listed
+    together with such a phrase ("mortality, deep vein thrombosis and infection")."""
+    found: list[tuple[Item, bool | None, bool]] = []  # item, kind, framed
+    main_specific = False
+    spans = item_spans(text, r0, r1, lex, correlate)
+    # "remission rates as measured by disease-free survival": the instrument defines the item
+    by_instrument = tuple(
+        k for k in (key_tokens(text[s:e], lex) - topic for s, e, inst in spans if inst) if k
+    )
+    for s, e, inst in spans:
+        got = _candidate(text, s, e, inst, explicit, lex, abbrs, topic, condition, main_specific)
+        if got is None:
+            continue
+        item, framed, named = got
+        if inst is False and by_instrument:
+            item = dataclasses.replace(item, alternatives=item.alternatives + by_instrument)
+        main_specific = main_specific or not inst
+        found.append((item, inst, framed or named))
+    framed_kinds = {inst for _, inst, framed in found if framed}
+    return [item for item, inst, framed in found if framed or inst in framed_kinds]
+
+
+def _candidate(
+    text: str,
+    s: int,
+    e: int,
+    inst: bool | None,
+    explicit: bool,
+    lex: Lexicon,
+    abbrs: _Abbreviations,
+    topic: frozenset[str],
+    condition: frozenset[str],
+    main_specific: bool,
+) -> tuple[Item, bool, bool] | None:
+    """An item phrase as (item, framed as a measure, named in an explicit list or as an
+    instrument), or None when it names no specific measured thing."""
+    phrase = text[s:e]
+    main0 = " ".join(_PAREN.sub(" ", phrase).split())
+    if not main0 or len(main0.split()) > lex.max_words or _WH_START.match(main0):
+        return None
+    if _BAD_START.match(main0) or _FINITE.search(main0) or _PRONOUN.search(main0):
+        return None
+    lead = lex.lead_start.match(main0)
+    if lead:  # "..., and describe the DLTs"
+        main0 = main0[lead.end() :].strip()
+    if not main0 or lex.junk.search(main0) or _GERUND_START.match(main0):
+        return None
+    main = _head(main0, lex)
+    if main is None:
+        return None
+    raw_keys = key_tokens(main, lex) - topic
+    if any(k.startswith("~") for k in raw_keys & lex.generic):
+        return None  # "endocrine toxicity", "health-related quality of life": a generic aim
+    keys = _minus(raw_keys, condition)
+    if not keys:
+        # the condition studied itself: no item, unless a measurable construct ("erectile
+        # function" in an erectile dysfunction trial with only Doppler outcomes)
+        keys = frozenset(k for k in raw_keys if k.startswith("~"))
+    if not keys or keys <= lex.generic:
+        return None
+    if inst and (main_specific or not _named(main) or lex.not_instrument.search(main)):
+        return None
+    if lex.methods.search(phrase):
+        return None  # "the 5'-exonuclease test (TaqMan SNP genotyping assay)": a method
+    last = _WORD.findall(main.lower())
+    head = last[-1] if last else ""
+    if head in lex.nonmeasure or stem(head) in lex.nonmeasure or stem(head) in topic:
+        return None
+    if _COMPOUND.search(main):
+        return None  # "WR279396", "BMS-986340": an investigational product's code
+    codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
+    if stem(head) in lex.generic and not codes and not any(k.startswith("~") for k in keys):
+        return None  # "immune markers", "clinical characteristics": no marker named
+    framed = (
+        any(k.startswith("~") for k in keys)
+        or any(stem(w) in lex.frame for w in _WORD.findall(main0.lower()))
+        or stem(head) in lex.measure_heads
+    )
+    if (
+        _ADJ_END.search(head)
+        and stem(head) not in lex.measure_heads
+        and not any(k.startswith("~") for k in keys)
+        and not codes
+    ):
+        return None  # "cellular and humoral ...": a fragment of a coordination
+    if all(len(k) <= 2 for k in keys) and not any(
+        abbrs.get(_norm_code(c)) or _norm_code(c) in lex.abbreviations for c in _CODE.findall(main)
+    ):
+        return None  # "EF, IS and OS": short codes the record does not expand
+    named = inst is not None and (explicit or bool(inst) or bool(codes))
+    alts: list[frozenset[str]] = []
+    for pm in _PAREN.finditer(phrase):
+        inner = pm.group(0).strip(" \\()[]")
+        if _ABBR_WORD.fullmatch(inner):
+            alts.append(key_tokens(_singular(inner), lex))
+    alts += [frozenset([key]) for key, pat in lex.covered_as if pat.search(_normalised(main))]
+    implied = implied_classes(_normalised(main), lex) - lex.generic
+    if (
+        implied
+        and (codes or _INSTRUMENT_NOUN.search(main))
+        and not any(k.startswith("~") for k in keys)
+    ):
+        alts.append(frozenset(implied))  # "the IIEF-5": erectile function, by its instrument
+    if _INSTRUMENT_NOUN.search(main):  # "the clinician-completed ADHD Rating Scale"
+        caps = " ".join(re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9-]*", main))
+        cap_keys = key_tokens(caps, lex) - topic - condition
+        if cap_keys and cap_keys != keys:
+            alts.append(cap_keys)
+    for raw in set(re.findall(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*", main)):
+        code = _norm_code(raw)
+        long = abbrs.get(code) or lex.abbreviations.get(code)
+        if long:
+            long_keys = key_tokens(long, lex)
+            if len(_minus(long_keys - topic, condition)) * 2 < len(long_keys):
+                return None  # the abbreviation names the treatment or the condition
+            if long_keys <= lex.generic or _head(long, lex) is None:
+                return None  # "MOA": the mechanism of action, no measure
+            alt = _head(main.replace(raw, long), lex) or ""
+            alt_keys = key_tokens(alt, lex) - topic
+            if alt_keys:
+                alts.append(alt_keys)
+    initials = _initials(main, lex)
+    if initials:
+        alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
+    strong = (
+        bool(codes)
+        or any(k.startswith("~") for k in keys)
+        or bool(_INSTRUMENT_NOUN.search(main) and _named(main))
+    )
+    instrument = bool(_INSTRUMENT_NOUN.search(main) and _named(main))
+    item = Item(s, e, keys, tuple(a for a in alts if a), strong, instrument)
+    return item, framed, named
+
+
+def _initials(phrase: str, lex: Lexicon) -> str:
+    """ "insulin-to-carbohydrate ratio" -> "icr": how an outcome may abbreviate the item
+    without defining the abbreviation (three letters or more)."""
+    found = [w for w in re.findall(r"[A-Za-z]+", phrase) if w.lower() not in _FUNCTION_WORDS]
+    return "".join(w[0].lower() for w in found) if 3 <= len(found) <= 6 else ""
+
+
+_FUNCTION_WORDS = frozenset(
+    (
+        *("a", "an", "the", "of", "in", "on", "for", "to", "with", "by", "at", "from", "and"),
+        *("or", "as", "its", "their", "this", "these", "those"),
+    )
+)
+
+
+def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
+    """``keys`` without the words of the condition studied ("C. diff" in a C. difficile
+    trial: a prefix of four letters or more counts)."""
+    return frozenset(
+        k
+        for k in keys
+        if k not in condition
+        and not (len(k) >= 4 and not k.startswith("~") and any(c.startswith(k) for c in condition))
+    )
+
+
+def _named(phrase: str) -> bool:
+    """An instrument named as such: an abbreviation or code ("SF-36", "VAS") or a name in
+    capitals ("Tampa Scale of Kinesiophobia")."""
+    if _ABBR_WORD.search(phrase):
+        return True
+    caps = re.findall(r"(?<![A-Za-z])[A-Z][a-z]+", phrase)
+    return len(caps) >= 2
+
+
 # --- the kind --------------------------------------------------------------------------------
 
 
@@ -580,44 +1496,69 @@ def _instrument_registered(text: str, end: int, outcome_text: str) -> bool:
     )
 
 
-def _outcomes_complete(present: Any) -> bool:
-    """False when the input says it carries only some outcome kinds (a CSV export with a
-    primary outcomes column but no secondary or other one); True when it carries all three or
-    does not say per kind."""
-    if not isinstance(present, str) or not present:
-        return True
-    tokens = set(present.split("|"))
-    per_kind = {t for t in tokens if t.startswith("outcomes[")}
-    if not per_kind:
-        return True
-    return all(f"outcomes[{k}]" in per_kind for k in _REGISTERED_KINDS)
+def _checkable(rs: RecordSet) -> np.ndarray:
+    """Records the rule can judge: at least one registered outcome measure, from an input that
+    carries all outcome kinds (not a CSV export with a primary outcomes column only)."""
+    st, oc = rs.studies, rs.outcomes
+    if st.empty or oc.empty:
+        return np.zeros(len(st), dtype=bool)
+    measured = oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)
+    ok = st["record_id"].isin(oc["record_id"][measured]).to_numpy(dtype=bool, copy=True)
+    if "present_fields" in st:
+        pf = st["present_fields"]
+        per_kind = pf.str.contains("outcomes[", regex=False).fillna(False).to_numpy(dtype=bool)
+        full = np.ones(len(st), dtype=bool)
+        for kind in _REGISTERED_KINDS:
+            full &= (
+                pf.str.contains(f"outcomes[{kind}]", regex=False).fillna(False).to_numpy(dtype=bool)
+            )
+        ok = ok & (~per_kind | full)
+    return ok
 
 
-def _outcome_texts(rs: RecordSet) -> pd.Series:
-    oc = rs.outcomes
-    oc = oc[oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)]
-    if oc.empty:
-        return pd.Series(dtype="str")
-    txt = oc["measure"] + " \n " + oc["description"].fillna("")
-    return txt.groupby(oc["record_id"], sort=False).agg(" \n ".join)
-
-
-def _candidates(st: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    parts = []
+def _field_hits(st: pd.DataFrame, cfg: Config) -> dict[str, np.ndarray]:
+    """Per narrative field, the rows whose text has endpoint-statement wording (RE2)."""
+    out = {}
     for col in cfg.fields:
         if col not in st:
             continue
         text = st[col]
         arr = pa.array(text.astype(object).where(text.notna(), None), pa.string())
-        hit = pc.and_(
-            pc.match_substring_regex(arr, cfg.prefilter_mention),
-            pc.match_substring_regex(arr, cfg.prefilter_statement),
-        )
-        mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        hit = pc.match_substring_regex(arr, cfg.prefilter_statement)
+        out[col] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
+    """The records that may fire: judgeable (see ``_checkable``) and with endpoint-statement
+    wording in a narrative field. Every statement the full check reads holds some of that
+    wording (a heading word, an inline cue, a passive "will be assessed")."""
+    cfg = _config(params)
+    ok = _checkable(rs)
+    hit = np.zeros(len(rs.studies), dtype=bool)
+    for mask in _field_hits(rs.studies, cfg).values():
+        hit |= mask
+    return ok & hit
+
+
+def _outcome_texts(rs: RecordSet, ids: set[str]) -> pd.DataFrame:
+    """The registered outcomes of the records ``ids`` (measure, description, time frame)."""
+    oc = rs.outcomes
+    oc = oc[
+        oc["record_id"].isin(ids)
+        & oc["measure"].notna()
+        & (oc["measure"].str.strip().str.len() > 0)
+    ]
+    return oc
+
+
+def _candidates(st: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    parts = []
+    for col, mask in _field_hits(st, cfg).items():
         if mask.any():
             parts.append(
                 pd.DataFrame(
-                    {"record_id": st["record_id"][mask], "column": col, "text": text[mask]}
+                    {"record_id": st["record_id"][mask], "column": col, "text": st[col][mask]}
                 )
             )
     if not parts:
@@ -715,12 +1656,9 @@ def _message(
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     cfg = _config(params)
     st = rs.studies
-    outcome_text = _outcome_texts(rs)
-    if outcome_text.empty or st.empty:
+    ok = _checkable(rs)
+    if not ok.any():
         return kind_frame([])
-    ok = st["record_id"].isin(outcome_text.index)
-    if "present_fields" in st:
-        ok &= st["present_fields"].map(_outcomes_complete).astype(bool)
     cand = _candidates(st[ok], cfg)
     if cand.empty:
         return kind_frame([])
@@ -732,8 +1670,28 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     studies = {str(r["record_id"]): r for r in st_c.to_dict("records")}
     tm = rs.terms[rs.terms["record_id"].isin(ids) & rs.terms["term"].notna()]
     terms = tm.groupby("record_id", sort=False)["term"].agg(list).to_dict()
-    oc = rs.outcomes[rs.outcomes["record_id"].isin(ids) & rs.outcomes["measure"].notna()]
-    titles = oc.groupby("record_id", sort=False)["measure"].agg(list).to_dict()
+    cm = tm[tm["kind"] == "condition"]
+    conditions = cm.groupby("record_id", sort=False)["term"].agg(" ".join).to_dict()
+    oc = _outcome_texts(rs, ids)
+    titles: dict[str, list[str]] = {}
+    per_outcome: dict[str, list[str]] = {}
+    for rid, measure, desc, frame in zip(
+        oc["record_id"].tolist(),
+        oc["measure"].tolist(),
+        oc["description"].fillna("").tolist(),
+        oc["time_frame"].fillna("").tolist(),
+        strict=True,
+    ):
+        titles.setdefault(rid, []).append(measure)
+        per_outcome.setdefault(rid, []).append(f"{measure} \n {desc} \n {frame}")
+    iv = rs.interventions
+    iv = iv[iv["record_id"].isin(ids)]
+    iv_names = (
+        (iv["name"].fillna("") + "|" + iv["other_names"].fillna(""))
+        .groupby(iv["record_id"], sort=False)
+        .agg("|".join)
+        .to_dict()
+    )
     order = {c: i for i, c in enumerate(cfg.fields)}
     cand = cand.assign(_order=cand["column"].map(order)).sort_values(["_order"], kind="stable")
 
@@ -742,37 +1700,95 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         srow = studies[rid]
         tl = [str(srow[c]) for c in title_cols if isinstance(srow[c], str)]
         narrative = "\n".join(tl + [str(srow[c]) for c in cfg.fields if isinstance(srow[c], str)])
-        otext = str(outcome_text.get(rid, ""))
+        otext = " \n ".join(per_outcome.get(rid, []))
         rterms = [str(t) for t in terms.get(rid, [])]
         record_text = narrative + "\n" + otext + "\n" + "\n".join(rterms)
-        meanings = record_meanings(narrative + "\n" + otext, cfg)
+        meanings: dict[str, Meaning | None] | None = None
         topic = "\n".join(tl + rterms)
+        rtitles = [str(t) for t in titles.get(rid, [])]
+        outcomes = [str(t) for t in per_outcome.get(rid, [])]
+        abbrs = _LazyAbbreviations(narrative + "\n" + "\n".join(outcomes))
+        index: OutcomeIndex | None = None
+        drug_words = _treatment_words(str(iv_names.get(rid, "")), cfg.lex)
+        cond_words = key_tokens(str(conditions.get(rid, "")), cfg.lex)
         seen: set[str] = set()
+        seen_items: set[frozenset[str]] = set()
         for col, text in zip(cols, texts, strict=True):
             mentions = find_mentions(text, cfg)
-            if not mentions:
-                continue
-            for stmt in endpoint_statements(text, cfg, [m[0] for m in mentions]):
+            stmts = endpoint_statements(text, cfg)
+            for stmt in stmts:
                 for s, e, surface, key in _in_statement(mentions, text, stmt, cfg):
+                    if meanings is None:
+                        meanings = record_meanings(narrative + "\n" + otext, cfg)
                     meaning = _resolve(surface, key, meanings, record_text, topic, cfg)
                     if meaning is None or meaning.key in seen:
                         continue
+                    if (
+                        meaning.endpoint is not None
+                        and meaning.endpoint.explicit_only
+                        and not (stmt.explicit)
+                    ):
+                        continue  # "quality of life will be assessed": a generic aim
                     seen.add(meaning.key)
                     if covered(meaning, otext) or _instrument_registered(text, e, otext):
                         continue
-                    msg = _message(
-                        meaning, surface, stmt, text, s, [str(t) for t in titles.get(rid, [])]
-                    )
-                    rows.append(
-                        {
-                            "record_id": rid,
-                            "field": STUDY_FIELD_PATHS[col],
-                            "start": s,
-                            "end": e,
-                            "message": msg,
-                        }
-                    )
+                    msg = _message(meaning, surface, stmt, text, s, rtitles)
+                    rows.append(_row(rid, col, s, e, msg))
+                for item in statement_items(text, stmt, cfg.lex, abbrs, drug_words, cond_words):
+                    if any(ms < item.end and item.start < me for ms, me, _, _ in mentions):
+                        continue  # the vocabulary decides
+                    if item.keys in seen_items:
+                        continue
+                    seen_items.add(item.keys)
+                    if index is None:
+                        index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
+                    if covering_outcome(item.keys, index, item.strict) is not None or any(
+                        covering_outcome(a, index) is not None for a in item.alternatives
+                    ):
+                        continue
+                    surface = " ".join(text[item.start : item.end].split())
+                    meaning = Meaning("open", "", surface, None)
+                    msg = _message(meaning, surface, stmt, text, item.start, rtitles)
+                    rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+class _LazyAbbreviations:
+    """A record's own abbreviations, read from its text on first use (most records never
+    need them)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, str] | None = None
+
+    def all(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = record_abbreviations(self._text)
+        return self._found
+
+    def get(self, code: str) -> str | None:
+        return self.all().get(code)
+
+
+def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
+    return {
+        "record_id": rid,
+        "field": STUDY_FIELD_PATHS[col],
+        "start": start,
+        "end": end,
+        "message": msg,
+    }
+
+
+def _treatment_words(names: str, lex: Lexicon) -> frozenset[str]:
+    """Stems of the interventions' names and the initials of each ("Sentinel Lymph Node
+    Dissection" -> "slnd"): what names the treatment, not a measured thing."""
+    out = {stem(w) for w in words(names) if len(w) >= 4}
+    for name in names.split("|"):
+        found = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _FUNCTION_WORDS]
+        if 2 <= len(found) <= 6:
+            out.add("".join(w[0].lower() for w in found))
+    return frozenset(out) - lex.generic
 
 
 def _grouped(cand: pd.DataFrame) -> list[tuple[str, list[str], list[str]]]:
@@ -820,4 +1836,8 @@ def _resolve(
     return Meaning(ep.key, surface, ep.name, ep)
 
 
-KINDS = (FunctionKind(name="endpoint_coverage", run_fn=run, validate_fn=validate),)
+KINDS = (
+    FunctionKind(
+        name="endpoint_coverage", run_fn=run, validate_fn=validate, prefilter_fn=prefilter
+    ),
+)
