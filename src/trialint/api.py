@@ -20,8 +20,8 @@ from .findings import (
     sort_findings,
 )
 from .frames import RecordSet
-from .read import DEFAULT_CHUNK, read_paths
-from .rules import Rule, load_rules, resolve_selectors, select_rules
+from .read import DEFAULT_CHUNK, STDIN_NAME, read_paths
+from .rules import Rule, load_rules, resolve_selectors
 
 if TYPE_CHECKING:
     from .baseline import Baseline
@@ -99,17 +99,45 @@ def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
-_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, dict[str, pd.DataFrame]]
+@dataclass
+class _Checked:
+    """What one chunk gives the run (made in a worker process too)."""
+
+    found: pd.DataFrame
+    records: pd.DataFrame
+    contexts: pd.DataFrame
+    size: int  # records + read errors, for the progress display
+    skipped: list[dict[str, Any]]
+    units: dict[str, int]  # items read, by unit
+    keys: dict[str, pd.DataFrame]  # the key rows of the run-level rules
+
+
+def _units(rs: RecordSet) -> dict[str, int]:
+    terms = rs.terms
+    return {
+        "records": len(rs),
+        "outcomes": len(rs.outcomes),
+        "arms": len(rs.arms),
+        "interventions": len(rs.interventions),
+        "conditions": int((terms["kind"] == "condition").sum()) if len(terms) else 0,
+    }
 
 
 def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
-    """One chunk's findings, record summary, finding contexts, size and the key rows of the
-    run-level rules (runs in a worker too)."""
+    """One chunk's findings, record summary, finding contexts, size, skipped files, counts and
+    the key rows of the run-level rules (runs in a worker too)."""
     found = check_recordset(rs, chosen, run_level=False)
     if not wanted_builtin:
         found = found[found["rule"] != "read-error"]
-    summary, ctx = _record_summary(rs), _contexts(found, rs)
-    return found, summary, ctx, len(rs) + len(rs.errors), collect_keys(rs, chosen)
+    return _Checked(
+        found,
+        _record_summary(rs),
+        _contexts(found, rs),
+        len(rs) + len(rs.errors),
+        list(rs.skipped),
+        _units(rs),
+        collect_keys(rs, chosen),
+    )
 
 
 def _checked_chunks(
@@ -199,14 +227,12 @@ def check(
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
     settings.validate_rules(all_rules)
-    chosen = select_rules(
-        all_rules, settings["select"], settings["ignore"], settings["extend-select"]
-    )
-    chosen = _single_version_rules(chosen)
+    # an empty selection: EmptySelectionError; rules that compare versions: diff/history
+    chosen = _single_version_rules(settings.selected_rules(all_rules))
     overrides = settings.severity_overrides(all_rules)
     if overrides:
         chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
-    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    wanted_builtin = settings.builtin_wanted("read-error")
     per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
     resolved_exemptions = [
         suppress.ResolvedExemption(
@@ -220,6 +246,8 @@ def check(
     elif baseline is not False and settings.baseline is not None:
         known = Baseline.load(settings.baseline)
 
+    stdin: bytes | None = None
+    files: list[str] = []
     if isinstance(inputs, RecordSet):
         chunks: Iterable[RecordSet] = [inputs]
         names = ["<RecordSet>"]
@@ -228,21 +256,30 @@ def check(
         names = ["<DataFrame>"]
     else:
         paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-        chunks = read_paths(paths, chunk_size=chunk_size)
+        if any(str(p) == "-" for p in paths):
+            import sys
+
+            stdin = sys.stdin.buffer.read()  # kept: the JSON position scan reads it again
+        chunks = read_paths(paths, chunk_size=chunk_size, stdin=stdin, files=files)
         names = [str(p) for p in paths]
 
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
+    skipped: list[dict[str, Any]] = []
+    units: dict[str, int] = {}
     run_keys: dict[str, list[pd.DataFrame]] = {}
-    for found, summary, ctx, n, keys in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
-        found_parts.append(found)
-        record_parts.append(summary)
-        context_parts.append(ctx)
-        for rule_id, k in keys.items():
-            run_keys.setdefault(rule_id, []).append(k)
+    for part in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
+        found_parts.append(part.found)
+        record_parts.append(part.records)
+        context_parts.append(part.contexts)
+        skipped.extend(part.skipped)
+        for k, v in part.units.items():
+            units[k] = units.get(k, 0) + v
+        for rule_id, key_rows in part.keys.items():
+            run_keys.setdefault(rule_id, []).append(key_rows)
         if progress:
-            progress(n)
+            progress(part.size)
     if run_keys:  # run-level rules (duplicate registrations) over the whole run
         run_found = run_level_findings(run_keys, chosen)
         if not run_found.empty:
@@ -256,16 +293,17 @@ def check(
                     }
                 ).astype("str")
             )
-    frame = (
-        sort_findings(pd.concat(found_parts, ignore_index=True))
-        if found_parts
-        else empty_findings()
-    )
     records = (
         pd.concat(record_parts, ignore_index=True)
         if record_parts
         else pd.DataFrame(columns=list(RECORD_COLUMNS))
     )
+    frame = (
+        pd.concat(found_parts, ignore_index=True)
+        if found_parts
+        else empty_findings()
+    )
+    frame = sort_findings(place_json_findings(frame, records, stdin))
     contexts = (
         pd.concat(context_parts, ignore_index=True)
         if context_parts
@@ -280,6 +318,11 @@ def check(
         root=settings.root,
     )
     used = {r.id: r for r in chosen}
+    digests = {}
+    if stdin is not None:
+        import hashlib
+
+        digests[STDIN_NAME] = hashlib.sha256(stdin).hexdigest()
     return Findings(
         frame=frame,
         rules=used,
@@ -288,7 +331,68 @@ def check(
         inputs=names,
         suppressed=suppressed,
         baseline_path=str(known.path) if known is not None and known.path else None,
+        skipped=skipped,
+        files=files,
+        checked=units,
+        fail_on=settings.fail_on,
+        thresholds=settings.thresholds,
+        config={
+            "file": str(settings.file.path) if settings.file is not None else None,
+            "settings": settings.describe(),
+        },
+        input_digests=digests,
     )
+
+
+def place_json_findings(
+    frame: pd.DataFrame, records: pd.DataFrame, stdin: bytes | None = None
+) -> pd.DataFrame:
+    """Line and column (start and end) of the findings on JSON records, from their JSON pointer
+    and span: each file with such findings is read once more (see trialint.read.positions)."""
+    from .read.positions import Request, positions_in_file
+
+    if frame.empty or records.empty:
+        return frame
+    fmt = records["source_format"].astype("str")
+    json_paths = set(records.loc[fmt.str.endswith("json").fillna(False), "source_path"].dropna())
+    if not json_paths:
+        return frame
+    mask = frame["source_path"].isin(json_paths) & frame["source_pointer"].notna()
+    if not mask.any():
+        return frame
+    frame = frame.copy()
+    sub = frame[mask]
+    out = {
+        c: frame[c].to_numpy(dtype=object, na_value=None).copy()
+        for c in ("source_line", "source_column", "source_end_line", "source_end_column")
+    }
+
+    def opt(v: Any) -> int | None:
+        return None if v is None or pd.isna(v) else int(v)
+
+    for path, idx in sub.groupby("source_path", sort=False).indices.items():
+        rows = sub.iloc[idx]
+        requests = [
+            Request(str(ptr), opt(s), opt(e), opt(ln))
+            for ptr, s, e, ln in zip(
+                rows["source_pointer"],
+                rows["start"],
+                rows["end"],
+                rows["source_line"],
+                strict=True,
+            )
+        ]
+        found = positions_in_file(str(path), requests, stdin)
+        for pos_in_frame, position in zip(frame.index.get_indexer(rows.index), found, strict=True):
+            if position is None:
+                continue
+            out["source_line"][pos_in_frame] = position.line
+            out["source_column"][pos_in_frame] = position.column
+            out["source_end_line"][pos_in_frame] = position.end_line
+            out["source_end_column"][pos_in_frame] = position.end_column
+    for c, values in out.items():
+        frame[c] = pd.array(values, dtype="Int64")
+    return frame
 
 
 def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -385,13 +489,7 @@ def _run_pairs(
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
     settings.validate_rules(all_rules)
-    chosen = [
-        r
-        for r in select_rules(
-            all_rules, settings["select"], settings["ignore"], settings["extend-select"]
-        )
-        if is_pair_rule(r)
-    ]
+    chosen = [r for r in settings.selected_rules(all_rules) if is_pair_rule(r)]
     if not chosen:
         raise TrialintError(
             "no history rule selected: `diff` and `history` run the rules of the 'history' "
@@ -399,7 +497,7 @@ def _run_pairs(
         )
     overrides = settings.severity_overrides(all_rules)
     chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
-    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    wanted_builtin = settings.builtin_wanted("read-error")
     per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
     resolved_exemptions = [
         suppress.ResolvedExemption(

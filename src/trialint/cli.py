@@ -150,6 +150,12 @@ def _settings(
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
+    "--pass-on-no-records",
+    is_flag=True,
+    help="Exit 0 when no record is read (no record files, or only files that are not registry "
+    "records): for hooks that pass whatever files changed. Read errors still exit 2.",
+)
+@click.option(
     "--html",
     "html_file",
     type=click.Path(dir_okay=False),
@@ -173,9 +179,14 @@ def check(
     show_suppressed: bool,
     jobs: int,
     quiet: bool,
+    pass_on_no_records: bool = False,
     html_file: str | None = None,
 ) -> None:
-    """Lint registry records: files, directories (recursive) or '-' for stdin."""
+    """Lint registry records: files, directories (recursive) or '-' for stdin.
+
+    Exit code: 0 the verdict passes (no finding at or above --fail-on, or within the configured
+    thresholds); 1 it fails; 2 a usage or config error, an input that could not be read
+    (read-error), no record read, or no rule selected."""
     from contextlib import nullcontext
 
     from . import progress as progress_mod
@@ -198,7 +209,11 @@ def check(
             progress=bar,
             jobs=jobs,
         )
+    problems = _problems(findings, pass_on_no_records)
+    _notes(findings, quiet)
     if write_baseline:
+        if not findings.record_count:
+            _fail(f"not writing {write_baseline}: " + "; ".join(findings.problems()))
         written = Baseline.from_findings(findings)
         where = written.write(write_baseline)
         if not quiet:
@@ -233,7 +248,37 @@ def check(
         click.echo(text, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
-    sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+    for problem in problems:
+        click.echo(f"trialint: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if _gate_fails(findings) else EXIT_OK)
+
+
+def _problems(findings: Any, pass_on_no_records: bool = False) -> list[str]:
+    """Why the run must exit 2: read errors, no record read (unless allowed)."""
+    problems: list[str] = findings.problems()
+    if pass_on_no_records and not len(findings.read_errors):
+        problems = [p for p in problems if not p.startswith("no record was read")]
+    return problems
+
+
+def _gate_fails(findings: Any) -> bool:
+    """The verdict fails: a finding at or above fail-on, or a configured threshold reached.
+    ``fail-on = never``: the exit code never reports findings."""
+    from .thresholds import verdict_of
+
+    if findings.fail_on == "never":
+        return False
+    return bool(verdict_of(findings).status == "fail")
+
+
+def _notes(findings: Any, quiet: bool) -> None:
+    """Files skipped as not registry records, on stderr (not with --quiet)."""
+    if quiet:
+        return
+    for item in findings.skipped:
+        click.echo(f"trialint: note: {item['path']}: {item['reason']}", err=True)
 
 
 @main.command("config")
@@ -248,15 +293,15 @@ def show_config(
     fail_on: str | None,
     baseline: str | None,
 ) -> None:
-    """Print the effective configuration and where each value came from."""
-    from .config import effective_text
+    """Print the effective configuration, where each value came from, and the rules that run."""
+    from .config import effective
 
-    click.echo(
-        effective_text(
-            _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
-        ),
-        nl=False,
+    text, problem = effective(
+        _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
     )
+    click.echo(text, nl=False)
+    if problem:
+        _fail(problem)
 
 
 @main.command("rules")

@@ -492,14 +492,28 @@ def _passages(
             else f"a {n}-word passage"
         )
         row["words"] = n
+        opening = _opening(tb[row["start"] : row["end"]])
         if same:
             row["message"] = (
-                f"{what} of the {name_a} appears twice in it (first at character {row['related_start']})"
+                f"{what} of the {name_a} ({opening}) appears twice in it "
+                f"(first at character {row['related_start']})"
             )
         else:
-            row["message"] = f"{what} of the {name_a} appears again in {name_b}"
+            row["message"] = f"{what} of the {name_a} ({opening}) appears again in {name_b}"
         rows.append(row)
+    seen = [r["message"] for r in rows]
+    for r in rows:
+        if seen.count(r["message"]) > 1:  # same opening words: say where each one is
+            r["message"] += f" (at character {r['start']})"
     return rows
+
+
+def _opening(passage: str, words: int = 6) -> str:
+    """A passage named by its first words: '"Patients will receive oral drug X daily…"', so that
+    several passages of one field say which is which."""
+    head = passage.split()
+    shown = " ".join(head[:words])
+    return f'"{shown}…"' if len(head) > words else f'"{shown}"'
 
 
 def run_narrative(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
