@@ -320,4 +320,5 @@ def positions_in_file(
         except (OSError, EOFError):
             return none
     data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is no column
-    return locate(data, requests, lines=data.splitlines())
+    by_line = any(r.line is not None for r in requests)  # NDJSON read from memory
+    return locate(data, requests, lines=data.splitlines() if by_line else None)
