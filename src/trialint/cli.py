@@ -329,19 +329,51 @@ def list_rules(fmt: str) -> None:
 
 
 @main.command()
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="RULE|CATEGORY")
 def explain(rule_id: str) -> None:
-    """Show a rule's documentation: what it does, why, how to fix, examples."""
+    """Show a rule's documentation (what it does, why, how to fix, examples, measured
+    precision), or list a category's rules."""
     import difflib
 
     import yaml
 
-    from .rules import load_rules
+    from .findings import BUILTIN_META
+    from .rules import CATEGORIES, CATEGORY_DOCS, load_rules
 
     rules = load_rules()
+    if rule_id in CATEGORIES:
+        group = sorted((r for r in rules.values() if r.category == rule_id), key=lambda r: r.id)
+        lines = [
+            click.style(rule_id, bold=True) + f"  ({len(group)} rules)",
+            "",
+            textwrap.fill(CATEGORY_DOCS.get(rule_id, ""), 96),
+            "",
+        ]
+        width = max(len(r.id) for r in group) if group else 0
+        for r in group:
+            off = "  (off by default)" if not r.enabled else ""
+            lines.append(f"  {r.id:<{width}}  {r.severity:<7}  {r.summary}{off}")
+        lines += [
+            "",
+            f"Select the category with --select {rule_id}; `trialint explain RULE` shows a rule.",
+        ]
+        click.echo("\n".join(lines))
+        return
+    if rule_id in BUILTIN_META:
+        sev, cat, summary = BUILTIN_META[rule_id]
+        click.echo(
+            click.style(rule_id, bold=True)
+            + f"  ({sev}, {cat}, built in)\n\n{summary}\n\n"
+            + "An input that trialint could not read: a file (not UTF-8, invalid JSON, XML or "
+            "gzip, an unknown layout) or one record in it. Its findings name the file and place. "
+            "The run goes on, and exits with code 2: input that was not checked never passes. "
+            "`--ignore read-error` accepts such inputs."
+        )
+        return
     if rule_id not in rules:
         raise UnknownRuleError(
-            rule_id, difflib.get_close_matches(rule_id, list(rules), n=3, cutoff=0.5)
+            rule_id,
+            difflib.get_close_matches(rule_id, [*rules, *CATEGORIES], n=3, cutoff=0.5),
         )
     r = rules[rule_id]
     out = [

@@ -23,6 +23,19 @@ CATEGORIES: tuple[str, ...] = (
     "clarity",
     "history",  # changes between two versions of a record (trialint diff / history)
 )
+# What each category checks (`trialint explain CATEGORY`).
+CATEGORY_DOCS: dict[str, str] = {
+    "completeness": "Required registration elements are present: design, outcomes, dates, "
+    "eligibility, arms and interventions.",
+    "conformance": "Values have the form the registry allows: coded values, dates, lengths, "
+    "identifiers, one measure or product per entry.",
+    "consistency": "The parts of a record agree with each other: design fields and wording, "
+    "arms and their links, endpoints and outcome measures, cycle arithmetic, status and dates.",
+    "plausibility": "Values that cannot be true: dates out of order, events marked as "
+    "happened that lie in the future.",
+    "clarity": "Text a reader can use: no repeated blocks, specific and neutral outcome titles, "
+    "time frames that name a time point, abbreviations spelled out.",
+}
 REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
 OPTIONAL_KEYS: tuple[str, ...] = (
     "category",
