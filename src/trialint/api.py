@@ -24,13 +24,26 @@ from .read import DEFAULT_CHUNK, STDIN_NAME, read_paths
 from .rules import Rule, load_rules, resolve_selectors
 
 if TYPE_CHECKING:
-    from .baseline import Baseline
+    from .baseline import Baseline, Previous
     from .config import Exemption, Settings
 
 
 @dataclass
 class Findings(FindingSet):
     """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached."""
+
+    def new_findings(self) -> pd.Series:
+        """True for each finding that the previous audit (``since``) did not have; all False
+        without one."""
+        if self.previous is None:
+            return pd.Series(False, index=self.frame.index, dtype=bool)
+        return self.previous.new(self.frame, self.contexts)
+
+    def verdict(self) -> Any:
+        """pass / warn / fail against the thresholds and fail-on (trialint.thresholds.Verdict)."""
+        from .thresholds import verdict_of
+
+        return verdict_of(self)
 
     def fingerprints(self) -> pd.Series:
         """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
@@ -190,6 +203,9 @@ def check(
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
     jobs: int = 1,
+    since: str | Path | Previous | None = None,
+    thresholds: Mapping[str, Mapping[str, Any]] | None = None,
+    fail_on: str | None = None,
 ) -> Findings:
     """Lint registry records.
 
@@ -204,10 +220,13 @@ def check(
     ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
     config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
     ``jobs``: worker processes that check chunks in parallel (0: one per CPU); reading stays
-    in this process and results keep the input order.
+    in this process and results keep the input order. ``since``: a previous audit (a baseline
+    file or a ``--format json`` output) that findings are marked new against
+    (``Findings.new_findings()``). ``thresholds`` ({selector: {warn, fail}}) and ``fail_on``:
+    the verdict's levels (``trialint.thresholds.verdict_of(findings)``).
     """
     from . import suppress
-    from .baseline import Baseline
+    from .baseline import Baseline, Previous
     from .config import settings_for
 
     settings = settings_for(
@@ -223,6 +242,8 @@ def check(
             else None,
             "exemptions": list(exemptions) if exemptions else None,
             "baseline": str(baseline) if isinstance(baseline, str | Path) else None,
+            "thresholds": dict(thresholds) if thresholds else None,
+            "fail-on": fail_on,
         },
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
@@ -240,6 +261,7 @@ def check(
         )
         for e in settings.exemptions
     ]
+    previous = since if isinstance(since, Previous) or since is None else Previous.load(since)
     known: Baseline | None = None
     if isinstance(baseline, Baseline):
         known = baseline
@@ -341,6 +363,7 @@ def check(
             "settings": settings.describe(),
         },
         input_digests=digests,
+        previous=previous,
     )
 
 

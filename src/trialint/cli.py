@@ -431,8 +431,10 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     except OSError as e:
         _fail(f"{path}: cannot write: {e.strerror}")
     if not quiet:
+        verdict = findings.verdict()
         click.echo(
-            f"trialint: wrote the HTML report ({len(findings)} finding(s) in {findings.record_count} record(s)) to {path}",
+            f"trialint: wrote the HTML report ({len(findings)} finding(s) in "
+            f"{findings.record_count} record(s); verdict: {verdict.status}) to {path}",
             err=True,
         )
 
@@ -462,9 +464,22 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
 )
 @click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories.")
 @click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    default=None,
+    help="Lowest severity that fails the verdict (with the configured thresholds) [default: warning].",
+)
+@click.option(
     "--baseline",
     type=click.Path(dir_okay=False),
     help="Do not report the known findings in this baseline file.",
+)
+@click.option(
+    "--since",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Mark the findings that are new since a previous audit: a baseline file or the JSON "
+    "output of `trialint check --format json`.",
 )
 @click.option(
     "-j",
@@ -496,7 +511,9 @@ def report(
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
+    fail_on: str | None,
     baseline: str | None,
+    since: str | None,
     jobs: int,
     quiet: bool,
     as_diff: bool = False,
@@ -505,20 +522,31 @@ def report(
     """Write the HTML audit report of PATHS: one self-contained file that opens offline.
 
     With --diff (PATHS: OLD NEW) or --history (cthist files) the report shows what changed
-    between versions, each change with its words before and after."""
+    between versions, each change with its words before and after. The report gives the
+    verdict (pass / warn / fail against fail-on and the configured thresholds); the exit code
+    is 0 when the report is written, 2 when the run could not check its inputs (the report is
+    written all the same)."""
     from contextlib import nullcontext
 
     from . import progress as progress_mod
     from .api import check as run_check
 
-    settings = _settings(config_file, isolated, None, select, extend_select, ignore, None, baseline)
+    settings = _settings(
+        config_file, isolated, None, select, extend_select, ignore, fail_on, baseline
+    )
     if as_diff or as_history:
         _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
         return
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs)
+        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs, since=since)
+    _notes(findings, quiet)
     _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
+    problems = _problems(findings)
+    for problem in problems:
+        click.echo(f"trialint: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
 
 
 def _report_changes(
