@@ -164,7 +164,9 @@ def test_a_built_wheel_installs_and_runs_outside_the_repository(tmp_path):
     """The wheel the docs tell users to build: the package, the rules and the entry point."""
     from hatchling.builders.wheel import WheelBuilder
 
-    (wheel,) = WheelBuilder(str(ROOT)).build(directory=str(tmp_path / "dist"), versions=["standard"])
+    (wheel,) = WheelBuilder(str(ROOT)).build(
+        directory=str(tmp_path / "dist"), versions=["standard"]
+    )
     assert Path(wheel).name == f"trialint-{_project_version()}-py3-none-any.whl"
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
@@ -182,7 +184,13 @@ def test_a_built_wheel_installs_and_runs_outside_the_repository(tmp_path):
         "from trialint.cli import main; main(['check', '--isolated', sys.argv[2]])"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(site), str(ROOT / "examples" / "000_f268d187f025ea9a.txt")],
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(site),
+            str(ROOT / "examples" / "000_f268d187f025ea9a.txt"),
+        ],
         cwd=away,
         capture_output=True,
         text=True,

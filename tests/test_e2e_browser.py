@@ -367,7 +367,9 @@ LAYOUT_PROBE = """() => {
 
 
 @pytest.mark.parametrize("width", [1400, 800])
-def test_layout_nothing_overflows_its_box(browser: Any, audit: tuple[trialint.Findings, Path], width: int) -> None:
+def test_layout_nothing_overflows_its_box(
+    browser: Any, audit: tuple[trialint.Findings, Path], width: int
+) -> None:
     """Element boxes: no card content outside its card, no table that needs a sideways scroll,
     no chart label clipped (the start-year axis's first label was cut: "988"), no page scroll."""
     _, path = audit
@@ -378,7 +380,9 @@ def test_layout_nothing_overflows_its_box(browser: Any, audit: tuple[trialint.Fi
         assert problems == []
         labels = w.page.locator("#h-bd-start-year ~ figure svg text.lbl").all_text_contents()
         assert labels and all(re.fullmatch(r"[0-9]{4}|n/a", x) for x in labels)
-        w.page.locator("#overview").screenshot(path=str(ARTIFACTS / f"html-report-overview-{width}.png"))
+        w.page.locator("#overview").screenshot(
+            path=str(ARTIFACTS / f"html-report-overview-{width}.png")
+        )
         w.assert_clean()
     finally:
         w.close()
@@ -406,7 +410,9 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[trialint.Findings, 
         encoding="utf-8",
     )
     previous = tmp / "previous.json"
-    before = trialint.check([str(SEEDS / "000_f268d187f025ea9a.txt"), str(first)], config=str(config))
+    before = trialint.check(
+        [str(SEEDS / "000_f268d187f025ea9a.txt"), str(first)], config=str(config)
+    )
     previous.write_text(before.to_json(), encoding="utf-8")
     findings = trialint.check([str(SEEDS), str(corpus)], config=str(config), since=str(previous))
     path = tmp / "audit.html"
@@ -472,7 +478,9 @@ def test_rules_show_items_checked_failing_and_precision(
         checked = row.locator("td.checked").inner_text()
         assert checked == describe(cov[rid]["checked"], cov[rid]["unit"])
         assert row.locator("td.failing").inner_text().startswith(f"{cov[rid]['failing']:,}")
-        assert row.locator("td.prec").inner_text() == precision_figure(findings.rules[rid].precision)
+        assert row.locator("td.prec").inner_text() == precision_figure(
+            findings.rules[rid].precision
+        )
     assert cov["outcome-title-abbreviation"]["unit"] == "outcomes"
     assert cov["outcome-title-abbreviation"]["checked"] == findings.checked["outcomes"] > 300
     doc = p.text_content("#rule-outcome-title-abbreviation .stats") or ""
@@ -480,7 +488,9 @@ def test_rules_show_items_checked_failing_and_precision(
     audit_page.assert_clean()
 
 
-def test_new_since_the_last_audit(audit_page: Watched, audit: tuple[trialint.Findings, Path]) -> None:
+def test_new_since_the_last_audit(
+    audit_page: Watched, audit: tuple[trialint.Findings, Path]
+) -> None:
     findings, _ = audit
     new = findings.new_findings()
     n_new = int(new.sum())
@@ -524,7 +534,18 @@ def test_json_download_of_the_filtered_findings(
     got = {(f["record"], f["field"], f["start"]) for f in doc["findings"]}
     assert got == set(zip(want["record_id"], want["field"], want["start"].astype(int), strict=True))
     first = doc["findings"][0]
-    assert {"record", "rule", "severity", "field", "start", "end", "message", "excerpt", "source", "new"} <= set(first)
+    assert {
+        "record",
+        "rule",
+        "severity",
+        "field",
+        "start",
+        "end",
+        "message",
+        "excerpt",
+        "source",
+        "new",
+    } <= set(first)
     assert set(first["source"]) == {"path", "line", "column", "pointer"}
     assert first["source"]["line"] is not None  # JSON records have lines now
     with p.expect_download() as dl:

@@ -294,7 +294,9 @@ def test_github_workflow_commands(golden_findings):
     assert note.startswith("::notice ")
     broken = next(line for line in commands if "title=read-error" in line)
     assert broken.startswith("::error file=records/broken.json,title=read-error::")
-    assert lines[-1].startswith("trialint: 4 findings (2 errors, 1 warning, 1 info) in 1 of 2 records; 1 read error")
+    assert lines[-1].startswith(
+        "trialint: 4 findings (2 errors, 1 warning, 1 info) in 1 of 2 records; 1 read error"
+    )
 
 
 def test_github_escaping_rules():

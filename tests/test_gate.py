@@ -134,13 +134,18 @@ def test_the_summary_counts_read_records_only(tmp_path, monkeypatch):
     result = run("check", "broken.json", "--isolated")
     assert result.exit_code == 2
     last = result.stdout.strip().splitlines()[-1]
-    assert last == "0 findings (0 errors, 0 warnings, 0 info) in 0 of 0 records; 1 read error (input not checked)"
+    assert (
+        last
+        == "0 findings (0 errors, 0 warnings, 0 info) in 0 of 0 records; 1 read error (input not checked)"
+    )
     assert "could not be read" in result.stderr and "no record was read" in result.stderr
 
 
 def test_ignoring_read_error_lets_a_run_with_records_pass(repo):
     (repo / "records" / "broken.json").write_text('{"protocolSection": ')
-    result = run("check", "records", "--isolated", "--select", "date-order", "--ignore", "read-error")
+    result = run(
+        "check", "records", "--isolated", "--select", "date-order", "--ignore", "read-error"
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -203,11 +208,13 @@ def test_the_pre_commit_hook_passes_a_commit_of_non_record_files(repo):
     import yaml
 
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    program, *args = hook["entry"].split()
+    _program, *args = hook["entry"].split()
     (repo / "package.json").write_text('{"name": "site"}')
     assert run(*args, "package.json").exit_code == 0
     # and still gates the records it is given
-    assert run(*args, "package.json", f"records/{SEED.name}", "--select", CLARITY_ONLY).exit_code == 1
+    assert (
+        run(*args, "package.json", f"records/{SEED.name}", "--select", CLARITY_ONLY).exit_code == 1
+    )
 
 
 def test_ndjson_and_gzip_that_are_not_records_are_skipped(tmp_path, monkeypatch):
@@ -226,7 +233,12 @@ def test_ndjson_and_gzip_that_are_not_records_are_skipped(tmp_path, monkeypatch)
 def test_the_same_file_named_twice_or_with_its_folder_is_read_once(repo):
     seed = f"records/{SEED.name}"
     once = trialint.check([seed], select=["clarity"])
-    for paths in ([seed, seed], ["records", seed], [seed, "./records/"], [seed, str(Path(seed).resolve())]):
+    for paths in (
+        [seed, seed],
+        ["records", seed],
+        [seed, "./records/"],
+        [seed, str(Path(seed).resolve())],
+    ):
         f = trialint.check(paths, select=["clarity"])
         assert f.record_count == 1, paths
         assert len(f) == len(once), paths

@@ -28,7 +28,11 @@ def _source_slice(text: str, line: int, col: int, end_line: int, end_col: int) -
     lines = text.split("\n")
     if line == end_line:
         return lines[line - 1][col - 1 : end_col - 1]
-    parts = [lines[line - 1][col - 1 :], *lines[line : end_line - 1], lines[end_line - 1][: end_col - 1]]
+    parts = [
+        lines[line - 1][col - 1 :],
+        *lines[line : end_line - 1],
+        lines[end_line - 1][: end_col - 1],
+    ]
     return "\n".join(parts)
 
 
@@ -54,11 +58,15 @@ def test_pretty_printed_array_and_page_layouts_and_ndjson_lines():
         ({"studies": [{"x": 1}, {"x": 2}, study]}, "/studies/2"),
     ):
         text = json.dumps(doc, indent=4)
-        (p,) = locate(text.encode(), [Request(ptr + "/protocolSection/identificationModule/acronym", 4, 7)])
+        (p,) = locate(
+            text.encode(), [Request(ptr + "/protocolSection/identificationModule/acronym", 4, 7)]
+        )
         line = text.split("\n")[p.line - 1]
         assert line[p.column - 1 : p.end_column - 1] == "DEF"
     lines = [b'{"x": 1}', json.dumps(study).encode()]
-    (p,) = locate(None, [Request("/protocolSection/identificationModule/acronym", 0, 3, line=2)], lines)
+    (p,) = locate(
+        None, [Request("/protocolSection/identificationModule/acronym", 0, 3, line=2)], lines
+    )
     assert p.line == 2 and lines[1].decode()[p.column - 1 : p.end_column - 1] == "ABC"
 
 
@@ -156,10 +164,16 @@ def flagged_file(layouts) -> Path:
 
 def test_stdin_findings_get_positions_too(flagged_file):
     one = flagged_file
-    result = CliRunner().invoke(main, ["check", "-", "--isolated", "--format", "json", "--select", "ALL"], input=one.read_text("utf-8"))
+    result = CliRunner().invoke(
+        main,
+        ["check", "-", "--isolated", "--format", "json", "--select", "ALL"],
+        input=one.read_text("utf-8"),
+    )
     doc = json.loads(result.stdout)
     located = [x for x in doc["findings"] if x["rule"] != "read-error"]
-    assert located and all(x["source"]["path"] == "<stdin>" and x["source"]["line"] for x in located)
+    assert located and all(
+        x["source"]["path"] == "<stdin>" and x["source"]["line"] for x in located
+    )
 
 
 def test_no_two_findings_of_one_rule_in_one_field_say_the_same(layouts):
@@ -177,7 +191,9 @@ def test_only_files_with_findings_are_scanned(layouts, monkeypatch):
         return real(name, requests, stdin)
 
     monkeypatch.setattr(positions_mod, "positions_in_file", spy)
-    f = trialint.check([str(layouts["one"])], select=["schema-nct-id", "outcome-title-abbreviation"])
+    f = trialint.check(
+        [str(layouts["one"])], select=["schema-nct-id", "outcome-title-abbreviation"]
+    )
     flagged = set(f.frame["source_path"])
     assert seen and set(seen) == flagged  # one scan per flagged file, none for the others
     assert len(seen) == len(set(seen)) < len(list(layouts["one"].iterdir()))
@@ -197,8 +213,15 @@ def test_outputs_carry_line_and_column(one_file):
     end_line, end_col = int(row["source_end_line"]), int(row["source_end_column"])
     path = row["source_path"]
     assert one_file.to_text().startswith(f"{path}:{line}:{col}: ")
-    region = json.loads(one_file.to_sarif())["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
+    region = json.loads(one_file.to_sarif())["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"
+    ]["region"]
+    assert region == {
+        "startLine": line,
+        "startColumn": col,
+        "endLine": end_line,
+        "endColumn": end_col,
+    }
     gh = one_file.to_github().splitlines()[0]
     assert f",line={line}," in gh and f",col={col}," in gh and f",endColumn={end_col}," in gh
     gl = json.loads(one_file.to_gitlab())[0]
@@ -207,4 +230,9 @@ def test_outputs_carry_line_and_column(one_file):
     failure_text = "".join(junit.itertext())
     assert f":{line}:{col}" in failure_text
     src = json.loads(one_file.to_json())["findings"][0]["source"]
-    assert (src["line"], src["column"], src["end_line"], src["end_column"]) == (line, col, end_line, end_col)
+    assert (src["line"], src["column"], src["end_line"], src["end_column"]) == (
+        line,
+        col,
+        end_line,
+        end_col,
+    )

@@ -27,7 +27,10 @@ def run(*args: str):
 
 def _frame(rows):
     return finding_frame(
-        [{"record_id": r, "rule": rule, "severity": sev, "field": "f", "message": "m"} for r, rule, sev in rows]
+        [
+            {"record_id": r, "rule": rule, "severity": sev, "field": "f", "message": "m"}
+            for r, rule, sev in rows
+        ]
     )
 
 
@@ -45,7 +48,14 @@ def test_levels_are_record_counts_or_shares():
 
 def test_each_finding_counts_for_its_most_specific_threshold():
     cats = {"a": "clarity", "b": "clarity", "c": "consistency"}
-    f = _frame([("r1", "a", "warning"), ("r2", "a", "warning"), ("r3", "b", "warning"), ("r4", "c", "error")])
+    f = _frame(
+        [
+            ("r1", "a", "warning"),
+            ("r2", "a", "warning"),
+            ("r3", "b", "warning"),
+            ("r4", "c", "error"),
+        ]
+    )
     th = [
         Threshold("warning", fail=Level(count=1)),
         Threshold("clarity", warn=Level(count=1), fail=Level(count=2)),
@@ -78,16 +88,28 @@ def test_thresholds_from_the_config_decide_the_exit_code(tmp_path, monkeypatch):
     assert check["origin"].endswith("trialint.toml:2") and check["records"] == 1
     (tmp_path / "trialint.toml").write_text("[thresholds]\nwarning = { warn = 1, fail = 2 }\n")
     result = run("check", "r", *sel, "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.stdout)["summary"]["verdict"]["status"] == "warn"
+    assert (
+        result.exit_code == 0
+        and json.loads(result.stdout)["summary"]["verdict"]["status"] == "warn"
+    )
     assert run("check", "r", *sel, "--fail-on", "never").exit_code == 0
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("[thresholds]\nwarning = { fail = 0 }\n", "trialint.toml:2: threshold of 'warning': a number of records must be 1 or more"),
-        ("[thresholds]\nwarning = { stop = 1 }\n", "trialint.toml:2: threshold of 'warning': unknown key 'stop'"),
-        ('[thresholds]\nclartiy = { fail = "5%" }\n', "trialint.toml:2: thresholds: unknown rule or category 'clartiy' (did you mean clarity?)"),
+        (
+            "[thresholds]\nwarning = { fail = 0 }\n",
+            "trialint.toml:2: threshold of 'warning': a number of records must be 1 or more",
+        ),
+        (
+            "[thresholds]\nwarning = { stop = 1 }\n",
+            "trialint.toml:2: threshold of 'warning': unknown key 'stop'",
+        ),
+        (
+            '[thresholds]\nclartiy = { fail = "5%" }\n',
+            "trialint.toml:2: thresholds: unknown rule or category 'clartiy' (did you mean clarity?)",
+        ),
         ("thresholds = 3\n", "trialint.toml:1: `thresholds` must be a table"),
     ],
 )
@@ -99,7 +121,9 @@ def test_bad_thresholds_name_the_file_and_line(tmp_path, monkeypatch, body, mess
 
 
 def test_the_python_api_takes_thresholds():
-    f = trialint.check([str(SEED)], select=["duplicate-summary-block"], thresholds={"warning": {"fail": 2}})
+    f = trialint.check(
+        [str(SEED)], select=["duplicate-summary-block"], thresholds={"warning": {"fail": 2}}
+    )
     assert f.verdict().status == "pass"
     with pytest.raises((ValueError, ConfigError)):
         trialint.check([str(SEED)], thresholds={"warning": {"fail": "lots"}})
@@ -136,7 +160,9 @@ def test_report_since_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     prev = run("check", str(SEED), "--isolated", "--format", "json", "-o", "prev.json")
     assert prev.exit_code == 1
-    result = run("report", str(SEED), str(SAMPLE), "--isolated", "--since", "prev.json", "-o", "r.html")
+    result = run(
+        "report", str(SEED), str(SAMPLE), "--isolated", "--since", "prev.json", "-o", "r.html"
+    )
     assert result.exit_code == 0, result.output
     assert "verdict: fail" in result.stderr
     html = (tmp_path / "r.html").read_text()
@@ -155,7 +181,9 @@ def test_rules_know_their_unit(rules):
 
 
 def test_coverage_counts_items_read_and_items_failing():
-    f = trialint.check([str(SAMPLE)], select=["outcome-title-abbreviation", "randomization-in-single-arm"])
+    f = trialint.check(
+        [str(SAMPLE)], select=["outcome-title-abbreviation", "randomization-in-single-arm"]
+    )
     assert f.checked["records"] == 5 and f.checked["outcomes"] > 5
     cov = coverage(f)
     abbr = cov["outcome-title-abbreviation"]
@@ -181,4 +209,3 @@ def test_header_facts_of_the_report():
     keys = [row["key"] for row in h["config"]["rows"]]
     assert keys[:3] == ["select", "extend-select", "ignore"] and "thresholds" in keys
     assert h["verdict"]["status"] in ("pass", "warn", "fail")
-

@@ -320,11 +320,7 @@ def check(
         if record_parts
         else pd.DataFrame(columns=list(RECORD_COLUMNS))
     )
-    frame = (
-        pd.concat(found_parts, ignore_index=True)
-        if found_parts
-        else empty_findings()
-    )
+    frame = pd.concat(found_parts, ignore_index=True) if found_parts else empty_findings()
     frame = sort_findings(place_json_findings(frame, records, stdin))
     contexts = (
         pd.concat(context_parts, ignore_index=True)
@@ -360,7 +356,7 @@ def check(
         thresholds=settings.thresholds,
         config={
             "file": str(settings.file.path) if settings.file is not None else None,
-            "settings": settings.describe(),
+            "settings": settings.describe_shown(),
         },
         input_digests=digests,
         previous=previous,
@@ -385,8 +381,8 @@ def place_json_findings(
         return frame
     frame = frame.copy()
     sub = frame[mask]
-    out = {
-        c: frame[c].to_numpy(dtype=object, na_value=None).copy()
+    out: dict[str, list[Any]] = {
+        c: [None if pd.isna(v) else int(v) for v in frame[c]]
         for c in ("source_line", "source_column", "source_end_line", "source_end_column")
     }
 

@@ -274,13 +274,14 @@ class Previous:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise TrialintError(f"{p}: the previous audit is not valid JSON: {e}") from e
         if isinstance(doc, dict) and doc.get(FORMAT_KEY) == FORMAT_VERSION:
-            known = Baseline.load(p)
-            e = known.entries
-            keys = e["record"] + "\x1f" + e["rule"] + "\x1f" + e["field"] + "\x1f" + e["hash"]
+            ent = Baseline.load(p).entries
+            keys = (
+                ent["record"] + "\x1f" + ent["rule"] + "\x1f" + ent["field"] + "\x1f" + ent["hash"]
+            )
             counts: dict[str, int] = {}
-            for key, n in zip(keys, e["count"], strict=True):
-                fp = _fingerprint(key)
-                counts[fp] = counts.get(fp, 0) + int(n)
+            for key, n in zip(keys, ent["count"], strict=True):
+                key_fp = _fingerprint(key)
+                counts[key_fp] = counts.get(key_fp, 0) + int(n)
             return cls(p, counts)
         findings = doc.get("findings") if isinstance(doc, dict) else None
         if not isinstance(findings, list) or (doc.get("tool") or {}).get("name") != "trialint":
@@ -290,7 +291,7 @@ class Previous:
             )
         counts = {}
         for item in findings:
-            fp = item.get("fingerprint") if isinstance(item, dict) else None
+            fp: Any = item.get("fingerprint") if isinstance(item, dict) else None
             if not isinstance(fp, str):
                 raise TrialintError(
                     f"{p}: its findings carry no fingerprint (written by an older trialint); "

@@ -55,7 +55,7 @@ KEYS: dict[str, tuple[str, str]] = {
     ),
     "thresholds": (
         "thresholds",
-        "severity|category|rule = {warn = N | \"P%\", fail = N | \"P%\"}: the verdict's levels",
+        'severity|category|rule = {warn = N | "P%", fail = N | "P%"}: the verdict\'s levels',
     ),
 }
 DEFAULTS: dict[str, Any] = {
@@ -360,7 +360,7 @@ def _validate(cfg: ConfigFile) -> None:
         if kind == "thresholds":
             if not isinstance(value, dict):
                 raise cfg.error(
-                    '`thresholds` must be a table of severity|category|rule = {warn = ..., fail = ...}',
+                    "`thresholds` must be a table of severity|category|rule = {warn = ..., fail = ...}",
                     key,
                 )
             for sel, levels in value.items():
@@ -574,6 +574,24 @@ class Settings:
             elif key == "extend-checks":
                 value = [str(p) for p in value]
             rows.append((key, value, self.origins[key]))
+        return rows
+
+    def describe_shown(self) -> list[tuple[str, str, str]]:
+        """(key, value as `trialint config` shows it, origin) for every key: for reports."""
+        rows = []
+        for key, value, origin in self.describe():
+            if key == "exemptions":
+                shown = (
+                    "; ".join(
+                        f"{e['rule']} for {', '.join(e['records'])}: {e['reason']}" for e in value
+                    )
+                    or "(none)"
+                )
+            elif key == "select" and value is None:
+                shown = "(every rule enabled by default)"
+            else:
+                shown = format_toml_value(value)
+            rows.append((key, shown, origin))
         return rows
 
 

@@ -233,9 +233,7 @@ class FindingSet:
         skipped files and suppressed findings when there are any."""
         c = self.counts()
         sev = c["by_severity"]
-        parts = [
-            f"{sev[s]} {s}{'s' if sev[s] != 1 and s != 'info' else ''}" for s in SEVERITIES
-        ]
+        parts = [f"{sev[s]} {s}{'s' if sev[s] != 1 and s != 'info' else ''}" for s in SEVERITIES]
         n, recs = c["findings"], c["records"]
         out = (
             f"{n:,} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in {c['flagged']:,} of "

@@ -146,9 +146,7 @@ def describe(c: Check) -> str:
     return f"{c.selector} findings"
 
 
-def effective_thresholds(
-    thresholds: Iterable[Threshold], fail_on: str
-) -> dict[str, Threshold]:
+def effective_thresholds(thresholds: Iterable[Threshold], fail_on: str) -> dict[str, Threshold]:
     """Selector -> threshold: the configured ones, plus fail-on's default for each severity at or
     above it that has no entry of its own."""
     out = {t.selector: t for t in thresholds}

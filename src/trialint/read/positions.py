@@ -259,7 +259,9 @@ def locate(
     out: list[Position | None] = [None] * len(requests)
     whole = [i for i, r in enumerate(requests) if r.line is None]
     if whole and document is not None:
-        for i, pos in zip(whole, locate_in_text(document, [requests[i] for i in whole]), strict=True):
+        for i, pos in zip(
+            whole, locate_in_text(document, [requests[i] for i in whole]), strict=True
+        ):
             out[i] = pos
     by_line: dict[int, list[int]] = {}
     for i, r in enumerate(requests):

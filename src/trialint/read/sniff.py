@@ -67,6 +67,7 @@ CSV_HEADERS: frozenset[str] = frozenset(
     }
 )
 
+
 def has_registry_id(data: bytes) -> bool:
     return REGISTRY_ID.search(data) is not None
 

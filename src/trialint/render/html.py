@@ -598,7 +598,12 @@ class _Model:
         v = self.verdict
         problems = self.findings.problems()
         status = "error" if problems else v.status
-        label = {"pass": "Pass", "warn": "Pass with warnings", "fail": "Fail", "error": "Incomplete"}
+        label = {
+            "pass": "Pass",
+            "warn": "Pass with warnings",
+            "fail": "Fail",
+            "error": "Incomplete",
+        }
         rows = [
             {
                 "selector": c.selector,
@@ -632,20 +637,11 @@ class _Model:
         }
 
     def config_view(self) -> dict[str, Any]:
-        from ..config import format_toml_value
-
         cfg = getattr(self.findings, "config", None) or {}
-        rows = []
-        for key, value, origin in cfg.get("settings", []):
-            if key == "exemptions":
-                shown = "; ".join(
-                    f"{e['rule']} for {', '.join(e['records'])}: {e['reason']}" for e in value
-                ) or "(none)"
-            elif key == "select" and value is None:
-                shown = "(every rule enabled by default)"
-            else:
-                shown = format_toml_value(value)
-            rows.append({"key": key, "value": shown, "origin": origin})
+        rows = [
+            {"key": key, "value": str(value), "origin": origin}
+            for key, value, origin in cfg.get("settings", [])
+        ]
         return {"file": cfg.get("file"), "rows": rows, "fail_on": self.findings.fail_on}
 
     def files_view(self, cap: int = FILES_SHOWN) -> dict[str, Any]:
@@ -704,7 +700,9 @@ class _Model:
             else pd.Series(dtype="str")
         )
         new_counts = (
-            f.loc[self.new, "rule"].value_counts() if self.new is not None else pd.Series(dtype="int64")
+            f.loc[self.new, "rule"].value_counts()
+            if self.new is not None
+            else pd.Series(dtype="int64")
         )
         rows = []
         for rid in dict.fromkeys([*counts.index, *sorted(self.findings.rules)]):

@@ -65,7 +65,7 @@ def document(findings: Findings) -> dict[str, Any]:
             "records": findings.record_count,
             "findings": len(findings),
             "by_severity": findings.by_severity(),
-            "read_errors": int(len(findings.read_errors)),
+            "read_errors": len(findings.read_errors),
             "skipped": [dict(s) for s in findings.skipped],
             "verdict": verdict_of(findings).as_dict(),
         },
