@@ -86,6 +86,8 @@ def test_thresholds_from_the_config_decide_the_exit_code(tmp_path, monkeypatch):
     assert verdict["status"] == "fail"
     (check,) = [c for c in verdict["checks"] if c["selector"] == "warning"]
     assert check["origin"].endswith("trialint.toml:2") and check["records"] == 1
+    text = run("check", "r", *sel).stdout.splitlines()
+    assert text[-1] == "verdict: fail: 1 record with warning findings (fail at 50% of records)"
     (tmp_path / "trialint.toml").write_text("[thresholds]\nwarning = { warn = 1, fail = 2 }\n")
     result = run("check", "r", *sel, "--format", "json")
     assert (
@@ -132,17 +134,20 @@ def test_the_python_api_takes_thresholds():
 # --- new since the last audit -------------------------------------------------------------------
 
 
+FEW = ["outcome-title-abbreviation", "duplicate-summary-block", "heading-fused-into-sentence"]
+
+
 def test_new_since_a_previous_json_output_or_baseline(tmp_path):
-    before = trialint.check([str(SEED)])
+    before = trialint.check([str(SEED)], select=FEW)
     (tmp_path / "prev.json").write_text(before.to_json())
     Baseline.from_findings(before).write(tmp_path / "base.json")
     for prev in ("prev.json", "base.json"):
-        now = trialint.check([str(SEED), str(SAMPLE)], since=tmp_path / prev)
+        now = trialint.check([str(SEED), str(SAMPLE)], select=FEW, since=tmp_path / prev)
         new = now.new_findings()
         assert set(now.frame.loc[new, "source_path"]) == {str(SAMPLE)}
         assert not new[now.frame["source_path"] == str(SEED)].any()
         assert now.previous.gone(now.frame, now.contexts) == 0
-    fixed = trialint.check([str(SAMPLE)], since=tmp_path / "prev.json")
+    fixed = trialint.check([str(SAMPLE)], select=FEW, since=tmp_path / "prev.json")
     assert fixed.previous.gone(fixed.frame, fixed.contexts) == len(before)
 
 
@@ -158,11 +163,10 @@ def test_a_file_that_is_no_previous_audit_is_refused(tmp_path):
 
 def test_report_since_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    prev = run("check", str(SEED), "--isolated", "--format", "json", "-o", "prev.json")
+    sel = ["--isolated", "--select", ",".join(FEW)]
+    prev = run("check", str(SEED), *sel, "--format", "json", "-o", "prev.json")
     assert prev.exit_code == 1
-    result = run(
-        "report", str(SEED), str(SAMPLE), "--isolated", "--since", "prev.json", "-o", "r.html"
-    )
+    result = run("report", str(SEED), str(SAMPLE), *sel, "--since", "prev.json", "-o", "r.html")
     assert result.exit_code == 0, result.output
     assert "verdict: fail" in result.stderr
     html = (tmp_path / "r.html").read_text()

@@ -115,6 +115,12 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
     if len(exempted):
         lines.append("")
     lines.append(summary_line(findings, style))
+    if findings.thresholds:  # configured thresholds: say what the exit code is based on
+        from ..thresholds import verdict_of
+
+        verdict = verdict_of(findings)
+        colour = {"pass": "green", "warn": "yellow", "fail": "red"}[verdict.status]
+        lines.append(style(f"verdict: {verdict.explain()}", fg=colour))
     return "\n".join(lines) + "\n"
 
 
