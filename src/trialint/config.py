@@ -789,11 +789,18 @@ def effective(settings: Settings) -> tuple[str, str | None]:
 
     rules = load_rules(settings.extend_checks)
     settings.validate_rules(rules)
+    from .rules import is_pair_rule
+
     try:
-        chosen = [r.id for r in settings.selected_rules(rules)]
+        selected = settings.selected_rules(rules)
     except EmptySelectionError as e:
         return describe_text(settings, []), str(e)
-    return describe_text(settings, chosen), None
+    chosen = [r.id for r in selected if not is_pair_rule(r)]
+    pairs = [r.id for r in selected if is_pair_rule(r)]
+    text = describe_text(settings, chosen)
+    if pairs:
+        text += f"# history rules that `trialint diff` and `history` run ({len(pairs)}): {', '.join(pairs)}\n"
+    return text, None
 
 
 def effective_text(settings: Settings) -> str:

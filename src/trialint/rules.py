@@ -35,6 +35,9 @@ CATEGORY_DOCS: dict[str, str] = {
     "happened that lie in the future.",
     "clarity": "Text a reader can use: no repeated blocks, specific and neutral outcome titles, "
     "time frames that name a time point, abbreviations spelled out.",
+    "history": "Changes between two versions of a record (trialint diff / history): primary and "
+    "secondary outcomes added, removed, demoted, promoted, or changed in what, how or when they "
+    "measure.",
 }
 REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
 OPTIONAL_KEYS: tuple[str, ...] = (
