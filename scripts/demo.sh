@@ -10,4 +10,7 @@ echo
 echo "trialint exited with $code (0 = clean, 1 = findings at or above --fail-on, 2 = error)."
 .venv/bin/trialint report --quiet examples/ -o reports/examples.html || exit 2
 echo "HTML audit report: reports/examples.html (one offline file; open it in a browser)."
+echo
+echo "trialint is installed in .venv: run it as .venv/bin/trialint (e.g. .venv/bin/trialint explain clarity),"
+echo "or activate the environment with 'source .venv/bin/activate' and type trialint."
 [ "$code" -le 1 ] || exit "$code"

@@ -193,8 +193,9 @@ def test_passage_repeated_in_an_outcome_description_points_at_the_copy(rules):
     n_words = len(Tokens.of(PASSAGE))
     assert n_words >= 40
     assert f["field"] == "outcomes[primary][0].description"
+    opening = " ".join(PASSAGE.split()[:6])
     assert f["message"] == (
-        f"a {n_words}-word passage of the detailed description appears again in "
+        f'a {n_words}-word passage of the detailed description ("{opening}…") appears again in '
         "outcomes[primary][0].description"
     )
     passage_core = PASSAGE.rstrip(".")  # the span runs from the first to the last word
@@ -526,8 +527,9 @@ def test_whole_paragraph_of_250_chars_counts_even_under_40_words(rules):
     assert len(found) == 1
     assert found.loc[0, "field"] == "designModule.designInfo.interventionModelDescription"
     assert found.loc[0, "message"].startswith(
-        f"a {n_words}-word paragraph ({len(PARAGRAPH)} characters) of the "
-        "detailed description appears again in the intervention model description"
+        f"a {n_words}-word paragraph ({len(PARAGRAPH)} characters) "
+        f'("{" ".join(PARAGRAPH.split()[:6])}…") of the detailed description appears again in '
+        "the intervention model description"
     )
     # a paragraph of one long sentence is a paragraph too; one under 250 characters is not
     one_sentence = PARAGRAPH.replace(". ", ", ")
@@ -587,3 +589,27 @@ def test_hyphen_or_space_both_count_as_the_same_words(rules):
     b = "This is a 24 week double blind study consisting of visits; subjects receive drug X or placebo every 2-4 weeks for sixteen weeks, then aspirin."
     rs = _record(descriptionModule={"briefSummary": a, "detailedDescription": b})
     assert len(_findings(rs, SUMMARY_RULE, rules)) == 1
+
+
+def test_two_passages_repeated_in_one_field_each_name_their_passage(rules):
+    """Several findings of one cause in one field say what differs: each quotes its passage."""
+    other = (
+        "Blood samples are drawn at every visit and stored at minus eighty degrees for later "
+        "analysis of cytokines, immunoglobulin E, eosinophil counts and markers of airway "
+        "inflammation, and each participant keeps a daily symptom diary for the whole study period."
+    )
+    desc = PASSAGE + "\n\n" + other
+    outcome = PASSAGE + " Then, separately: " + other
+    rs = _record(
+        descriptionModule={"briefSummary": "Omalizumab.", "detailedDescription": desc},
+        outcomesModule={
+            "primaryOutcomes": [
+                {"measure": "RNA expression", "description": outcome, "timeFrame": "Month 6"}
+            ]
+        },
+    )
+    found = _findings(rs, SUMMARY_RULE, rules)
+    assert len(found) == 2
+    assert found["field"].nunique() == 1 and found["message"].nunique() == 2
+    assert any('("Patients will be evaluated' in m for m in found["message"])
+    assert any('("Blood samples are drawn at' in m for m in found["message"])

@@ -493,3 +493,223 @@ def test_changes_view_shows_record_text_as_text(browser: Any, changes_report: Pa
         w.assert_clean()
     finally:
         w.close()
+
+
+# --- layout: nothing overflows at 1400 px and 800 px ------------------------------------------------
+
+LAYOUT_PROBE = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const out = [];
+  const vis = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const within = (inner, outer, what) => {
+    const a = inner.getBoundingClientRect(), b = outer.getBoundingClientRect();
+    if (a.left < b.left - 1 || a.right > b.right + 1)
+      out.push(what + ': ' + (inner.id || inner.getAttribute('class') || inner.tagName) + ' [' + Math.round(a.left) + ',' +
+        Math.round(a.right) + '] outside [' + Math.round(b.left) + ',' + Math.round(b.right) + ']');
+  };
+  if (document.documentElement.scrollWidth > window.innerWidth + 1)
+    out.push('page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+  document.querySelectorAll('.scroll').forEach(sc => {
+    if (vis(sc) && sc.scrollWidth > sc.clientWidth + 1)
+      out.push('scroll box needs scrolling: ' + (sc.firstElementChild && (sc.firstElementChild.id || sc.firstElementChild.className)) + ' ' + sc.scrollWidth + ' > ' + sc.clientWidth);
+  });
+  document.querySelectorAll('.card').forEach(card => {
+    card.querySelectorAll('*').forEach(el => { if (vis(el)) within(el, card, 'card ' + card.querySelector('h4').textContent); });
+  });
+  document.querySelectorAll('.top .wrap > *, #overview > *, .filters > *').forEach(el => {
+    if (vis(el)) within(el, el.closest('.wrap'), 'section');
+  });
+  document.querySelectorAll('svg.chart').forEach(svg => {
+    svg.querySelectorAll('text').forEach(t => within(t, svg, 'chart label "' + t.textContent + '"'));
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_layout_nothing_overflows_its_box(
+    browser: Any, audit: tuple[trialint.Findings, Path], width: int
+) -> None:
+    """Element boxes: no card content outside its card, no table that needs a sideways scroll,
+    no chart label clipped (the start-year axis's first label was cut: "988"), no page scroll."""
+    _, path = audit
+    w = Watched(browser, path)
+    try:
+        w.page.set_viewport_size({"width": width, "height": 1000})
+        problems = w.page.evaluate(LAYOUT_PROBE)
+        assert problems == []
+        labels = w.page.locator("#h-bd-start-year ~ figure svg text.lbl").all_text_contents()
+        assert labels and all(re.fullmatch(r"[0-9]{4}|n/a", x) for x in labels)
+        w.page.locator("#overview").screenshot(
+            path=str(ARTIFACTS / f"html-report-overview-{width}.png")
+        )
+        w.assert_clean()
+    finally:
+        w.close()
+
+
+# --- what an auditor signs: verdict, configuration, inputs, checked items, new since -----------------
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[trialint.Findings, Path]:
+    """Seeds + 300 corpus records, with a config (thresholds) and a previous audit of the first
+    200 corpus records: everything in the seeds and the last 100 records is new."""
+    tmp = tmp_path_factory.mktemp("audit")
+    lines = STUDIES.read_text(encoding="utf-8").splitlines(keepends=True)[:300]
+    corpus = tmp / "corpus300.ndjson"
+    corpus.write_text("".join(lines), encoding="utf-8")
+    first = tmp / "first200.ndjson"
+    first.write_text("".join(lines[:200]), encoding="utf-8")
+    config = tmp / "trialint.toml"
+    config.write_text(
+        'fail-on = "error"\n'
+        "[thresholds]\n"
+        'warning = { warn = 1, fail = "50%" }\n'
+        'outcome-time-frame-vague = { warn = 1, fail = "90%" }\n',
+        encoding="utf-8",
+    )
+    previous = tmp / "previous.json"
+    before = trialint.check(
+        [str(SEEDS / "000_f268d187f025ea9a.txt"), str(first)], config=str(config)
+    )
+    previous.write_text(before.to_json(), encoding="utf-8")
+    findings = trialint.check([str(SEEDS), str(corpus)], config=str(config), since=str(previous))
+    path = tmp / "audit.html"
+    path.write_text(findings.render("html"), encoding="utf-8")
+    return findings, path
+
+
+@pytest.fixture
+def audit_page(browser: Any, audit: tuple[trialint.Findings, Path]) -> Iterator[Watched]:
+    w = Watched(browser, audit[1])
+    yield w
+    w.close()
+
+
+def test_verdict_configuration_and_input_digests_in_the_header(
+    audit_page: Watched, audit: tuple[trialint.Findings, Path]
+) -> None:
+    import hashlib
+
+    from trialint.thresholds import verdict_of
+
+    findings, _ = audit
+    p = audit_page.page
+    verdict = verdict_of(findings)
+    assert verdict.status == "fail"  # some errors, fail-on = error
+    assert p.locator("#verdict .vbadge").inner_text().split() == ["Verdict:", "Fail"]
+    assert "records with error findings (fail at 1 record)" in p.inner_text("#verdict")
+    p.click("#verdict summary")
+    rows = p.locator("#threshold-table tbody tr").all_inner_texts()
+    by_sel = {r.split("\t")[0].strip(): r for r in rows}
+    assert set(by_sel) == {"error", "warning", "outcome-time-frame-vague"}
+    assert "fail-on = error" in by_sel["error"] and "trialint.toml:3" in by_sel["warning"]
+    assert "trialint.toml:4" in by_sel["outcome-time-frame-vague"]
+    # the configuration used, with where each value came from
+    p.click("#config summary")
+    config = p.inner_text("#config")
+    assert "trialint.toml" in config and 'fail-on\t"error"' in config
+    # every input file with its sha256
+    p.click("#input-files summary")
+    files = p.locator("#input-files table.files tbody tr").all_inner_texts()
+    assert len(files) == len(findings.files) == 3
+    for row in files:
+        name, _size, sha = row.split("\t")
+        assert sha.strip() == hashlib.sha256(Path(name.strip()).read_bytes()).hexdigest()
+    # the rule set, with a digest of its definitions and each rule's precision
+    p.click("#rule-set summary")
+    assert re.search(r"sha256 of the rule definitions .*: [0-9a-f]{64}", p.inner_text("#rule-set"))
+    audit_page.shot("audit-header")
+    audit_page.assert_clean()
+
+
+def test_rules_show_items_checked_failing_and_precision(
+    audit_page: Watched, audit: tuple[trialint.Findings, Path]
+) -> None:
+    from trialint.coverage import coverage, describe
+    from trialint.render.html import precision_figure
+
+    findings, _ = audit
+    cov = coverage(findings)
+    p = audit_page.page
+    for rid in ("outcome-title-abbreviation", "title-duplicates-official-title"):
+        row = p.locator(f'#rule-table tbody tr[data-rule="{rid}"]')
+        checked = row.locator("td.checked").inner_text()
+        assert checked == describe(cov[rid]["checked"], cov[rid]["unit"])
+        assert row.locator("td.failing").inner_text().startswith(f"{cov[rid]['failing']:,}")
+        assert row.locator("td.prec").inner_text() == precision_figure(
+            findings.rules[rid].precision
+        )
+    assert cov["outcome-title-abbreviation"]["unit"] == "outcomes"
+    assert cov["outcome-title-abbreviation"]["checked"] == findings.checked["outcomes"] > 300
+    doc = p.text_content("#rule-outcome-title-abbreviation .stats") or ""
+    assert "outcome measures, of which" in doc and "Measured precision:" in doc
+    audit_page.assert_clean()
+
+
+def test_new_since_the_last_audit(
+    audit_page: Watched, audit: tuple[trialint.Findings, Path]
+) -> None:
+    findings, _ = audit
+    new = findings.new_findings()
+    n_new = int(new.sum())
+    assert 0 < n_new < len(findings)
+    p = audit_page.page
+    assert p.inner_text("#since").startswith(f"{n_new:,}")
+    before = status(audit_page)
+    p.check("#f-new")
+    text = wait_status_change(audit_page, before)
+    assert f"with {n_new:,} finding" in text and "matching the filter" in text
+    shown = p.locator("#list .fi").count()
+    assert shown and p.locator("#list .fi .newb").count() == shown
+    # the previous audit's records (first 200) are not new: the seeds are
+    new_records = set(findings.frame.loc[new, "record_id"])
+    assert "000_f268d187f025ea9a" not in new_records and "001_935bea67f28f0090" in new_records
+    audit_page.shot("audit-new-only")
+    audit_page.assert_clean()
+
+
+def test_json_download_of_the_filtered_findings(
+    audit_page: Watched, audit: tuple[trialint.Findings, Path]
+) -> None:
+    import json
+
+    findings, _ = audit
+    p = audit_page.page
+    rule = "outcome-title-purpose"
+    value = p.eval_on_selector(
+        "#f-rule", "(s, id) => [...s.options].find(o => o.text.startsWith(id + ' ')).value", rule
+    )
+    before = status(audit_page)
+    p.select_option("#f-rule", value=value)
+    wait_status_change(audit_page, before)
+    p.uncheck('.filters input[value="info"]')
+    with p.expect_download() as dl:
+        p.click("#json")
+    doc = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    want = findings.frame[findings.frame["rule"] == rule]
+    assert doc["filter"]["rule"] == rule and doc["filter"]["severities"] == ["error", "warning"]
+    assert doc["count"] == len(doc["findings"]) == len(want)
+    got = {(f["record"], f["field"], f["start"]) for f in doc["findings"]}
+    assert got == set(zip(want["record_id"], want["field"], want["start"].astype(int), strict=True))
+    first = doc["findings"][0]
+    assert {
+        "record",
+        "rule",
+        "severity",
+        "field",
+        "start",
+        "end",
+        "message",
+        "excerpt",
+        "source",
+        "new",
+    } <= set(first)
+    assert set(first["source"]) == {"path", "line", "column", "pointer"}
+    assert first["source"]["line"] is not None  # JSON records have lines now
+    with p.expect_download() as dl:
+        p.click("#csv")
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) - 1 == len(want) and rows[0][-1] == "new"
+    audit_page.assert_clean()

@@ -19,8 +19,9 @@ FINDING_KEYS = {
     "message",
     "excerpt",
     "source",
+    "fingerprint",
 }
-SOURCE_KEYS = {"path", "line", "column", "pointer"}
+SOURCE_KEYS = {"path", "line", "column", "end_line", "end_column", "pointer"}
 
 
 def _run(*args: str) -> tuple[int, dict]:
@@ -57,10 +58,14 @@ def test_json_pointer_for_json_input(tmp_path):
     p.write_text(json.dumps({"studies": [study]}))
     _, doc = _run("--select", "schema-length", str(p))
     (f,) = doc["findings"]
+    text = p.read_text()
+    at = text.index('"A-VERY-LONG-ACRONYM"') + 1  # the span starts after the opening quote
     assert f["source"] == {
         "path": str(p),
-        "line": None,
-        "column": None,
+        "line": 1,
+        "column": at + 1,
+        "end_line": 1,
+        "end_column": at + 1 + len("A-VERY-LONG-ACRONYM"),
         "pointer": "/studies/0/protocolSection/identificationModule/acronym",
     }
     assert f["field"] == "identificationModule.acronym"
@@ -82,7 +87,7 @@ def test_ndjson_findings_carry_the_line(tmp_path):
 def test_read_errors_are_findings_and_the_run_goes_on(tmp_path):
     good = (CORPUS / "ctgov_v2_json" / "studies.ndjson").read_text().splitlines()[0]
     (tmp_path / "a.ndjson").write_text(good + "\n{broken\n")
-    (tmp_path / "b.json").write_text("[")
+    (tmp_path / "b.json").write_text('{"protocolSection": {"identificationModule": ')
     code, doc = _run(str(tmp_path))
     errs = [f for f in doc["findings"] if f["rule"] == "read-error"]
     assert {(e["source"]["path"].rsplit("/", 1)[-1], e["source"]["line"]) for e in errs} == {
@@ -90,8 +95,8 @@ def test_read_errors_are_findings_and_the_run_goes_on(tmp_path):
         ("b.json", None),
     }
     assert all(e["severity"] == "error" for e in errs)
-    assert doc["summary"]["records"] == 1
-    assert code == 1
+    assert doc["summary"]["records"] == 1 and doc["summary"]["read_errors"] == 2
+    assert code == 2  # input that could not be read: the run cannot pass
 
 
 def test_json_pointers_of_list_items_terms_and_whole_lists():

@@ -262,12 +262,18 @@ def test_broken_rows_become_read_errors_and_the_rest_loads(tmp_path):
     assert _study(rs, "NCT00000005")["brief_summary"] == 'multi\nline "quoted" summary'
 
 
-def test_not_an_export_is_one_read_error():
-    rs = RecordSet.concat(read_bytes(b"id,title\n1,x\n", "other.csv"))
+def test_an_export_without_its_id_column_is_one_read_error():
+    rs = RecordSet.concat(read_bytes(b"Study Title,Conditions\nx,y\n", "other.csv"))
     assert len(rs) == 0
     assert [e["reason"] for e in rs.errors] == [
         "not a ClinicalTrials.gov CSV export: no 'NCT Number' column"
     ]
+
+
+def test_a_csv_that_is_plainly_not_an_export_is_skipped_with_a_note():
+    rs = RecordSet.concat(read_bytes(b"id,title\n1,x\n", "other.csv"))
+    assert len(rs) == 0 and rs.errors == []
+    assert [s["path"] for s in rs.skipped] == ["other.csv"]
 
 
 def test_unknown_columns_and_leading_index_are_ignored(tmp_path):

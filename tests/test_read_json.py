@@ -101,11 +101,20 @@ def test_broken_record_becomes_read_error_and_run_goes_on(tmp_path):
 
 def test_unknown_format_names_the_file(tmp_path):
     p = tmp_path / "notes.txt"
-    p.write_text("just some notes\nnothing else\n")
+    p.write_text("notes on NCT01234567\nnothing else\n")  # a trial id: it may be a record
     rs = RecordSet.concat(read_paths([p]))
     assert len(rs) == 0
     assert rs.errors and rs.errors[0]["path"] == str(p)
     assert "unknown format" in rs.errors[0]["reason"]
+
+
+def test_a_text_file_that_is_plainly_not_a_record_is_skipped_with_a_note(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("just some notes\nnothing else\n")
+    rs = RecordSet.concat(read_paths([p]))
+    assert len(rs) == 0 and rs.errors == []
+    assert [s["path"] for s in rs.skipped] == [str(p)]
+    assert "not a registry record" in rs.skipped[0]["reason"]
 
 
 def test_record_id_falls_back_to_file_name(tmp_path):

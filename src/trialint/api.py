@@ -20,17 +20,30 @@ from .findings import (
     sort_findings,
 )
 from .frames import RecordSet
-from .read import DEFAULT_CHUNK, read_paths
-from .rules import Rule, load_rules, resolve_selectors, select_rules
+from .read import DEFAULT_CHUNK, STDIN_NAME, read_paths
+from .rules import Rule, load_rules, resolve_selectors
 
 if TYPE_CHECKING:
-    from .baseline import Baseline
+    from .baseline import Baseline, Previous
     from .config import Exemption, Settings
 
 
 @dataclass
 class Findings(FindingSet):
     """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached."""
+
+    def new_findings(self) -> pd.Series:
+        """True for each finding that the previous audit (``since``) did not have; all False
+        without one."""
+        if self.previous is None:
+            return pd.Series(False, index=self.frame.index, dtype=bool)
+        return self.previous.new(self.frame, self.contexts)
+
+    def verdict(self) -> Any:
+        """pass / warn / fail against the thresholds and fail-on (trialint.thresholds.Verdict)."""
+        from .thresholds import verdict_of
+
+        return verdict_of(self)
 
     def fingerprints(self) -> pd.Series:
         """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
@@ -99,17 +112,45 @@ def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
 
 
-_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, dict[str, pd.DataFrame]]
+@dataclass
+class _Checked:
+    """What one chunk gives the run (made in a worker process too)."""
+
+    found: pd.DataFrame
+    records: pd.DataFrame
+    contexts: pd.DataFrame
+    size: int  # records + read errors, for the progress display
+    skipped: list[dict[str, Any]]
+    units: dict[str, int]  # items read, by unit
+    keys: dict[str, pd.DataFrame]  # the key rows of the run-level rules
+
+
+def _units(rs: RecordSet) -> dict[str, int]:
+    terms = rs.terms
+    return {
+        "records": len(rs),
+        "outcomes": len(rs.outcomes),
+        "arms": len(rs.arms),
+        "interventions": len(rs.interventions),
+        "conditions": int((terms["kind"] == "condition").sum()) if len(terms) else 0,
+    }
 
 
 def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
-    """One chunk's findings, record summary, finding contexts, size and the key rows of the
-    run-level rules (runs in a worker too)."""
+    """One chunk's findings, record summary, finding contexts, size, skipped files, counts and
+    the key rows of the run-level rules (runs in a worker too)."""
     found = check_recordset(rs, chosen, run_level=False)
     if not wanted_builtin:
         found = found[found["rule"] != "read-error"]
-    summary, ctx = _record_summary(rs), _contexts(found, rs)
-    return found, summary, ctx, len(rs) + len(rs.errors), collect_keys(rs, chosen)
+    return _Checked(
+        found,
+        _record_summary(rs),
+        _contexts(found, rs),
+        len(rs) + len(rs.errors),
+        list(rs.skipped),
+        _units(rs),
+        collect_keys(rs, chosen),
+    )
 
 
 def _checked_chunks(
@@ -162,6 +203,9 @@ def check(
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
     jobs: int = 1,
+    since: str | Path | Previous | None = None,
+    thresholds: Mapping[str, Mapping[str, Any]] | None = None,
+    fail_on: str | None = None,
 ) -> Findings:
     """Lint registry records.
 
@@ -176,10 +220,13 @@ def check(
     ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
     config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
     ``jobs``: worker processes that check chunks in parallel (0: one per CPU); reading stays
-    in this process and results keep the input order.
+    in this process and results keep the input order. ``since``: a previous audit (a baseline
+    file or a ``--format json`` output) that findings are marked new against
+    (``Findings.new_findings()``). ``thresholds`` ({selector: {warn, fail}}) and ``fail_on``:
+    the verdict's levels (``trialint.thresholds.verdict_of(findings)``).
     """
     from . import suppress
-    from .baseline import Baseline
+    from .baseline import Baseline, Previous
     from .config import settings_for
 
     settings = settings_for(
@@ -195,18 +242,18 @@ def check(
             else None,
             "exemptions": list(exemptions) if exemptions else None,
             "baseline": str(baseline) if isinstance(baseline, str | Path) else None,
+            "thresholds": dict(thresholds) if thresholds else None,
+            "fail-on": fail_on,
         },
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
     settings.validate_rules(all_rules)
-    chosen = select_rules(
-        all_rules, settings["select"], settings["ignore"], settings["extend-select"]
-    )
-    chosen = _single_version_rules(chosen)
+    # an empty selection: EmptySelectionError; rules that compare versions: diff/history
+    chosen = _single_version_rules(settings.selected_rules(all_rules))
     overrides = settings.severity_overrides(all_rules)
     if overrides:
         chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
-    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    wanted_builtin = settings.builtin_wanted("read-error")
     per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
     resolved_exemptions = [
         suppress.ResolvedExemption(
@@ -214,12 +261,15 @@ def check(
         )
         for e in settings.exemptions
     ]
+    previous = since if isinstance(since, Previous) or since is None else Previous.load(since)
     known: Baseline | None = None
     if isinstance(baseline, Baseline):
         known = baseline
     elif baseline is not False and settings.baseline is not None:
         known = Baseline.load(settings.baseline)
 
+    stdin: bytes | None = None
+    files: list[str] = []
     if isinstance(inputs, RecordSet):
         chunks: Iterable[RecordSet] = [inputs]
         names = ["<RecordSet>"]
@@ -228,21 +278,30 @@ def check(
         names = ["<DataFrame>"]
     else:
         paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-        chunks = read_paths(paths, chunk_size=chunk_size)
+        if any(str(p) == "-" for p in paths):
+            import sys
+
+            stdin = sys.stdin.buffer.read()  # kept: the JSON position scan reads it again
+        chunks = read_paths(paths, chunk_size=chunk_size, stdin=stdin, files=files)
         names = [str(p) for p in paths]
 
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
+    skipped: list[dict[str, Any]] = []
+    units: dict[str, int] = {}
     run_keys: dict[str, list[pd.DataFrame]] = {}
-    for found, summary, ctx, n, keys in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
-        found_parts.append(found)
-        record_parts.append(summary)
-        context_parts.append(ctx)
-        for rule_id, k in keys.items():
-            run_keys.setdefault(rule_id, []).append(k)
+    for part in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
+        found_parts.append(part.found)
+        record_parts.append(part.records)
+        context_parts.append(part.contexts)
+        skipped.extend(part.skipped)
+        for k, v in part.units.items():
+            units[k] = units.get(k, 0) + v
+        for rule_id, key_rows in part.keys.items():
+            run_keys.setdefault(rule_id, []).append(key_rows)
         if progress:
-            progress(n)
+            progress(part.size)
     if run_keys:  # run-level rules (duplicate registrations) over the whole run
         run_found = run_level_findings(run_keys, chosen)
         if not run_found.empty:
@@ -256,16 +315,13 @@ def check(
                     }
                 ).astype("str")
             )
-    frame = (
-        sort_findings(pd.concat(found_parts, ignore_index=True))
-        if found_parts
-        else empty_findings()
-    )
     records = (
         pd.concat(record_parts, ignore_index=True)
         if record_parts
         else pd.DataFrame(columns=list(RECORD_COLUMNS))
     )
+    frame = pd.concat(found_parts, ignore_index=True) if found_parts else empty_findings()
+    frame = sort_findings(place_json_findings(frame, records, stdin))
     contexts = (
         pd.concat(context_parts, ignore_index=True)
         if context_parts
@@ -280,6 +336,11 @@ def check(
         root=settings.root,
     )
     used = {r.id: r for r in chosen}
+    digests = {}
+    if stdin is not None:
+        import hashlib
+
+        digests[STDIN_NAME] = hashlib.sha256(stdin).hexdigest()
     return Findings(
         frame=frame,
         rules=used,
@@ -288,7 +349,69 @@ def check(
         inputs=names,
         suppressed=suppressed,
         baseline_path=str(known.path) if known is not None and known.path else None,
+        skipped=skipped,
+        files=files,
+        checked=units,
+        fail_on=settings.fail_on,
+        thresholds=settings.thresholds,
+        config={
+            "file": str(settings.file.path) if settings.file is not None else None,
+            "settings": settings.describe_shown(),
+        },
+        input_digests=digests,
+        previous=previous,
     )
+
+
+def place_json_findings(
+    frame: pd.DataFrame, records: pd.DataFrame, stdin: bytes | None = None
+) -> pd.DataFrame:
+    """Line and column (start and end) of the findings on JSON records, from their JSON pointer
+    and span: each file with such findings is read once more (see trialint.read.positions)."""
+    from .read.positions import Request, positions_in_file
+
+    if frame.empty or records.empty:
+        return frame
+    fmt = records["source_format"].astype("str")
+    json_paths = set(records.loc[fmt.str.endswith("json").fillna(False), "source_path"].dropna())
+    if not json_paths:
+        return frame
+    mask = frame["source_path"].isin(json_paths) & frame["source_pointer"].notna()
+    if not mask.any():
+        return frame
+    frame = frame.copy()
+    sub = frame[mask]
+    out: dict[str, list[Any]] = {
+        c: [None if pd.isna(v) else int(v) for v in frame[c]]
+        for c in ("source_line", "source_column", "source_end_line", "source_end_column")
+    }
+
+    def opt(v: Any) -> int | None:
+        return None if v is None or pd.isna(v) else int(v)
+
+    for path, idx in sub.groupby("source_path", sort=False).indices.items():
+        rows = sub.iloc[idx]
+        requests = [
+            Request(str(ptr), opt(s), opt(e), opt(ln))
+            for ptr, s, e, ln in zip(
+                rows["source_pointer"],
+                rows["start"],
+                rows["end"],
+                rows["source_line"],
+                strict=True,
+            )
+        ]
+        found = positions_in_file(str(path), requests, stdin)
+        for pos_in_frame, position in zip(frame.index.get_indexer(rows.index), found, strict=True):
+            if position is None:
+                continue
+            out["source_line"][pos_in_frame] = position.line
+            out["source_column"][pos_in_frame] = position.column
+            out["source_end_line"][pos_in_frame] = position.end_line
+            out["source_end_column"][pos_in_frame] = position.end_column
+    for c, values in out.items():
+        frame[c] = pd.array(values, dtype="Int64")
+    return frame
 
 
 def _studies_from_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -395,13 +518,7 @@ def _run_pairs(
     )
     all_rules = rules if rules is not None else load_rules(settings.extend_checks)
     settings.validate_rules(all_rules)
-    chosen = [
-        r
-        for r in select_rules(
-            all_rules, settings["select"], settings["ignore"], settings["extend-select"]
-        )
-        if is_pair_rule(r)
-    ]
+    chosen = [r for r in settings.selected_rules(all_rules) if is_pair_rule(r)]
     if not chosen:
         raise TrialintError(
             "no history rule selected: `diff` and `history` run the rules of the 'history' "
@@ -409,7 +526,7 @@ def _run_pairs(
         )
     overrides = settings.severity_overrides(all_rules)
     chosen = [r.with_severity(overrides[r.id]) if r.id in overrides else r for r in chosen]
-    wanted_builtin = "read-error" not in resolve_selectors(settings["ignore"] or [], all_rules)
+    wanted_builtin = settings.builtin_wanted("read-error")
     per_path = {g: resolve_selectors(r, all_rules) for g, r in settings["per-path-ignores"].items()}
     resolved_exemptions = [
         suppress.ResolvedExemption(

@@ -104,7 +104,7 @@ def fingerprints(frame: pd.DataFrame, contexts: pd.DataFrame) -> pd.Series:
     GitLab fingerprints). Equal for findings that a baseline would treat as the same."""
     keys = finding_keys(frame, contexts)
     joined = keys["record"] + "\x1f" + keys["rule"] + "\x1f" + keys["field"] + "\x1f" + keys["hash"]
-    return joined.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()[:32])
+    return joined.map(_fingerprint)
 
 
 def _empty_entries() -> pd.DataFrame:
@@ -247,3 +247,76 @@ class Baseline:
         merged["count"] = merged[["count", "now"]].min(axis=1).astype("int64")
         merged = merged[merged["count"] > 0][[*KEY_COLUMNS, "count"]].reset_index(drop=True)
         return Baseline(entries=merged, path=self.path)
+
+
+# --- the previous audit: what "new since the last audit" is measured against ----------------------
+
+
+@dataclass
+class Previous:
+    """The findings of a previous run, as fingerprints with counts: from a baseline file or from
+    the JSON output of ``trialint check --format json`` (whose findings carry fingerprints)."""
+
+    path: Path
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Previous:
+        p = Path(path)
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise TrialintError(f"{p}: cannot read the previous audit: {e.strerror or e}") from e
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise TrialintError(f"{p}: the previous audit is not valid JSON: {e}") from e
+        if isinstance(doc, dict) and doc.get(FORMAT_KEY) == FORMAT_VERSION:
+            ent = Baseline.load(p).entries
+            keys = (
+                ent["record"] + "\x1f" + ent["rule"] + "\x1f" + ent["field"] + "\x1f" + ent["hash"]
+            )
+            counts: dict[str, int] = {}
+            for key, n in zip(keys, ent["count"], strict=True):
+                key_fp = _fingerprint(key)
+                counts[key_fp] = counts.get(key_fp, 0) + int(n)
+            return cls(p, counts)
+        findings = doc.get("findings") if isinstance(doc, dict) else None
+        if not isinstance(findings, list) or (doc.get("tool") or {}).get("name") != "trialint":
+            raise TrialintError(
+                f"{p}: not a previous audit: give a trialint baseline (--write-baseline) or the "
+                "JSON output of `trialint check --format json`"
+            )
+        counts = {}
+        for item in findings:
+            fp: Any = item.get("fingerprint") if isinstance(item, dict) else None
+            if not isinstance(fp, str):
+                raise TrialintError(
+                    f"{p}: its findings carry no fingerprint (written by an older trialint); "
+                    "run `trialint check --format json` again or give a baseline"
+                )
+            counts[fp] = counts.get(fp, 0) + 1
+        return cls(p, counts)
+
+    def new(self, frame: pd.DataFrame, contexts: pd.DataFrame) -> pd.Series:
+        """True for findings that the previous audit did not have (per fingerprint, the first
+        ``count`` occurrences are known, as in a baseline)."""
+        if frame.empty:
+            return pd.Series(False, index=frame.index, dtype=bool)
+        fps = fingerprints(frame, contexts)
+        occurrence = fps.groupby(fps, sort=False).cumcount()
+        allowed = fps.map(lambda f: self.counts.get(f, 0))
+        return pd.Series(occurrence.to_numpy() >= allowed.to_numpy(), index=frame.index)
+
+    def gone(self, frame: pd.DataFrame, contexts: pd.DataFrame) -> int:
+        """How many of the previous findings are found no more."""
+        if frame.empty:
+            return self.total
+        now = fingerprints(frame, contexts).value_counts()
+        return sum(max(0, n - int(now.get(fp, 0))) for fp, n in self.counts.items())
+
+
+def _fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

@@ -150,6 +150,12 @@ def _settings(
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
+    "--pass-on-no-records",
+    is_flag=True,
+    help="Exit 0 when no record is read (no record files, or only files that are not registry "
+    "records): for hooks that pass whatever files changed. Read errors still exit 2.",
+)
+@click.option(
     "--html",
     "html_file",
     type=click.Path(dir_okay=False),
@@ -173,9 +179,14 @@ def check(
     show_suppressed: bool,
     jobs: int,
     quiet: bool,
+    pass_on_no_records: bool = False,
     html_file: str | None = None,
 ) -> None:
-    """Lint registry records: files, directories (recursive) or '-' for stdin."""
+    """Lint registry records: files, directories (recursive) or '-' for stdin.
+
+    Exit code: 0 the verdict passes (no finding at or above --fail-on, or within the configured
+    thresholds); 1 it fails; 2 a usage or config error, an input that could not be read
+    (read-error), no record read, or no rule selected."""
     from contextlib import nullcontext
 
     from . import progress as progress_mod
@@ -198,7 +209,11 @@ def check(
             progress=bar,
             jobs=jobs,
         )
+    problems = _problems(findings, pass_on_no_records)
+    _notes(findings, quiet)
     if write_baseline:
+        if not findings.record_count:
+            _fail(f"not writing {write_baseline}: " + "; ".join(findings.problems()))
         written = Baseline.from_findings(findings)
         where = written.write(write_baseline)
         if not quiet:
@@ -233,7 +248,37 @@ def check(
         click.echo(text, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
-    sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+    for problem in problems:
+        click.echo(f"trialint: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if _gate_fails(findings) else EXIT_OK)
+
+
+def _problems(findings: Any, pass_on_no_records: bool = False) -> list[str]:
+    """Why the run must exit 2: read errors, no record read (unless allowed)."""
+    problems: list[str] = findings.problems()
+    if pass_on_no_records and not len(findings.read_errors):
+        problems = [p for p in problems if not p.startswith("no record was read")]
+    return problems
+
+
+def _gate_fails(findings: Any) -> bool:
+    """The verdict fails: a finding at or above fail-on, or a configured threshold reached.
+    ``fail-on = never``: the exit code never reports findings."""
+    from .thresholds import verdict_of
+
+    if findings.fail_on == "never":
+        return False
+    return bool(verdict_of(findings).status == "fail")
+
+
+def _notes(findings: Any, quiet: bool) -> None:
+    """Files skipped as not registry records, on stderr (not with --quiet)."""
+    if quiet:
+        return
+    for item in findings.skipped:
+        click.echo(f"trialint: note: {item['path']}: {item['reason']}", err=True)
 
 
 @main.command("config")
@@ -248,15 +293,15 @@ def show_config(
     fail_on: str | None,
     baseline: str | None,
 ) -> None:
-    """Print the effective configuration and where each value came from."""
-    from .config import effective_text
+    """Print the effective configuration, where each value came from, and the rules that run."""
+    from .config import effective
 
-    click.echo(
-        effective_text(
-            _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
-        ),
-        nl=False,
+    text, problem = effective(
+        _settings(config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline)
     )
+    click.echo(text, nl=False)
+    if problem:
+        _fail(problem)
 
 
 @main.command("rules")
@@ -284,19 +329,51 @@ def list_rules(fmt: str) -> None:
 
 
 @main.command()
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="RULE|CATEGORY")
 def explain(rule_id: str) -> None:
-    """Show a rule's documentation: what it does, why, how to fix, examples."""
+    """Show a rule's documentation (what it does, why, how to fix, examples, measured
+    precision), or list a category's rules."""
     import difflib
 
     import yaml
 
-    from .rules import load_rules
+    from .findings import BUILTIN_META
+    from .rules import CATEGORIES, CATEGORY_DOCS, load_rules
 
     rules = load_rules()
+    if rule_id in CATEGORIES:
+        group = sorted((r for r in rules.values() if r.category == rule_id), key=lambda r: r.id)
+        lines = [
+            click.style(rule_id, bold=True) + f"  ({len(group)} rules)",
+            "",
+            textwrap.fill(CATEGORY_DOCS.get(rule_id, ""), 96),
+            "",
+        ]
+        width = max(len(r.id) for r in group) if group else 0
+        for r in group:
+            off = "  (off by default)" if not r.enabled else ""
+            lines.append(f"  {r.id:<{width}}  {r.severity:<7}  {r.summary}{off}")
+        lines += [
+            "",
+            f"Select the category with --select {rule_id}; `trialint explain RULE` shows a rule.",
+        ]
+        click.echo("\n".join(lines))
+        return
+    if rule_id in BUILTIN_META:
+        sev, cat, summary = BUILTIN_META[rule_id]
+        click.echo(
+            click.style(rule_id, bold=True)
+            + f"  ({sev}, {cat}, built in)\n\n{summary}\n\n"
+            + "An input that trialint could not read: a file (not UTF-8, invalid JSON, XML or "
+            "gzip, an unknown layout) or one record in it. Its findings name the file and place. "
+            "The run goes on, and exits with code 2: input that was not checked never passes. "
+            "`--ignore read-error` accepts such inputs."
+        )
+        return
     if rule_id not in rules:
         raise UnknownRuleError(
-            rule_id, difflib.get_close_matches(rule_id, list(rules), n=3, cutoff=0.5)
+            rule_id,
+            difflib.get_close_matches(rule_id, [*rules, *CATEGORIES], n=3, cutoff=0.5),
         )
     r = rules[rule_id]
     out = [
@@ -354,8 +431,10 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     except OSError as e:
         _fail(f"{path}: cannot write: {e.strerror}")
     if not quiet:
+        verdict = findings.verdict()
         click.echo(
-            f"trialint: wrote the HTML report ({len(findings)} finding(s) in {findings.record_count} record(s)) to {path}",
+            f"trialint: wrote the HTML report ({len(findings)} finding(s) in "
+            f"{findings.record_count} record(s); verdict: {verdict.status}) to {path}",
             err=True,
         )
 
@@ -385,9 +464,22 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
 )
 @click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules or categories.")
 @click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    default=None,
+    help="Lowest severity that fails the verdict (with the configured thresholds) [default: warning].",
+)
+@click.option(
     "--baseline",
     type=click.Path(dir_okay=False),
     help="Do not report the known findings in this baseline file.",
+)
+@click.option(
+    "--since",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Mark the findings that are new since a previous audit: a baseline file or the JSON "
+    "output of `trialint check --format json`.",
 )
 @click.option(
     "-j",
@@ -419,7 +511,9 @@ def report(
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
+    fail_on: str | None,
     baseline: str | None,
+    since: str | None,
     jobs: int,
     quiet: bool,
     as_diff: bool = False,
@@ -428,20 +522,31 @@ def report(
     """Write the HTML audit report of PATHS: one self-contained file that opens offline.
 
     With --diff (PATHS: OLD NEW) or --history (cthist files) the report shows what changed
-    between versions, each change with its words before and after."""
+    between versions, each change with its words before and after. The report gives the
+    verdict (pass / warn / fail against fail-on and the configured thresholds); the exit code
+    is 0 when the report is written, 2 when the run could not check its inputs (the report is
+    written all the same)."""
     from contextlib import nullcontext
 
     from . import progress as progress_mod
     from .api import check as run_check
 
-    settings = _settings(config_file, isolated, None, select, extend_select, ignore, None, baseline)
+    settings = _settings(
+        config_file, isolated, None, select, extend_select, ignore, fail_on, baseline
+    )
     if as_diff or as_history:
         _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
         return
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs)
+        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs, since=since)
+    _notes(findings, quiet)
     _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
+    problems = _problems(findings)
+    for problem in problems:
+        click.echo(f"trialint: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
 
 
 def _report_changes(

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, UnknownRuleError
+from .errors import ConfigError, EmptySelectionError, UnknownRuleError
 from .findings import FAIL_LEVELS, SEVERITIES
+from .thresholds import Threshold
 
 if TYPE_CHECKING:
-    from .rules import Rule
+    from .rules import Rule, SelectionLayer
 
 CONFIG_NAMES: tuple[str, ...] = ("trialint.toml", ".trialint.toml", "pyproject.toml")
 PYPROJECT_TABLE: tuple[str, ...] = ("tool", "trialint")
@@ -52,6 +53,10 @@ KEYS: dict[str, tuple[str, str]] = {
         "exemptions",
         "[[exemptions]] rule = ..., records = [...], reason = ... (required)",
     ),
+    "thresholds": (
+        "thresholds",
+        'severity|category|rule = {warn = N | "P%", fail = N | "P%"}: the verdict\'s levels',
+    ),
 }
 DEFAULTS: dict[str, Any] = {
     "select": None,
@@ -64,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "format": "text",
     "baseline": None,
     "exemptions": [],
+    "thresholds": {},
 }
 EXEMPTION_KEYS: tuple[str, ...] = ("rule", "records", "reason")
 # keys whose command-line value is added to the config's rather than replacing it
@@ -351,6 +357,17 @@ def _validate(cfg: ConfigFile) -> None:
                     raise cfg.error(
                         f"extend-checks folder '{folder}' does not exist", key, value=folder
                     )
+        if kind == "thresholds":
+            if not isinstance(value, dict):
+                raise cfg.error(
+                    "`thresholds` must be a table of severity|category|rule = {warn = ..., fail = ...}",
+                    key,
+                )
+            for sel, levels in value.items():
+                try:
+                    Threshold.parse(sel, levels)
+                except ValueError as e:
+                    raise cfg.error(f"threshold of '{sel}': {e}", key, sel) from e
         if kind == "exemptions":
             if not isinstance(value, list):
                 raise cfg.error("`exemptions` must be an array of tables ([[exemptions]])", key)
@@ -375,6 +392,7 @@ class Settings:
     # values that came from the command line / arguments, per key (for validation messages)
     overridden: dict[str, Any] = field(default_factory=dict)
     cwd: Path = field(default_factory=Path.cwd)  # what relative command-line paths mean
+    label: str = "command line"  # where the overrides came from ("command line", "argument")
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -400,6 +418,19 @@ class Settings:
     def exemptions(self) -> list[Exemption]:
         return list(self.values["exemptions"])
 
+    @property
+    def thresholds(self) -> list[Threshold]:
+        """The configured thresholds of the verdict (fail-on adds its defaults when judged)."""
+        out = []
+        for sel, levels in self.values["thresholds"].items():
+            origin = self.origins["thresholds"]
+            if self.file is not None and sel in (self.file.data.get("thresholds") or {}):
+                given = self.overridden.get("thresholds") or {}
+                if sel not in given:
+                    origin = self.file.where("thresholds", sel)
+            out.append(Threshold.parse(sel, levels, origin))
+        return out
+
     def validate_rules(self, rules: Mapping[str, Rule]) -> None:
         """Every rule name in the config must exist: ConfigError naming file and line if not.
         (Names given on the command line raise UnknownRuleError when the rules are selected.)"""
@@ -421,6 +452,17 @@ class Settings:
         check(self.values["severity"], "severity", as_key=True)
         for glob, names in self.values["per-path-ignores"].items():
             check(names, "per-path-ignores", glob)
+        from .rules import CATEGORIES
+
+        for sel in self.values["thresholds"]:
+            if sel in SEVERITIES or sel in CATEGORIES or sel in rules:
+                continue
+            known = [*SEVERITIES, *CATEGORIES, *rules]
+            e = UnknownRuleError(sel, difflib.get_close_matches(sel, known, n=3, cutoff=0.5))
+            msg = f"thresholds: {e} (a threshold names a severity, a category or a rule id)"
+            if self.file is not None and self._from_file("thresholds", sel):
+                raise self.file.error(msg, "thresholds", sel) from e
+            raise ConfigError(msg) from e
         for ex in self.exemptions:
             try:
                 resolve_selectors([ex.rule], dict(rules))
@@ -428,6 +470,66 @@ class Settings:
                 if ex.origin:
                     raise ConfigError(f"{ex.origin}: exemption: {e}") from e
                 raise
+
+    def rule_layers(self) -> list[SelectionLayer]:
+        """The rule selection by source: the config file's, then the command line's (or the
+        Python arguments'). See :func:`trialint.rules.select_layers`."""
+        from .rules import SelectionLayer
+
+        layers = []
+        if self.file is not None:
+            d = self.file.data
+            layers.append(
+                SelectionLayer(
+                    tuple(d["select"]) if "select" in d else None,
+                    tuple(d.get("extend-select", ())),
+                    tuple(d.get("ignore", ())),
+                    origin=str(self.file.path),
+                )
+            )
+        given = self.overridden
+        top = SelectionLayer(
+            tuple(given["select"]) if given.get("select") else None,
+            tuple(given.get("extend-select") or ()),
+            tuple(given.get("ignore") or ()),
+            origin=self.label,
+        )
+        if top:
+            layers.append(top)
+        return layers
+
+    def selected_rules(self, rules: Mapping[str, Rule]) -> list[Rule]:
+        """The rules that run. An empty selection is an error (exit 2): a run that checks nothing
+        must never pass."""
+        from .rules import select_layers
+
+        layers = self.rule_layers()
+        chosen = select_layers(dict(rules), layers)
+        if not chosen:
+            said = []
+            for layer in layers:
+                parts = [
+                    f"{key} = {format_toml_value(list(v))}"
+                    for key, v in (
+                        ("select", layer.select),
+                        ("extend-select", layer.extend_select),
+                        ("ignore", layer.ignore),
+                    )
+                    if v
+                ]
+                if parts:
+                    said.append(f"{', '.join(parts)} ({layer.origin})")
+            why = "; then ".join(said) if said else "no rule is enabled"
+            raise EmptySelectionError(
+                f"no rule to run: the selection is empty ({why}). "
+                "Select rules with --select/--extend-select; `trialint config` shows the selection"
+            )
+        return chosen
+
+    def builtin_wanted(self, rule_id: str = "read-error") -> bool:
+        from .rules import builtin_wanted
+
+        return builtin_wanted(rule_id, self.rule_layers())
 
     def _from_file(self, key: str, name: str) -> bool:
         given = self.overridden.get(key)
@@ -472,6 +574,24 @@ class Settings:
             elif key == "extend-checks":
                 value = [str(p) for p in value]
             rows.append((key, value, self.origins[key]))
+        return rows
+
+    def describe_shown(self) -> list[tuple[str, str, str]]:
+        """(key, value as `trialint config` shows it, origin) for every key: for reports."""
+        rows = []
+        for key, value, origin in self.describe():
+            if key == "exemptions":
+                shown = (
+                    "; ".join(
+                        f"{e['rule']} for {', '.join(e['records'])}: {e['reason']}" for e in value
+                    )
+                    or "(none)"
+                )
+            elif key == "select" and value is None:
+                shown = "(every rule enabled by default)"
+            else:
+                shown = format_toml_value(value)
+            rows.append((key, shown, origin))
         return rows
 
 
@@ -523,7 +643,10 @@ def resolve(
             merged = list(values[key]) + [v for v in value if v not in values[key]]
             origins[key] = label if origins[key] == "default" else f"{origins[key]} + {label}"
             values[key] = merged
-        elif key == "severity":
+        elif key in ("severity", "thresholds"):
+            if key == "thresholds":
+                for sel, levels in dict(value).items():
+                    Threshold.parse(sel, levels)  # ValueError on a bad level
             values[key] = {**values[key], **dict(value)}
             origins[key] = label if origins[key] == "default" else f"{origins[key]} + {label}"
         elif key == "exemptions":
@@ -545,7 +668,13 @@ def resolve(
         )
     root = file.root if file is not None else here
     return Settings(
-        values=values, origins=origins, file=file, root=root, overridden=given, cwd=here
+        values=values,
+        origins=origins,
+        file=file,
+        root=root,
+        overridden=given,
+        cwd=here,
+        label=label,
     )
 
 
@@ -615,8 +744,16 @@ def describe_text(settings: Settings, selected: Sequence[str] = ()) -> str:
             else format_toml_value(value)
         )
         lines.append(f"{key:<{width}} = {shown}  # {origin}")
+    layers = settings.rule_layers()
+    if len(layers) > 1 and layers[-1].select is not None and layers[0]:
+        lines.append(
+            f"# the {layers[-1].origin}'s select replaces the selection of {layers[0].origin} "
+            "(its select, extend-select and ignore)"
+        )
     if selected:
         lines.append(f"# rules that run ({len(selected)}): {', '.join(selected)}")
+    else:
+        lines.append("# rules that run (0): none")
     return "\n".join(lines) + "\n"
 
 
@@ -645,11 +782,30 @@ def from_command_line(
     return resolve(file, overrides, label="command line")
 
 
-def effective_text(settings: Settings) -> str:
-    """What `trialint config` prints; validates the rule names on the way (exit 2 if bad)."""
-    from .rules import load_rules, select_rules
+def effective(settings: Settings) -> tuple[str, str | None]:
+    """What `trialint config` prints, and the reason a run with these settings would stop
+    (an empty rule selection), if any. Validates the rule names on the way (exit 2 if bad)."""
+    from .rules import load_rules
 
     rules = load_rules(settings.extend_checks)
     settings.validate_rules(rules)
-    chosen = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"])
-    return describe_text(settings, [r.id for r in chosen])
+    from .rules import is_pair_rule
+
+    try:
+        selected = settings.selected_rules(rules)
+    except EmptySelectionError as e:
+        return describe_text(settings, []), str(e)
+    chosen = [r.id for r in selected if not is_pair_rule(r)]
+    pairs = [r.id for r in selected if is_pair_rule(r)]
+    text = describe_text(settings, chosen)
+    if pairs:
+        text += f"# history rules that `trialint diff` and `history` run ({len(pairs)}): {', '.join(pairs)}\n"
+    return text, None
+
+
+def effective_text(settings: Settings) -> str:
+    """What `trialint config` prints (an empty selection raises EmptySelectionError)."""
+    text, problem = effective(settings)
+    if problem:
+        raise EmptySelectionError(problem)
+    return text

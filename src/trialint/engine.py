@@ -107,14 +107,14 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     is_json = dict(
         zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True)
     )
-    excerpts, paths, lines, cols, pointers = [], [], [], [], []
+    excerpts, paths, lines, cols, pointers, end_lines, end_cols = [], [], [], [], [], [], []
     for r, f, s, e in zip(
         findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True
     ):
         text = texts.get((r, f))
         excerpts.append(make_excerpt(text, s, e))
         path, line, pointer = rec_src.get(r, (None, None, None))
-        col = None
+        col = end_line = end_col = None
         fs = fld_src.get((r, f))
         if fs is not None:
             fpath, fline, fcol, fptr = fs
@@ -123,11 +123,9 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
             if not pd.isna(fline):
                 line, col = int(fline), None if pd.isna(fcol) else int(fcol)
                 if isinstance(text, str) and not pd.isna(s) and col is not None:
-                    head = text[: int(s)]
-                    nl = head.count("\n")
-                    line, col = (
-                        (line + nl, len(head) - head.rfind("\n")) if nl else (line, col + len(head))
-                    )
+                    stop = len(text) if pd.isna(e) else int(e)
+                    end_line, end_col = _advance(text[:stop], line, col)
+                    line, col = _advance(text[: int(s)], line, col)
         elif is_json.get(r) and isinstance(f, str):
             jp = json_pointer(f)
             if jp:
@@ -135,6 +133,8 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
         paths.append(path)
         lines.append(None if line is None or pd.isna(line) else int(line))
         cols.append(col)
+        end_lines.append(end_line)
+        end_cols.append(end_col)
         pointers.append(pointer if isinstance(pointer, str) else None)
     findings = findings.copy()
     findings["excerpt"] = pd.array(excerpts, dtype="str")
@@ -142,7 +142,17 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     findings["source_line"] = pd.array(lines, dtype="Int64")
     findings["source_column"] = pd.array(cols, dtype="Int64")
     findings["source_pointer"] = pd.array(pointers, dtype="str")
+    findings["source_end_line"] = pd.array(end_lines, dtype="Int64")
+    findings["source_end_column"] = pd.array(end_cols, dtype="Int64")
     return findings
+
+
+def _advance(head: str, line: int, col: int) -> tuple[int, int]:
+    """The line and column just after ``head``, a text that starts at (line, col)."""
+    nl = head.count("\n")
+    if nl:
+        return line + nl, len(head) - head.rfind("\n")
+    return line, col + len(head)
 
 
 def read_error_findings(rs: RecordSet) -> pd.DataFrame:

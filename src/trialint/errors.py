@@ -19,3 +19,11 @@ class UnknownRuleError(TrialintError):
         super().__init__(f"unknown rule or category '{name}'{hint}")
         self.name = name
         self.suggestions = suggestions
+
+
+class EmptySelectionError(ConfigError):
+    """The rule selection is empty: the run would check nothing (exit code 2)."""
+
+
+class NothingReadError(TrialintError):
+    """No record was read from the inputs: the run checked nothing (exit code 2)."""

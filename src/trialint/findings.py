@@ -41,8 +41,19 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "source_column",
     "source_pointer",
     *RELATED_COLUMNS,
+    "source_end_line",  # where the flagged span ends (the column just after it)
+    "source_end_column",
 )
-_INT_COLS = {"start", "end", "source_line", "source_column", "related_start", "related_end"}
+_INT_COLS = {
+    "start",
+    "end",
+    "source_line",
+    "source_column",
+    "related_start",
+    "related_end",
+    "source_end_line",
+    "source_end_column",
+}
 
 
 def empty_findings() -> pd.DataFrame:
@@ -151,6 +162,18 @@ class FindingSet:
     # before and after (record_id, rule, severity, field, old_field, old_text, new_text,
     # message; see trialint.history.CHANGE_COLUMNS); None for `check`
     changes: pd.DataFrame | None = None
+    # files skipped as plainly not registry records: {"path", "reason"}
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every input file read, in order
+    # items read, by unit: records, outcomes, arms, interventions, conditions
+    checked: dict[str, int] = field(default_factory=dict)
+    fail_on: str = "warning"
+    thresholds: list[Any] = field(default_factory=list)  # trialint.thresholds.Threshold
+    # the configuration used: {"file": path | None, "settings": [(key, value, origin)]}
+    config: dict[str, Any] = field(default_factory=dict)
+    # the previous audit (a trialint.baseline.Previous) that "new" findings are new against
+    previous: Any = None
+    input_digests: dict[str, str] = field(default_factory=dict)  # path -> sha256 (stdin etc.)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -165,6 +188,70 @@ class FindingSet:
 
     def failed(self, fail_on: str = "warning") -> bool:
         return bool(at_or_above(self.frame["severity"], fail_on).any())
+
+    @property
+    def read_errors(self) -> pd.DataFrame:
+        """The reported read-error findings: inputs (files or records) that were not checked."""
+        return self.frame[self.frame["rule"] == "read-error"]
+
+    def problems(self) -> list[str]:
+        """Why this run cannot pass whatever its findings (exit code 2): inputs that could not
+        be read, or no record read at all. Empty when the run checked what it was given."""
+        out = []
+        errs = self.read_errors
+        if len(errs):
+            paths = errs["source_path"].fillna(errs["record_id"]).nunique()
+            out.append(
+                f"{len(errs):,} input{'s' if len(errs) != 1 else ''} could not be read "
+                f"(read-error, in {paths:,} file{'s' if paths != 1 else ''})"
+            )
+        if not self.record_count:
+            why = []
+            if self.skipped:
+                n = len(self.skipped)
+                why.append(f"{n:,} file{'s' if n != 1 else ''} skipped as not registry records")
+            if not self.files and not len(errs):
+                why.append("no record files in " + ", ".join(self.inputs or ["the inputs"]))
+            out.append("no record was read" + (f" ({'; '.join(why)})" if why else ""))
+        return out
+
+    def counts(self) -> dict[str, Any]:
+        """The numbers a summary line gives: findings (read errors apart), by severity, records
+        read and flagged, read errors, files skipped."""
+        f = self.frame
+        ok = f[f["rule"] != "read-error"]
+        vc = ok["severity"].value_counts()
+        read_ids = set(self.records["record_id"]) if len(self.records) else set()
+        flagged = int(ok["record_id"].isin(read_ids).groupby(ok["record_id"]).any().sum())
+        return {
+            "findings": len(ok),
+            "by_severity": {s: int(vc.get(s, 0)) for s in SEVERITIES},
+            "records": self.record_count,
+            "flagged": flagged,
+            "read_errors": int((f["rule"] == "read-error").sum()),
+            "skipped": len(self.skipped),
+        }
+
+    def summary_text(self) -> str:
+        """'7 findings (3 errors, 3 warnings, 1 info) in 1 of 2 records', then read errors,
+        skipped files and suppressed findings when there are any."""
+        c = self.counts()
+        sev = c["by_severity"]
+        parts = [f"{sev[s]} {s}{'s' if sev[s] != 1 and s != 'info' else ''}" for s in SEVERITIES]
+        n, recs = c["findings"], c["records"]
+        out = (
+            f"{n:,} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in {c['flagged']:,} of "
+            f"{recs:,} record{'s' if recs != 1 else ''}"
+        )
+        if c["read_errors"]:
+            k = c["read_errors"]
+            out += f"; {k:,} read error{'s' if k != 1 else ''} (input not checked)"
+        if c["skipped"]:
+            k = c["skipped"]
+            out += f"; {k:,} file{'s' if k != 1 else ''} skipped (not registry records)"
+        if len(self.suppressed):
+            out += f"; {self.suppressed_note()}"
+        return out
 
     def suppressed_counts(self) -> dict[str, int]:
         """How many findings each mechanism suppressed: {'exemption': n, 'baseline': m}."""

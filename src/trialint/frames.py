@@ -313,6 +313,8 @@ class RecordSet:
     sources: pd.DataFrame = field(default_factory=lambda: empty_frame(SOURCE_COLUMNS))
     # read errors met while building this chunk: dicts with path, line, column, pointer, reason
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # files skipped as plainly not registry records: dicts with path, reason
+    skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.studies)
@@ -341,6 +343,7 @@ class RecordSet:
         )
         for p in parts:
             out.errors.extend(p.errors)
+            out.skipped.extend(p.skipped)
         return out
 
     def subset(self, keep: Any) -> RecordSet:

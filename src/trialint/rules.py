@@ -23,6 +23,22 @@ CATEGORIES: tuple[str, ...] = (
     "clarity",
     "history",  # changes between two versions of a record (trialint diff / history)
 )
+# What each category checks (`trialint explain CATEGORY`).
+CATEGORY_DOCS: dict[str, str] = {
+    "completeness": "Required registration elements are present: design, outcomes, dates, "
+    "eligibility, arms and interventions.",
+    "conformance": "Values have the form the registry allows: coded values, dates, lengths, "
+    "identifiers, one measure or product per entry.",
+    "consistency": "The parts of a record agree with each other: design fields and wording, "
+    "arms and their links, endpoints and outcome measures, cycle arithmetic, status and dates.",
+    "plausibility": "Values that cannot be true: dates out of order, events marked as "
+    "happened that lie in the future.",
+    "clarity": "Text a reader can use: no repeated blocks, specific and neutral outcome titles, "
+    "time frames that name a time point, abbreviations spelled out.",
+    "history": "Changes between two versions of a record (trialint diff / history): primary and "
+    "secondary outcomes added, removed, demoted, promoted, or changed in what, how or when they "
+    "measure.",
+}
 REQUIRED_KEYS: tuple[str, ...] = ("id", "severity", "summary", "why", "fix", "kind", "examples")
 OPTIONAL_KEYS: tuple[str, ...] = (
     "category",
@@ -192,19 +208,84 @@ def resolve_selectors(names: Iterable[str], rules: dict[str, Rule]) -> set[str]:
     return out
 
 
+def specificity(name: str) -> int:
+    """How specific a selector is, as in ruff: ALL < a category < a prefix (longer is more
+    specific) < a rule id. Within one layer of the selection the more specific selector wins."""
+    name = name.strip()
+    if name == "ALL":
+        return 0
+    if name in CATEGORIES:
+        return 1
+    if name.endswith(("-", "*")):
+        return 2 + len(name.rstrip("*"))
+    return 1000
+
+
+@dataclass(frozen=True)
+class SelectionLayer:
+    """One source of rule selection (the config file, the command line): ``select`` (None: not
+    given), ``extend_select`` and ``ignore``."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    origin: str = ""
+
+    def __bool__(self) -> bool:
+        return self.select is not None or bool(self.extend_select) or bool(self.ignore)
+
+
+def select_layers(rules: dict[str, Rule], layers: Iterable[SelectionLayer]) -> list[Rule]:
+    """The rules to run, resolved as ruff resolves its rule selection: start from every rule
+    enabled by default; each layer in turn (config file, then command line) applies its
+    selectors from the least to the most specific, a rule id beating a prefix beating a
+    category beating ALL (at equal specificity, ignore wins over select); a layer that gives
+    ``select`` replaces the selection made so far, so the command line's ``--select`` is not
+    undone by the config's ``ignore``, and a rule it names runs."""
+    chosen = {r.id for r in rules.values() if r.enabled}
+    for layer in layers:
+        updates: dict[str, bool] = {}
+        positive = [*(layer.select or ()), *layer.extend_select]
+        specs = sorted({specificity(n) for n in [*positive, *layer.ignore] if n.strip()})
+        for spec in specs:
+            for name in positive:
+                if name.strip() and specificity(name) == spec:
+                    for rid in resolve_selectors([name], rules):
+                        updates[rid] = True
+            for name in layer.ignore:
+                if name.strip() and specificity(name) == spec:
+                    for rid in resolve_selectors([name], rules):
+                        updates[rid] = False
+        if layer.select is not None:
+            chosen = {rid for rid, on in updates.items() if on}
+        else:
+            chosen |= {rid for rid, on in updates.items() if on}
+            chosen -= {rid for rid, on in updates.items() if not on}
+    return [rules[r] for r in sorted(chosen) if r in rules]
+
+
+def builtin_wanted(rule_id: str, layers: Iterable[SelectionLayer]) -> bool:
+    """Whether a built-in finding (read-error) is reported: yes, unless the last layer that names
+    it (by its own id: ALL and categories do not cover it) ignores it."""
+    wanted = True
+    for layer in layers:
+        names = {n.strip() for n in layer.ignore}
+        if rule_id in {n.strip() for n in (*(layer.select or ()), *layer.extend_select)}:
+            wanted = True
+        if rule_id in names:
+            wanted = False
+    return wanted
+
+
 def select_rules(
     rules: dict[str, Rule],
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     extend_select: Iterable[str] | None = None,
 ) -> list[Rule]:
-    """Rules to run: ``select`` (default: every rule enabled by default) + extend_select - ignore."""
-    if select:
-        chosen = resolve_selectors(select, rules)
-    else:
-        chosen = {r.id for r in rules.values() if r.enabled}
-    if extend_select:
-        chosen |= resolve_selectors(extend_select, rules)
-    if ignore:
-        chosen -= resolve_selectors(ignore, rules)
-    return [rules[r] for r in sorted(chosen) if r in rules]
+    """Rules to run from one layer: ``select`` (default: every rule enabled by default) +
+    extend_select - ignore, the more specific selector winning (see :func:`select_layers`)."""
+    layer = SelectionLayer(
+        tuple(select) if select else None, tuple(extend_select or ()), tuple(ignore or ())
+    )
+    return select_layers(rules, [layer])

@@ -620,14 +620,19 @@ def _passages(
             else f"a {words[run]}-word passage"
         )
         row["words"] = words[run]
-        row["what"] = what
+        row["what"] = f"{what} ({_opening(tb[row['start'] : row['end']])})"
         if same:
             row["message"] = (
-                f"{what} of {_place(fa)} appears twice in it (first at character {row['related_start']})"
+                f"{row['what']} of {_place(fa)} appears twice in it "
+                f"(first at character {row['related_start']})"
             )
         else:
-            row["message"] = f"{what} of {_place(fa)} appears again in {_place(fb)}"
+            row["message"] = f"{row['what']} of {_place(fa)} appears again in {_place(fb)}"
         rows.append(row)
+    seen = [r["message"] for r in rows]
+    for r in rows:
+        if seen.count(r["message"]) > 1:  # same opening words: say where each one is
+            r["message"] += f" (at character {r['start']})"
     return rows
 
 
@@ -663,6 +668,14 @@ def prefilter_narrative(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     pa_f, pb_f = p["pair"]
     both = set(t.loc[t["field"] == pa_f, "record_id"]) & set(t.loc[t["field"] == pb_f, "record_id"])
     return st["record_id"].isin(many | both).to_numpy()
+
+
+def _opening(passage: str, words: int = 6) -> str:
+    """A passage named by its first words: '"Patients will receive oral drug X daily…"', so that
+    several passages of one field say which is which."""
+    head = passage.split()
+    shown = " ".join(head[:words])
+    return f'"{shown}…"' if len(head) > words else f'"{shown}"'
 
 
 def run_narrative(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:

@@ -30,6 +30,12 @@ def _error_chunk(path: str, reason: str, line: int | None = None) -> FrameBuilde
     return b
 
 
+def _skip_chunk(path: str, reason: str) -> FrameBuilder:
+    b = FrameBuilder()
+    b.add_skip(path=path, reason=f"skipped: not a registry record ({reason})")
+    return b
+
+
 def _stem(name: str) -> str:
     base = name.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
     for ext in (".gz",):
@@ -69,7 +75,7 @@ def _coalesce(parts: Iterable[FrameBuilder | RecordSet], chunk_size: int) -> Ite
         if len(acc) >= chunk_size:
             yield acc.build()
             acc = FrameBuilder()
-    if len(acc):
+    if len(acc) or acc.skipped:
         yield acc.build()
 
 
@@ -78,11 +84,14 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
     yield from _coalesce(_parts(data, name, chunk_size), chunk_size)
 
 
-def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
-    """Dispatch one file's content to its reader by name and content."""
-    from . import ctgov_json, text_export
+def _parts(
+    data: bytes, name: str, chunk_size: int, as_name: str | None = None
+) -> Iterator[FrameBuilder | RecordSet]:
+    """Dispatch one file's content to its reader by name and content. ``as_name``: the name
+    whose extension tells the format (a gzip file's name without ``.gz``); findings keep ``name``."""
+    from . import ctgov_json, sniff, text_export
 
-    lower = name.lower()
+    lower = (as_name or name).lower()
     stem = _stem(name)
     if lower.endswith(".gz"):
         try:
@@ -90,7 +99,7 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
         except (OSError, EOFError) as e:
             yield _error_chunk(name, f"cannot decompress gzip: {e}")
             return
-        yield from _parts(inner, name[:-3], chunk_size)
+        yield from _parts(inner, name, chunk_size, as_name=lower[:-3])
         return
     # other registries (read/registries.py): XLSX before the zip check (an XLSX is a zip)
     other = registries.binary_reader(data, name, chunk_size)
@@ -120,6 +129,8 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
             yield from ctgov_xml.read_xml(data, name, stem)
         elif registries.is_html(data):
             yield _error_chunk(name, "an HTML page, not a registry record export")
+        elif (why := sniff.not_a_record(data, "xml")) is not None:
+            yield _skip_chunk(name, why)
         else:
             yield _error_chunk(
                 name,
@@ -127,16 +138,24 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
                 "WHO ICTRP export or EudraCT results XML",
             )
         return
+    is_json = lower.endswith((".ndjson", ".jsonl", ".json")) or head in (b"{", b"[")
     if lower.endswith((".ndjson", ".jsonl")) or (head == b"{" and _looks_ndjson(data)):
         line_reader = registries.ndjson_reader(registries.first_json_line(data))
+        if line_reader is None and (why := sniff.not_a_record(data, "json")) is not None:
+            yield _skip_chunk(name, why)
+            return
         read_lines = line_reader or ctgov_json.read_ndjson
         yield from read_lines(iter(data.splitlines()), name, stem, chunk_size)
         return
-    if lower.endswith(".json") or head in (b"{", b"["):
+    if is_json:
         other = registries.json_reader(data, name, stem, chunk_size)
-        yield from (
-            other() if other is not None else ctgov_json.read_json(data, name, stem, chunk_size)
-        )
+        if other is not None:
+            yield from other()
+            return
+        if (why := sniff.not_a_record(data, "json")) is not None:
+            yield _skip_chunk(name, why)
+            return
+        yield from ctgov_json.read_json(data, name, stem, chunk_size)
         return
     try:
         text = data.decode("utf-8-sig")
@@ -159,10 +178,16 @@ def _parts(data: bytes, name: str, chunk_size: int) -> Iterator[FrameBuilder | R
     if lower.endswith((".csv", ".tsv")) or "NCT Number" in first_line:
         from . import ctgov_csv
 
+        if (why := sniff.not_a_record(data, "csv")) is not None:
+            yield _skip_chunk(name, why)
+            return
         yield from ctgov_csv.read_csv(text, name, stem, chunk_size)
         return
     if text_export.sniff(text):
         yield from text_export.read_text(text, name, stem)
+        return
+    if (why := sniff.not_a_record(data, "text")) is not None:
+        yield _skip_chunk(name, why)
         return
     yield _error_chunk(
         name,
@@ -191,10 +216,22 @@ def example_recordset(example: dict[str, Any], name: str = "example") -> RecordS
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
-    """Expand paths: files as given, directories recursively by extension, '-' for stdin."""
+    """Expand paths: files as given, directories recursively by extension, '-' for stdin.
+    Each file comes once, however often it is named (a path twice, a folder and a file in it):
+    under the name it was first met by."""
+    seen: set[Path | None] = set()
+
+    def first(path: Path | None) -> bool:
+        key = None if path is None else _identity(path)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for p in paths:
         if str(p) == "-":
-            yield "-", None
+            if first(None):
+                yield "-", None
             continue
         path = Path(p)
         if path.is_dir():
@@ -203,23 +240,51 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]
                     f.is_file()
                     and f.name.lower().endswith(RECORD_EXTENSIONS)
                     and not f.name.startswith(".")
+                    and first(f)
                 ):
                     yield str(f), f
         elif path.exists():
-            yield str(path), path
+            if first(path):
+                yield str(path), path
         else:
             raise TrialintError(f"{p}: no such file or directory")
 
 
-def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
-    """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors."""
-    yield from _coalesce(_path_parts(paths, chunk_size), chunk_size)
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:  # pragma: no cover - a path that cannot be resolved: as given
+        return path.absolute()
 
 
-def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
-    from . import ctgov_json
+STDIN_NAME = "<stdin>"
+
+
+def read_paths(
+    paths: Iterable[str | Path],
+    chunk_size: int = DEFAULT_CHUNK,
+    *,
+    stdin: bytes | None = None,
+    files: list[str] | None = None,
+) -> Iterator[RecordSet]:
+    """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors;
+    files that are plainly not registry records are skipped with a note (``RecordSet.skipped``).
+    ``stdin``: the bytes of '-' (default: read sys.stdin); ``files``: a list that collects the
+    name of every file read, in order."""
+    yield from _coalesce(_path_parts(paths, chunk_size, stdin, files), chunk_size)
+
+
+def _path_parts(
+    paths: Iterable[str | Path],
+    chunk_size: int,
+    stdin: bytes | None = None,
+    files: list[str] | None = None,
+) -> Iterator[FrameBuilder | RecordSet]:
+    from . import ctgov_json, sniff
 
     for name, path in iter_files(paths):
+        if files is not None:
+            files.append(STDIN_NAME if path is None else name)
         lower = name.lower()
         if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
             # stream line by line: NDJSON dumps of a whole registry do not fit in memory
@@ -232,9 +297,12 @@ def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameB
                         first.append(line)
                         if line.strip():
                             break
-                    read_lines = (
-                        registries.ndjson_reader(first[-1]) if first else None
-                    ) or ctgov_json.read_ndjson
+                    line_reader = registries.ndjson_reader(first[-1]) if first else None
+                    why = sniff.not_a_record(b"".join(first), "json") if first else None
+                    if line_reader is None and why is not None:
+                        yield _skip_chunk(name, why)
+                        continue
+                    read_lines = line_reader or ctgov_json.read_ndjson
                     yield from read_lines(
                         itertools.chain(first, lines), name, _stem(name), chunk_size
                     )
@@ -242,8 +310,8 @@ def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameB
                 yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
             continue
         if path is None:
-            data = sys.stdin.buffer.read()
-            name = "<stdin>"
+            data = stdin if stdin is not None else sys.stdin.buffer.read()
+            name = STDIN_NAME
         else:
             try:
                 data = path.read_bytes()

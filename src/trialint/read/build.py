@@ -33,6 +33,7 @@ class FrameBuilder:
         self.terms: list[tuple[Any, ...]] = []
         self.sources: list[tuple[Any, ...]] = []
         self.errors: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, Any]] = []  # files that are not registry records: path, reason
         self.ids: set[str] = set()
 
     def unique_id(self, record_id: str) -> str:
@@ -130,8 +131,21 @@ class FrameBuilder:
             }
         )
 
+    def add_skip(self, *, path: str, reason: str) -> None:
+        """A file that is plainly not a registry record: skipped with a note, not a read error."""
+        self.skipped.append({"path": path, "reason": reason})
+
     def extend(self, other: FrameBuilder) -> None:
-        for name in ("studies", "outcomes", "arms", "interventions", "terms", "sources", "errors"):
+        for name in (
+            "studies",
+            "outcomes",
+            "arms",
+            "interventions",
+            "terms",
+            "sources",
+            "errors",
+            "skipped",
+        ):
             getattr(self, name).extend(getattr(other, name))
         self.ids |= other.ids
 
@@ -144,4 +158,5 @@ class FrameBuilder:
             terms=typed_frame(self.terms, TERM_COLUMNS),
             sources=typed_frame(self.sources, SOURCE_COLUMNS),
             errors=list(self.errors),
+            skipped=list(self.skipped),
         )

@@ -82,14 +82,5 @@ def where(row: Any) -> str:
 
 
 def summary(findings: Findings) -> str:
-    """One plain line: counts by severity, records, suppressed."""
-    n = len(findings)
-    c = findings.by_severity()
-    flagged = findings.frame["record_id"].nunique() if n else 0
-    out = (
-        f"trialint: {n} finding{'s' if n != 1 else ''} ({c['error']} error{'s' if c['error'] != 1 else ''}, "
-        f"{c['warning']} warning{'s' if c['warning'] != 1 else ''}, {c['info']} info) in {flagged} of "
-        f"{findings.record_count} record{'s' if findings.record_count != 1 else ''}"
-    )
-    note = findings.suppressed_note()
-    return out + (f"; {note}" if note else "")
+    """One plain line: counts by severity, records, read errors, skipped files, suppressed."""
+    return "trialint: " + findings.summary_text()

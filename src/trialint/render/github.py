@@ -36,8 +36,14 @@ def render(findings: Findings, root: str | Path | None = None, **_: Any) -> str:
             line, col = ival(row.source_line), ival(row.source_column)
             if line is not None:
                 props.append(f"line={line}")
+                end_line = ival(row.source_end_line)
+                if end_line is not None and end_line != line:
+                    props.append(f"endLine={end_line}")
                 if col is not None:
                     props.append(f"col={col}")
+                    end_col = ival(row.source_end_column)
+                    if end_col is not None and end_line == line and end_col > col:
+                        props.append(f"endColumn={end_col}")
         props.append(f"title={escape_property(str(row.rule))}")
         message = f"{row.message} ({where(row)})"
         excerpt = val(row.excerpt)

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
+def _lines(row: Any) -> dict[str, int]:
+    begin = ival(row.source_line) or 1
+    end = ival(row.source_end_line)
+    return {"begin": begin, "end": end} if end is not None and end > begin else {"begin": begin}
+
+
 def issues(findings: Findings, root: str | Path | None = None) -> list[dict[str, Any]]:
     out = []
     seen: dict[str, int] = {}
@@ -38,7 +44,7 @@ def issues(findings: Findings, root: str | Path | None = None) -> list[dict[str,
                 "categories": ["Style"],
                 "location": {
                     "path": display_path(row.source_path, root) or str(row.record_id),
-                    "lines": {"begin": ival(row.source_line) or 1},
+                    "lines": _lines(row),
                 },
             }
         )

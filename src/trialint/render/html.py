@@ -44,8 +44,10 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..coverage import coverage, describe
 from ..findings import SEVERITIES, SEVERITY_RANK
 from ..frames import FIELD_PATH_TO_COLUMN
+from ..thresholds import verdict_of
 from ..version import __version__
 
 if TYPE_CHECKING:
@@ -91,6 +93,23 @@ _BREAKDOWNS: tuple[tuple[str, str], ...] = (
 )
 _MAX_CATEGORIES = 12
 NOT_GIVEN = "(not given)"
+FILES_SHOWN = 2000  # input files listed with their sha256 (all of them go into the list digest)
+_PRECISION = re.compile(r"^\s*(n/a|[01](?:\.[0-9]+)?(?:\s*[-–]\s*[01](?:\.[0-9]+)?)?)")
+
+
+def precision_figure(text: str) -> str:
+    """The measured precision's figure ('0.99', '0.97-1.00', 'n/a') from a rule's precision note."""
+    m = _PRECISION.match(text or "")
+    return m.group(1).replace(" ", "") if m else ("—" if not text else "see notes")
+
+
+def _file_sha256(name: str) -> tuple[str | None, int | None]:
+    try:
+        with open(name, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        return digest, Path(name).stat().st_size
+    except OSError:
+        return None, None
 
 
 def registry_link(record_id: Any) -> tuple[str, str] | None:
@@ -372,14 +391,19 @@ def _svg_columns(
     """Geometry of a column chart (start years): one stacked column per row."""
     n = max(len(rows), 1)
     pad_b, pad_t = 22, 8
-    slot = width / n
+    pad_x = 18  # room for the first and last axis labels, centred under their columns
+    slot = (width - 2 * pad_x) / n
     col_w = max(2.0, min(24.0, slot * 0.75))
     top = max((r["value"] for r in rows), default=0) or 1
     plot_h = height - pad_b - pad_t
     cols = []
     every = max(1, round(n / 12))
+    shown = set(range(0, n, every)) | {n - 1}
+    last_regular = max(range(0, n, every))
+    if last_regular != n - 1 and (n - 1 - last_regular) < max(1, every * 0.6):
+        shown.discard(last_regular)  # it would collide with the last label
     for i, r in enumerate(rows):
-        x = i * slot + (slot - col_w) / 2
+        x = pad_x + i * slot + (slot - col_w) / 2
         y = height - pad_b
         parts = []
         for sev, v in r.get("stack", ()):
@@ -400,7 +424,7 @@ def _svg_columns(
                 "cx": round(x + col_w / 2, 1),
                 "parts": parts,
                 "label": r["label"],
-                "show_label": i % every == 0 or i == n - 1,
+                "show_label": i in shown,
                 "title": r.get("title", f"{r['label']}: {r['value']:,}"),
             }
         )
@@ -451,6 +475,11 @@ class _Model:
             if len(f)
             else {}
         )
+        self.new: np.ndarray | None = None
+        if getattr(findings, "previous", None) is not None:
+            self.new = findings.previous.new(f, findings.contexts).to_numpy(dtype=bool)
+        self.coverage = coverage(findings)
+        self.verdict = verdict_of(findings)
         self._contexts(budget)
         self._rule_rows = self._make_rule_rows()
 
@@ -556,6 +585,108 @@ class _Model:
             "suppressed": len(fnd.suppressed),
             "window": self.window,
             "full_text": self.full_text,
+            "verdict": self.verdict_view(),
+            "problems": fnd.problems(),
+            "skipped": list(fnd.skipped),
+            "since": self.since_view(),
+            "config": self.config_view(),
+            "files": self.files_view(),
+            "ruleset": self.ruleset_view(),
+        }
+
+    def verdict_view(self) -> dict[str, Any]:
+        v = self.verdict
+        problems = self.findings.problems()
+        status = "error" if problems else v.status
+        label = {
+            "pass": "Pass",
+            "warn": "Pass with warnings",
+            "fail": "Fail",
+            "error": "Incomplete",
+        }
+        rows = [
+            {
+                "selector": c.selector,
+                "scope": c.scope,
+                "records": c.records,
+                "findings": c.findings,
+                "share": f"{100 * c.share:.1f}",
+                "warn": str(c.warn) if c.warn else "—",
+                "fail": str(c.fail) if c.fail else "—",
+                "status": c.status,
+                "origin": c.origin,
+            }
+            for c in v.checks
+        ]
+        why = problems if problems else [v.explain()] if v.status != "pass" else []
+        return {"status": status, "label": label[status], "why": why, "checks": rows}
+
+    def since_view(self) -> dict[str, Any] | None:
+        prev = getattr(self.findings, "previous", None)
+        if prev is None or self.new is None:
+            return None
+        new = int(self.new.sum())
+        new_records = int(self.f.loc[self.new, "record_id"].nunique()) if new else 0
+        return {
+            "path": str(prev.path),
+            "name": Path(str(prev.path)).name,
+            "new": new,
+            "new_records": new_records,
+            "previous": prev.total,
+            "gone": prev.gone(self.f, self.findings.contexts),
+        }
+
+    def config_view(self) -> dict[str, Any]:
+        cfg = getattr(self.findings, "config", None) or {}
+        rows = [
+            {"key": key, "value": str(value), "origin": origin}
+            for key, value, origin in cfg.get("settings", [])
+        ]
+        return {"file": cfg.get("file"), "rows": rows, "fail_on": self.findings.fail_on}
+
+    def files_view(self, cap: int = FILES_SHOWN) -> dict[str, Any]:
+        """Every input file with its size and sha256, and one digest of the whole list."""
+        digests = getattr(self.findings, "input_digests", {}) or {}
+        rows = []
+        for name in self.findings.files:
+            sha, size = digests.get(name), None
+            if sha is None:
+                sha, size = _file_sha256(name)
+            rows.append({"path": name, "sha256": sha or "(unreadable)", "size": size})
+        listing = "".join(f"{r['sha256']}  {r['path']}\n" for r in rows)
+        return {
+            "count": len(rows),
+            "rows": rows[:cap],
+            "more": max(0, len(rows) - cap),
+            "digest": hashlib.sha256(listing.encode("utf-8")).hexdigest() if rows else "",
+        }
+
+    def ruleset_view(self) -> dict[str, Any]:
+        """The rules that ran, with their severity and measured precision, and a fingerprint of
+        the rule set's definitions (id, severity, kind, parameters)."""
+        rules = self.findings.rules
+        canon = [
+            {
+                "id": r.id,
+                "severity": getattr(r, "severity", ""),
+                "kind": getattr(r, "kind", ""),
+                "params": getattr(r, "params", {}),
+            }
+            for r in (rules[k] for k in sorted(rules))
+        ]
+        blob = json.dumps(canon, sort_keys=True, default=str, ensure_ascii=False)
+        return {
+            "count": len(rules),
+            "digest": hashlib.sha256(blob.encode("utf-8")).hexdigest(),
+            "rules": [
+                {
+                    "id": r.id,
+                    "severity": getattr(r, "severity", ""),
+                    "category": getattr(r, "category", ""),
+                    "precision": precision_figure(getattr(r, "precision", "")),
+                }
+                for r in (rules[k] for k in sorted(rules))
+            ],
         }
 
     def _make_rule_rows(self) -> list[dict[str, Any]]:
@@ -568,10 +699,16 @@ class _Model:
             if len(f)
             else pd.Series(dtype="str")
         )
+        new_counts = (
+            f.loc[self.new, "rule"].value_counts()
+            if self.new is not None
+            else pd.Series(dtype="int64")
+        )
         rows = []
         for rid in dict.fromkeys([*counts.index, *sorted(self.findings.rules)]):
             meta = _rule_meta(self.findings, rid)
             n, nr = int(counts.get(rid, 0)), int(recs.get(rid, 0))
+            cov = self.coverage.get(rid)
             rows.append(
                 {
                     **meta,
@@ -579,6 +716,15 @@ class _Model:
                     "count": n,
                     "records": nr,
                     "pct": 100 * nr / n_rec,
+                    "new": int(new_counts.get(rid, 0)),
+                    "unit": cov["unit"] if cov else "",
+                    "checked": cov["checked"] if cov else None,
+                    "checked_text": describe(cov["checked"], cov["unit"]) if cov else "—",
+                    "failing": cov["failing"] if cov else nr,
+                    "failing_pct": (
+                        100 * cov["failing"] / cov["checked"] if cov and cov["checked"] else 0.0
+                    ),
+                    "precision_figure": precision_figure(meta["precision"]),
                 }
             )
         rows.sort(key=lambda r: (-r["count"], -SEVERITY_RANK.get(r["severity"], 0), r["id"]))
@@ -771,6 +917,7 @@ class _Model:
             ),
             "pieces": pieces,
             "related": rel,
+            "new": bool(self.new[i]) if self.new is not None else False,
         }
 
     def static_records(self) -> tuple[list[dict[str, Any]], int]:
@@ -851,6 +998,7 @@ class _Model:
         read_ids = set(self.groups)
         return {
             "v": 1,
+            "version": __version__,
             "sev": list(SEVERITIES),
             "page": PAGE_SIZE,
             "win": [LIST_WINDOW, LIST_SPAN],
@@ -884,7 +1032,9 @@ class _Model:
                 "ln": _int_arr(f["source_line"]).tolist(),
                 "co": _int_arr(f["source_column"]).tolist(),
                 "pt": codes["pt"],
+                "n": self.new.astype("int64").tolist() if self.new is not None else [],
             },
+            "since": self.since_view(),
             "ctx": self.ctx_flat,
         }
 
@@ -923,7 +1073,14 @@ def _env() -> Environment:
         f"{int(n):,} {word}{'' if int(n) == 1 or word == 'info' else 's'}"
     )
     env.filters["record_href"] = lambda rid: "#record=" + urllib.parse.quote(str(rid), safe="")
+    env.filters["precision_key"] = _precision_key
     return env
+
+
+def _precision_key(figure: str) -> float:
+    """A precision figure as a number to sort by ('0.97-1.00' by its lower end; none: -1)."""
+    m = re.match(r"[01](?:\.[0-9]+)?", figure or "")
+    return float(m.group()) if m else -1.0
 
 
 def content_security_policy(js: str, css: str) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..thresholds import verdict_of
 from ..version import __version__
 
 if TYPE_CHECKING:
@@ -27,9 +28,12 @@ def _opt_int(v: Any) -> int | None:
 
 
 def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
+    from ..baseline import fingerprints
+
     f = findings.frame
+    fps = fingerprints(f, findings.contexts).tolist() if len(f) else []
     out = []
-    for row in f.itertuples(index=False):
+    for row, fp in zip(f.itertuples(index=False), fps, strict=True):
         out.append(
             {
                 "record": _val(row.record_id),
@@ -44,8 +48,11 @@ def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
                     "path": _val(row.source_path),
                     "line": _opt_int(row.source_line),
                     "column": _opt_int(row.source_column),
+                    "end_line": _opt_int(row.source_end_line),
+                    "end_column": _opt_int(row.source_end_column),
                     "pointer": _val(row.source_pointer),
                 },
+                "fingerprint": fp,
             }
         )
     return out
@@ -58,6 +65,9 @@ def document(findings: Findings) -> dict[str, Any]:
             "records": findings.record_count,
             "findings": len(findings),
             "by_severity": findings.by_severity(),
+            "read_errors": len(findings.read_errors),
+            "skipped": [dict(s) for s in findings.skipped],
+            "verdict": verdict_of(findings).as_dict(),
         },
         "findings": finding_dicts(findings),
     }

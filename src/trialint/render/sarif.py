@@ -74,6 +74,11 @@ def _result(
             region: dict[str, Any] = {"startLine": line}
             if col is not None:
                 region["startColumn"] = col
+            end_line, end_col = ival(row.source_end_line), ival(row.source_end_column)
+            if end_line is not None and end_line >= line:
+                region["endLine"] = end_line
+                if end_col is not None and col is not None:
+                    region["endColumn"] = max(end_col, col + 1 if end_line == line else 1)
             physical["region"] = region
         location["physicalLocation"] = physical
     logical: dict[str, Any] = {"name": str(row.record_id), "kind": "object"}

@@ -115,21 +115,19 @@ def render(findings: Findings, color: bool = False, **_: Any) -> str:
     if len(exempted):
         lines.append("")
     lines.append(summary_line(findings, style))
+    if findings.thresholds:  # configured thresholds: say what the exit code is based on
+        from ..thresholds import verdict_of
+
+        verdict = verdict_of(findings)
+        colour = {"pass": "green", "warn": "yellow", "fail": "red"}[verdict.status]
+        lines.append(style(f"verdict: {verdict.explain()}", fg=colour))
     return "\n".join(lines) + "\n"
 
 
 def summary_line(findings: Findings, style: Any = lambda s, **_: s) -> str:
-    n = len(findings)
-    counts = findings.by_severity()
-    parts = [
-        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
-        for s in ("error", "warning", "info")
-    ]
-    flagged = findings.frame["record_id"].nunique() if n else 0
-    msg = (
-        f"{n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in {flagged} of "
-        f"{findings.record_count} record{'s' if findings.record_count != 1 else ''}"
-    )
-    if len(findings.suppressed):
-        msg += f"; {findings.suppressed_note()}"
-    return style(msg, bold=True) if n else style(msg + " — all clear", fg="green")
+    msg = findings.summary_text()
+    if findings.problems():
+        return style(msg, bold=True, fg="red")
+    if len(findings):
+        return style(msg, bold=True)
+    return style(msg + " — all clear", fg="green")

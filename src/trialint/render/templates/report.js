@@ -32,6 +32,7 @@
 
   function start(D) {
   var S = D.S, M = D.M, R = D.rec, F = D.f, CTX = D.ctx, SEV = D.sev, RULES = D.rules;
+  var NEW = F.n && F.n.length ? F.n : null; // 1 = new since the previous audit (report --since)
   var nF = F.r.length, nR = R.id.length, PAGE = D.page, LW = D.win[0], LS = D.win[1];
   var PER_CARD = 8; // findings shown at first in a record's card in the list
   var LINKS = [
@@ -172,7 +173,7 @@
     }
     var li = h("li", { "class": "fi sev-" + sev, "data-f": i },
       h("div", { "class": "fh" },
-        h("p", { "class": "fr" }, sevBadge(sev), " ", h("a", { "class": "rule", href: "#rule-" + rule, text: rule }),
+        h("p", { "class": "fr" }, sevBadge(sev), NEW && NEW[i] ? [" ", h("span", { "class": "newb", text: "new" })] : null, " ", h("a", { "class": "rule", href: "#rule-" + rule, text: rule }),
           withRecord ? [" ", h("span", { "class": "in", text: "in" }), " ", h("span", { "class": "rid", text: R.id[F.r[i]] })] : null),
         loc ? h("p", { "class": "src", text: loc }) : null),
       body);
@@ -200,7 +201,7 @@
   }
 
   // ---- filtering --------------------------------------------------------------------------------
-  var state = { q: "", rule: -1, sev: [true, true, true], rec: "", sort: "file", page: 0 };
+  var state = { q: "", rule: -1, sev: [true, true, true], rec: "", sort: "file", page: 0, newOnly: false };
   var result = null; // {recs: Int32Array of record indexes, hits: per record list of findings}
   var lowMsg = null, lowRec = null, lowCtx = null, lowS = null;
   function lowered() {
@@ -246,6 +247,7 @@
         var f = byRec[k];
         if (!state.sev[F.s[f]]) continue;
         if (state.rule >= 0 && F.u[f] !== state.rule) continue;
+        if (state.newOnly && !(NEW && NEW[f])) continue;
         if (terms.length && !matchText(f, terms)) continue;
         (mine || (mine = [])).push(f);
       }
@@ -284,7 +286,7 @@
       frag.append(art);
     }
     list.replaceChildren(frag);
-    var filtered = state.q || state.rule >= 0 || state.rec || !state.sev.every(Boolean);
+    var filtered = state.q || state.rule >= 0 || state.rec || state.newOnly || !state.sev.every(Boolean);
     if (!total) {
       var why = filtered ? "No finding matches the filter." : "No findings.";
       if (state.rec && cleanSet[state.rec.trim()]) why = "Record " + state.rec.trim() + " was read and has no findings.";
@@ -449,17 +451,43 @@
   }
   function downloadCsv(findingIdx, name) {
     var cols = ["record", "rule", "severity", "field", "start", "end", "message", "excerpt", "path", "line", "column", "pointer", "related_field", "related_start", "related_end"];
+    if (NEW) cols.push("new");
     var lines = [cols.join(",")];
     findingIdx.forEach(function (f) {
       var n = function (v) { return v >= 0 ? v : ""; };
       lines.push([R.id[F.r[f]], F.u[f] >= 0 ? RULES[F.u[f]][0] : "", SEV[F.s[f]], str(F.fl[f]), n(F.a[f]), n(F.b[f]), M[F.m[f]], excerpt(f),
-        F.sp[f] === -2 ? str(R.sp[F.r[f]]) : str(F.sp[f]), n(F.ln[f]), n(F.co[f]), str(F.pt[f]), str(F.rf[f]), n(F.ra[f]), n(F.rb[f])].map(csvCell).join(","));
+        F.sp[f] === -2 ? str(R.sp[F.r[f]]) : str(F.sp[f]), n(F.ln[f]), n(F.co[f]), str(F.pt[f]), str(F.rf[f]), n(F.ra[f]), n(F.rb[f])].concat(NEW ? [NEW[f] ? "yes" : "no"] : []).map(csvCell).join(","));
     });
     var blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
     var a = h("a", { href: URL.createObjectURL(blob), download: name });
     document.body.append(a);
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  // JSON: the findings' objects of `trialint check --format json`, plus the filter that chose them
+  function findingJson(f) {
+    var n = function (v) { return v >= 0 ? v : null; };
+    var o = {
+      record: R.id[F.r[f]], rule: F.u[f] >= 0 ? RULES[F.u[f]][0] : "", severity: SEV[F.s[f]],
+      field: str(F.fl[f]) || null, start: n(F.a[f]), end: n(F.b[f]), message: M[F.m[f]], excerpt: excerpt(f),
+      source: { path: (F.sp[f] === -2 ? str(R.sp[F.r[f]]) : str(F.sp[f])) || null, line: n(F.ln[f]), column: n(F.co[f]), pointer: str(F.pt[f]) || null }
+    };
+    if (F.rf[f] >= 0) o.related = { field: S[F.rf[f]], start: n(F.ra[f]), end: n(F.rb[f]) };
+    if (NEW) o["new"] = !!NEW[f];
+    return o;
+  }
+  function downloadJson(findingIdx, name, filter) {
+    var doc = { tool: { name: "trialint", version: D.version }, filter: filter, count: findingIdx.length,
+      findings: findingIdx.map(findingJson) };
+    var blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json;charset=utf-8" });
+    var a = h("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.append(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  function filterState() {
+    return { search: state.q || null, rule: state.rule >= 0 ? RULES[state.rule][0] : null, record: state.rec || null,
+      severities: SEV.filter(function (_, k) { return state.sev[k]; }), newOnly: state.newOnly };
   }
   function ruleFindings(rid) {
     var u = ruleIndex[rid], out = [];
@@ -515,16 +543,21 @@
   });
   $("#filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
   $("#reset").addEventListener("click", function () {
-    state.q = ""; state.rec = ""; state.rule = -1; state.sev = [true, true, true];
+    state.q = ""; state.rec = ""; state.rule = -1; state.sev = [true, true, true]; state.newOnly = false;
     qInput.value = ""; recInput.value = ""; sel.value = "";
+    if (newBox) newBox.checked = false;
     $$('.filters input[name="sev"]').forEach(function (cb) { cb.checked = true; });
     update();
   });
   $("#csv").addEventListener("click", function () { downloadCsv(filteredFindings(), "trialint-findings.csv"); });
+  $("#json").addEventListener("click", function () { downloadJson(filteredFindings(), "trialint-findings.json", filterState()); });
+  var newBox = $("#f-new");
+  if (newBox) newBox.addEventListener("change", function () { state.newOnly = newBox.checked; update(); });
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest ? ev.target.closest("button") : null;
     if (!t) return;
     if (t.classList.contains("csv-rule")) downloadCsv(ruleFindings(t.dataset.rule), "trialint-" + t.dataset.rule + ".csv");
+    else if (t.classList.contains("json-rule")) downloadJson(ruleFindings(t.dataset.rule), "trialint-" + t.dataset.rule + ".json", { rule: t.dataset.rule });
     else if (t.classList.contains("show-rule")) {
       var u = ruleIndex[t.dataset.rule];
       if (u === undefined) return;
