@@ -212,9 +212,10 @@ class Baseline:
         p = Path(path) if path is not None else self.path
         if p is None:
             raise TrialintError("no baseline file to write")
+        from .atomic import write_text
+
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(self.dumps(), encoding="utf-8")
+            write_text(p, self.dumps(), make_parents=True)
         except OSError as e:
             raise TrialintError(f"{p}: cannot write baseline: {e.strerror or e}") from e
         self.path = p

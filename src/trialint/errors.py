@@ -19,3 +19,8 @@ class UnknownRuleError(TrialintError):
         super().__init__(f"unknown rule or category '{name}'{hint}")
         self.name = name
         self.suggestions = suggestions
+
+
+class InternalError(TrialintError):
+    """A bug met while reading or checking an input (exit code 2). The message names the
+    input; the cause (``__cause__``) carries the traceback that ``--debug`` shows."""

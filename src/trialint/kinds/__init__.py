@@ -51,6 +51,7 @@ _MODULES: tuple[str, ...] = (
     "term_text",
     "outcome_change",
     "duplicate_registration",
+    "field_shape",
 )
 
 
