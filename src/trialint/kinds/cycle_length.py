@@ -28,11 +28,12 @@ around their cycle words.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,17 +350,51 @@ class Parsed:
     durations: list[Duration] = field(default_factory=list)
 
 
-def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in spans)
+class _Spans:
+    """Text spans kept sorted by start, so that "which spans overlap this one" costs a bisect
+    and a short walk (spans are regex matches of bounded length), not a pass over them all:
+    texts with thousands of cycle mentions stay linear."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+        for sp in spans:
+            self.append(sp)
+
+    def append(self, span: tuple[int, int]) -> None:
+        i = bisect.bisect_right(self.starts, span[0])
+        self.starts.insert(i, span[0])
+        self.ends.insert(i, span[1])
+        self.longest = max(self.longest, span[1] - span[0])
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(zip(self.starts, self.ends, strict=True))
+
+    def __add__(self, other: _Spans) -> _Spans:
+        return _Spans([*self, *other])
+
+    def hit_ends(self, a: tuple[int, int]) -> list[int]:
+        """The ends of the spans that overlap ``a``."""
+        out = []
+        j = bisect.bisect_left(self.starts, a[1]) - 1  # spans starting before a ends
+        floor = a[0] - self.longest  # an overlapping span starts after this
+        while j >= 0 and self.starts[j] >= floor:
+            if self.ends[j] > a[0]:
+                out.append(self.ends[j])
+            j -= 1
+        return out
+
+
+def _overlaps(a: tuple[int, int], spans: _Spans) -> bool:
+    return bool(spans.hit_ends(a))
 
 
 def _treatment_cycle(text: str, subj_start: int) -> bool:
     return not _NOT_TREATMENT.search(text[max(0, subj_start - 40) : subj_start])
 
 
-def _finditer_free(
-    pat: re.Pattern[str], text: str, occupied: list[tuple[int, int]]
-) -> Iterable[re.Match[str]]:
+def _finditer_free(pat: re.Pattern[str], text: str, occupied: _Spans) -> Iterable[re.Match[str]]:
     """Matches of ``pat`` whose number does not overlap an occupied span; a match that does is
     retried just after the span it runs into ("Cycle 1 Day 1 to 12 months")."""
     pos = 0
@@ -368,7 +403,7 @@ def _finditer_free(
         if m is None:
             return
         ns, ne = m.span("n")
-        hit = [e for s, e in occupied if ns < e and s < ne]
+        hit = occupied.hit_ends((ns, ne))
         if hit:
             pos = max(max(hit), m.start() + 1)
             continue
@@ -379,7 +414,7 @@ def _finditer_free(
 def parse(text: str) -> Parsed:
     """Cycle lengths, cycle positions and durations mentioned in one text."""
     out = Parsed()
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     for pat in _LEN_PATTERNS:
         for m in pat.finditer(text):
             if _overlaps(m.span(), taken) or not _treatment_cycle(text, m.start("subj")):
@@ -405,8 +440,8 @@ def parse(text: str) -> Parsed:
                 )
             )
             taken.append(m.span())
-    len_spans = list(taken)
-    point_spans: list[tuple[int, int]] = []
+    len_spans = _Spans(taken)
+    point_spans = _Spans()
 
     def add_point(
         m: re.Match[str], form: str, items: list[tuple[int, int]], bound: str = ""
@@ -729,11 +764,26 @@ _CONNECTOR = re.compile(
 )
 
 
-def _between(text: str, a_end: int, b_start: int, lengths: Sequence[Length]) -> str:
+def _between(
+    text: str,
+    a_end: int,
+    b_start: int,
+    lengths: Sequence[Length],
+    starts: Sequence[int] | None = None,
+) -> str:
+    """The text between two mentions with the cycle lengths in it blanked out. ``lengths`` do
+    not overlap and are sorted by start (as ``parse_text`` leaves them), ``starts`` their
+    starts: only the lengths ending after ``a_end`` and starting before ``b_start`` are visited
+    (a bisect, not a pass over all of them)."""
     chars = list(text[a_end:b_start])
-    for ln in lengths:
+    if starts is None:
+        starts = [ln.start for ln in lengths]
+    j = bisect.bisect_left(starts, b_start) - 1
+    while j >= 0 and lengths[j].end > a_end:
+        ln = lengths[j]
         for i in range(max(ln.start, a_end), min(ln.end, b_start)):
             chars[i - a_end] = " "
+        j -= 1
     s = "".join(chars)
     s = re.sub(r"\(\s*\)|\[\s*\]", " ", s)
     return s
@@ -746,6 +796,7 @@ def linked_claims(text: str, parsed: Parsed, fld: str) -> list[Claim]:
         (d.start, "d", d) for d in parsed.durations
     ]
     seq.sort(key=lambda x: x[0])
+    length_starts = [ln.start for ln in parsed.lengths]
     for (_, ka, a), (_, kb, b) in itertools.pairwise(seq):
         if ka == kb:
             continue
@@ -769,7 +820,7 @@ def linked_claims(text: str, parsed: Parsed, fld: str) -> list[Claim]:
         if ka == "p" and not dur.clean_tail:
             continue  # "one cycle (14 days treatment of a 28 day cycle)"
         b_start = b.pre_start if kb == "d" and b.pre_start >= 0 else b.start
-        between = _between(text, a.end, b_start, parsed.lengths)
+        between = _between(text, a.end, b_start, parsed.lengths, length_starts)
         if "." in between.replace("i.e.", "").replace("i. e.", "") or ";" in between:
             continue
         stripped = between.strip()
