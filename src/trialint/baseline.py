@@ -168,9 +168,9 @@ class Baseline:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            line = raw.count(b"\n", 0, e.start) + 1
+            at_line = raw.count(b"\n", 0, e.start) + 1
             raise TrialintError(
-                f"{p}:{line}: baseline is not UTF-8 text (byte {e.start:,}): not a trialint "
+                f"{p}:{at_line}: baseline is not UTF-8 text (byte {e.start:,}): not a trialint "
                 "baseline"
             ) from e
         deep = nesting_line(text)

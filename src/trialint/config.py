@@ -255,8 +255,8 @@ def read_config_file(path: str | Path, *, required_table: bool = True) -> Config
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise ConfigError(f"{p}:{line}: config file is not UTF-8 text (byte {e.start})") from e
+        at_line = raw.count(b"\n", 0, e.start) + 1
+        raise ConfigError(f"{p}:{at_line}: config file is not UTF-8 text (byte {e.start})") from e
     deep = nesting_line(text)
     if deep is not None:
         raise ConfigError(
