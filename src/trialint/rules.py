@@ -101,7 +101,9 @@ def load_rule_file(path: Path) -> Rule:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         at_line = raw.count(b"\n", 0, e.start) + 1
-        raise ConfigError(f"{path}:{at_line}: rule file is not UTF-8 text (byte {e.start:,})") from e
+        raise ConfigError(
+            f"{path}:{at_line}: rule file is not UTF-8 text (byte {e.start:,})"
+        ) from e
     deep = nesting_line(text)
     if deep is not None:
         raise ConfigError(f"{path}:{deep}: nested more than {MAX_FILE_NESTING} deep")
