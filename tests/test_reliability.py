@@ -394,6 +394,35 @@ def test_stray_quote_mid_row_is_a_read_error_and_the_rows_below_are_read():
 # --- a damaged file gives what it still holds ---------------------------------------------------
 
 
+def test_a_json_array_cut_short_or_with_a_broken_item_gives_what_it_holds():
+    lines = _lines(4)
+    ids = [json.loads(x)["protocolSection"]["identificationModule"]["nctId"] for x in lines]
+    cut = b"[\n" + b",\n".join(lines)[: -len(lines[3]) // 2]
+    rs = _read(cut, "a.json")
+    assert list(rs.studies["record_id"]) == ids[:3]
+    (err,) = rs.errors
+    assert err["pointer"] == "/3" and err["line"] == 5 and err["record_id"] == ids[3]
+    assert "ends early" in err["reason"]
+    broken = b"[" + b",".join([lines[0], b"{not json}", lines[2]]) + b"]"
+    rs = _read(broken, "a.json")
+    assert list(rs.studies["record_id"]) == [ids[0], ids[2]]
+    assert [e["pointer"] for e in rs.errors] == ["/1"]
+    page = b'{"studies": [' + b",".join(lines[:2])
+    rs = _read(page, "page.json")
+    assert list(rs.studies["record_id"]) == ids[:2] and len(rs.errors) == 1
+
+
+def test_a_study_nested_too_deep_in_an_array_or_page_costs_only_that_field():
+    lines = _lines(3)
+    deep = lines[1][:-1] + b',"x":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    for data in (
+        b"[" + b",".join([lines[0], deep, lines[2]]) + b"]",
+        b'{"studies": [' + b",".join([lines[0], deep, lines[2]]) + b"]}",
+    ):
+        rs = _read(data, "a.json")
+        assert len(rs) == 3 and not rs.errors
+
+
 @pytest.mark.parametrize("name", ["s.ndjson", "s.json"])
 def test_utf8_bom_loses_nothing(tmp_path, name):
     lines = _lines(3)

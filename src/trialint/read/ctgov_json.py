@@ -743,41 +743,20 @@ def _strip_bom(data: bytes) -> bytes:
 
 
 def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[FrameBuilder]:
-    """One study object, an array of studies, or an API page {"studies": [...]}."""
+    """One study object, an array of studies, or an API page {"studies": [...]}. A list that
+    is cut short or broken gives the studies before the damage and a read error where it
+    stops; a study nested too deep in a field trialint does not read costs nothing."""
     data = _strip_bom(data)
-    head = data.lstrip()[:1]
     b = FrameBuilder()
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        if head == b"[":
-            try:
-                items = _raw_list_decoder.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as e:
-                b.add_error(path=path, reason=f"invalid JSON: {_why(data, e)}")
-                yield b
-                return
-            base = "/"
-        else:
-            try:
-                page = _page_decoder.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as e:
-                if isinstance(e, msgspec.ValidationError) or _generic(data)[1] is None:
-                    # JSON, but not a page: read it as one study (leniently if need be)
-                    _decode_one(b, data, path=path, line=None, pointer="", fallback_id=stem)
-                else:
-                    b.add_error(
-                        path=path, reason=f"invalid JSON: {_why(data, e)}", record_id=_id_in(data)
-                    )
-                yield b
-                return
-            if page.studies:
-                items, base = page.studies, "/studies/"
-            else:
-                _decode_one(b, data, path=path, line=None, pointer="", fallback_id=stem)
-                yield b
-                return
-        many = len(items) > 1
+        items, base, problem = _items(data)
+        if items is None:  # one study (or what is not a list of studies: reported as such)
+            _decode_one(b, data, path=path, line=None, pointer="", fallback_id=stem)
+            yield b
+            return
+        many = len(items) > 1 or problem is not None
         for i, raw in enumerate(items):
             _decode_one(
                 b,
@@ -790,10 +769,87 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Fr
             if len(b) >= chunk_size:
                 yield b
                 b = FrameBuilder()
+        if problem is not None:
+            at, reason = problem
+            b.add_error(
+                path=path,
+                line=data.count(b"\n", 0, at) + 1,
+                pointer=f"{base}{len(items)}",
+                reason=reason,
+                record_id=_id_in(data[at:]),
+            )
         yield b
     finally:
         if gc_was:
             gc.enable()
+
+
+_PAGE_HEAD = re.compile(rb'\s*\{\s*"studies"\s*:\s*\[')
+_ITEM_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+_Problem = tuple[int, str]  # (byte offset where reading stopped, reason)
+
+
+def _items(data: bytes) -> tuple[list[Any] | None, str, _Problem | None]:
+    """The raw studies of an array or an API page (None: the document is one study), their
+    JSON pointer base, and the problem that stopped the list early, if any."""
+    is_array = data.lstrip()[:1] == b"["
+    for attempt in (data, None):
+        body = attempt if attempt is not None else _cut_deep(data)
+        try:
+            if is_array:
+                return _raw_list_decoder.decode(body), "/", None
+            page = _page_decoder.decode(body)
+            return (page.studies, "/studies/", None) if page.studies else (None, "", None)
+        except RecursionError:
+            continue  # values nested too deep: once more with them cut off
+        except msgspec.ValidationError:
+            if not is_array:
+                return None, "", None  # JSON, not a page: one study
+            break
+        except msgspec.DecodeError:
+            break
+    if is_array:
+        items, problem = _salvage(data, data.index(b"["))
+        return items, "/", problem
+    m = _PAGE_HEAD.match(data)
+    if m is None:
+        return None, "", None
+    items, problem = _salvage(data, m.end() - 1)
+    return items, "/studies/", problem
+
+
+def _salvage(data: bytes, start: int) -> tuple[list[bytes], _Problem | None]:
+    """The items of the JSON list opening at ``start`` that are there whole, split at its
+    top-level commas (strings skipped whole); an item that is itself broken is read (and
+    reported) on its own. A list that never closes is cut short: where it stops is reported."""
+    depth, begin = 0, start + 1
+    items: list[bytes] = []
+    for m in _ITEM_TOKEN.finditer(data, start + 1):
+        c = data[m.start()]
+        if c == 0x22:  # a string
+            continue
+        if c in (0x5B, 0x7B):
+            depth += 1
+        elif c in (0x5D, 0x7D):
+            if depth == 0:  # the end of the list
+                last = data[begin : m.start()].strip()
+                if last or items:
+                    items.append(last)
+                return items, None
+            depth -= 1
+        elif depth == 0:  # a comma between items
+            items.append(data[begin : m.start()].strip())
+            begin = m.end()
+    while begin < len(data) and data[begin] in b" \t\r\n":
+        begin += 1
+    tail = data[begin:].strip()
+    if tail and _generic(tail)[1] is None:  # cut just after a whole item: read it too
+        items.append(tail)
+        begin = len(data)
+    return items, (
+        begin,
+        "the JSON ends early or is broken (a truncated file?): the studies before are read",
+    )
 
 
 def _why(data: bytes, e: BaseException) -> str:
