@@ -714,7 +714,7 @@ def _decode_one(
                 path=path,
                 line=line,
                 column=int(m.group(1)) + 1 if m and line is not None else None,
-                pointer=pointer,
+                pointer=pointer or None,
                 reason=reason,
                 record_id=_id_in(data),
             )
@@ -728,7 +728,7 @@ def _decode_one(
         b.add_error(
             path=path,
             line=line,
-            pointer=pointer,
+            pointer=pointer or None,
             reason="not an API v2 study: no protocolSection",
             record_id=_id_in(bytes(raw)),
         )
