@@ -325,7 +325,7 @@ def test_no_corpus_record_is_lost_to_one_odd_field():
     got: dict[str, list[str]] = {}
     for rid, fld in zip(rs.issues["record_id"], rs.issues["field"], strict=True):
         got.setdefault(rid, []).append(json_pointer(fld))
-    assert sum(e is not None for e in expected) > 1800
+    assert sum(e is not None for e in expected) > 1700  # the others: a shape that field allows
     for rid, want in zip(rs.studies["record_id"], expected, strict=True):
         if want is not None:
             assert any(p == want or p.startswith(want + "/") for p in got.get(rid, ())), (

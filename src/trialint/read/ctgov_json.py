@@ -333,6 +333,20 @@ def _fields(cls: type) -> list[tuple[str, str, Any]]:
 _FIELDS: dict[type, list[tuple[str, str, Any]]] = {}
 
 
+def _scrub(v: Any, depth: int = 0) -> Any:
+    """A loosely read value with every lone surrogate replaced (no text reaches the frames
+    that is not Unicode)."""
+    if isinstance(v, str):
+        return _SURROGATE.sub("\ufffd", v) if _SURROGATE.search(v) else v
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(v, list):
+        return [_scrub(x, depth + 1) for x in v]
+    if isinstance(v, dict):
+        return {k: _scrub(x, depth + 1) for k, x in v.items()}
+    return v
+
+
 class _Lenient:
     """Generic JSON -> the study structs, reading what fits and noting what does not.
 
@@ -390,10 +404,10 @@ class _Lenient:
             )
             return None
         if any(isinstance(a, msgspec_inspect.AnyType) for a in alts):
-            return v  # a field read loosely (any shape)
+            return _scrub(v)  # a field read loosely (any shape)
         for a in alts:  # the shapes the data model allows
             if isinstance(a, msgspec_inspect.DictType) and isinstance(v, dict):
-                return v
+                return _scrub(v)
             if isinstance(a, msgspec_inspect.StructType) and isinstance(v, dict):
                 return self.struct(v, a.cls, path)
             if isinstance(a, msgspec_inspect.ListType) and isinstance(v, list):
