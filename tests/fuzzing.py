@@ -113,7 +113,16 @@ def leaves(study: dict[str, Any]) -> list[tuple[list[str | int], Any]]:
 def read_fields(study: dict[str, Any]) -> list[tuple[list[str | int], Any]]:
     """The values of a study that trialint reads (their generic path is in read_schema)."""
     schema = read_schema()
-    return [(p, v) for p, v in leaves(study) if generic(p) in schema and len(p) > 1]
+    return [
+        (p, v)
+        for p, v in leaves(study)
+        if generic(p) in schema and len(p) > 1 and not _loose(generic(p))
+    ]
+
+
+def _loose(path: tuple[str, ...]) -> bool:
+    """Fields the reader takes loosely by design (ids and countries only, any shape)."""
+    return "contactsLocationsModule" in path or "secondaryIdInfos" in path
 
 
 def pointer(path: list[str | int]) -> str:
