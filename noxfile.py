@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, e2e (browser), bench. `bash scripts/test.sh` runs the CI set."""
+"""Sessions: tests, lint, typecheck, e2e (browser), bench, fuzz. `bash scripts/test.sh` runs the CI set."""
 
 from __future__ import annotations
 
@@ -23,6 +23,24 @@ def tests(session: nox.Session) -> None:
     installed so that the Great Expectations commands are tested too."""
     session.install("-e", ".[test,gx]")
     _pytest(session, "-m", "not e2e", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzz suite at full size: >= 10,000 mutated real records of every format through
+    trialint (tests/test_fuzz.py; the normal test session runs a fast subset). Writes the
+    figures of the run to fuzz-report.json; docs/reliability.md quotes them."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "tests/test_fuzz.py",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-s",
+        *session.posargs,
+        env={"TRIALINT_FUZZ": "full", "TRIALINT_FUZZ_REPORT": "fuzz-report.json"},
+    )
 
 
 @nox.session

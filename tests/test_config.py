@@ -196,7 +196,7 @@ def test_unknown_rule_in_trialint_toml(project):
 def test_unreadable_config_files_stop_the_run(project):
     (project / "trialint.toml").write_bytes(b'select = ["\xff"]\n')
     result = run("check", "records")
-    assert result.exit_code == 2 and "trialint.toml: config file is not UTF-8" in result.output
+    assert result.exit_code == 2 and "trialint.toml:1: config file is not UTF-8" in result.output
     result = run("check", "records", "--config", "missing.toml")
     assert result.exit_code == 2 and "missing.toml: cannot read config file" in result.output
 

@@ -177,7 +177,10 @@ def test_package_json_and_requirements_txt_are_skipped_with_a_note(repo):
     ("name", "content"),
     [
         ("NCT01234567.json", '{"protocolSection": {"identificationModule": {"nctId": "NCT0123'),
-        ("study.json", '{"studies": [{"protocolSection": 3}]}'),
+        (
+            "study.json",
+            '[{"protocolSection": {"identificationModule": {"nctId": "NCT01234567"}}} {"x"',
+        ),
         ("classic.json", '{"FullStudiesResponse": {"FullStudies": []}}'),
         ("study.xml", "<clinical_study><id_info><nct_id>NCT01234567</nct_id>"),
         ("notes.txt", "Notes on NCT01234567 that are in no export layout."),

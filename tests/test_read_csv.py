@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import CORPUS
-from trialint.frames import RecordSet
+from trialint.frames import MAX_TEXT_CHARS, RecordSet
 from trialint.read import read_bytes, read_paths
 from trialint.read.build import FrameBuilder
 from trialint.read.ctgov_csv import (
@@ -395,7 +395,10 @@ def test_field_size_limit_is_raised():
     big = "x" * 200_000  # longer than the csv module's default field limit
     text = f'NCT Number,Brief Summary\nNCT00000001,"{big}"\n'
     rs = _read_text(text, "big.csv")
-    assert not rs.errors and len(rs.studies["brief_summary"].iloc[0]) == len(big)
+    # read whole (no csv error); what rules check is cut at MAX_TEXT_CHARS, and the cut reported
+    assert not rs.errors and len(rs.studies["brief_summary"].iloc[0]) == MAX_TEXT_CHARS
+    assert list(rs.issues["field"]) == ["descriptionModule.briefSummary"]
+    assert "text of 200,000 characters" in rs.issues["message"].iloc[0]
 
 
 def test_non_utf8_bytes_fail_only_their_row(tmp_path):

@@ -88,15 +88,19 @@ def test_source_pointer_for_array_items(tmp_path):
 
 
 def test_broken_record_becomes_read_error_and_run_goes_on(tmp_path):
+    """Only what is not JSON is a read error (with its line); a record with an odd field is
+    read, the field an issue naming its path and the shape found."""
     lines = _lines(3)
     bad = b'{"protocolSection": {"identificationModule": {"nctId": 5}}}'
     p = tmp_path / "mixed.ndjson"
     p.write_bytes(b"\n".join([lines[0], b"{not json", bad, lines[1]]) + b"\n")
     rs = RecordSet.concat(read_paths([p]))
-    assert list(rs.studies["record_id"]) == _ids(lines[:2])
-    assert [e["line"] for e in rs.errors] == [2, 3]
+    assert list(rs.studies["record_id"]) == [_ids(lines)[0], "5", _ids(lines)[1]]
+    assert [e["line"] for e in rs.errors] == [2]
     assert all(e["path"] == str(p) for e in rs.errors)
-    assert "identificationModule.nctId" in rs.errors[1]["reason"]
+    issue = rs.issues.iloc[0]
+    assert issue["field"] == "identificationModule.nctId"
+    assert "a number (5)" in issue["message"]
 
 
 def test_unknown_format_names_the_file(tmp_path):

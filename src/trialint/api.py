@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .engine import check_recordset, collect_keys, run_level_findings
+from .errors import InternalError
 from .findings import (
     BUILTIN_META,
     FINDING_COLUMNS,
@@ -138,19 +139,34 @@ def _units(rs: RecordSet) -> dict[str, int]:
 
 def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
     """One chunk's findings, record summary, finding contexts, size, skipped files, counts and
-    the key rows of the run-level rules (runs in a worker too)."""
-    found = check_recordset(rs, chosen, run_level=False)
-    if not wanted_builtin:
-        found = found[found["rule"] != "read-error"]
-    return _Checked(
-        found,
-        _record_summary(rs),
-        _contexts(found, rs),
-        len(rs) + len(rs.errors),
-        list(rs.skipped),
-        _units(rs),
-        collect_keys(rs, chosen),
-    )
+    the key rows of the run-level rules (runs in a worker too). A bug met on the way stops the
+    run as an InternalError naming the chunk's input files."""
+    try:
+        found = check_recordset(rs, chosen, run_level=False)
+        if not wanted_builtin:
+            found = found[found["rule"] != "read-error"]
+        return _Checked(
+            found,
+            _record_summary(rs),
+            _contexts(found, rs),
+            len(rs) + len(rs.errors),
+            list(rs.skipped),
+            _units(rs),
+            collect_keys(rs, chosen),
+        )
+    except Exception as e:
+        paths = sorted({str(p) for p in rs.sources["path"].dropna()}) or ["<records>"]
+        where = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        raise InternalError(
+            f"{where}: internal error while checking: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _checked_chunks(
@@ -177,7 +193,7 @@ def _checked_chunks(
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     # spawn, not fork: the parent's pyarrow thread pools do not survive a fork
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint) as pool:
         pending: deque[Future[_Checked]] = deque()
         for rs in chunks:
             pending.append(pool.submit(_check_chunk, rs, chosen, wanted_builtin))

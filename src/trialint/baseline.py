@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import TrialintError
+from .errors import MAX_FILE_NESTING, TrialintError, nesting_line
 
 if TYPE_CHECKING:
     from .findings import FindingSet as Findings
@@ -107,6 +107,25 @@ def fingerprints(frame: pd.DataFrame, contexts: pd.DataFrame) -> pd.Series:
     return joined.map(_fingerprint)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a count")
+
+
+def _entry_line(text: str, record: str, item: Any) -> int | None:
+    """The line of a baseline entry: the line of its record's key, then of its hash."""
+    at = text.find(json.dumps(record, ensure_ascii=False) + ":")
+    if at < 0:
+        at = text.find(json.dumps(record) + ":")
+    if at < 0:
+        return None
+    h = item.get("hash") if isinstance(item, dict) else None
+    if isinstance(h, str):
+        hat = text.find(json.dumps(h), at)
+        if hat >= 0:
+            at = hat
+    return text.count("\n", 0, at) + 1
+
+
 def _empty_entries() -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series([], dtype=object) for c in KEY_COLUMNS}
@@ -143,10 +162,25 @@ class Baseline:
     def load(cls, path: str | Path) -> Baseline:
         p = Path(path)
         try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
+            raw = p.read_bytes()
         except OSError as e:
             raise TrialintError(f"{p}: cannot read baseline: {e.strerror or e}") from e
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            at_line = raw.count(b"\n", 0, e.start) + 1
+            raise TrialintError(
+                f"{p}:{at_line}: baseline is not UTF-8 text (byte {e.start:,}): not a trialint "
+                "baseline"
+            ) from e
+        deep = nesting_line(text)
+        if deep is not None:
+            raise TrialintError(
+                f"{p}:{deep}: nested more than {MAX_FILE_NESTING} deep: not a trialint baseline"
+            )
+        try:
+            doc = json.loads(text, parse_constant=_refuse_constant)
+        except (json.JSONDecodeError, ValueError, RecursionError) as e:
             where = f":{e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
             raise TrialintError(f"{p}{where}: baseline is not valid JSON: {e}") from e
         if (
@@ -163,18 +197,25 @@ class Baseline:
                 raise TrialintError(f"{p}: baseline entries of record '{record}' must be a list")
             for it in items:
                 try:
+                    count = it.get("count", 1)
+                    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                        raise ValueError(f"count {count!r} is not a whole number of findings")
                     rows.append(
                         (
                             record,
                             str(it["rule"]),
                             str(it.get("field") or ""),
                             str(it["hash"]),
-                            int(it.get("count", 1)),
+                            count,
                         )
                     )
-                except (KeyError, TypeError, ValueError) as e:
+                except (KeyError, TypeError, ValueError, AttributeError) as e:
+                    shown = repr(it)
+                    shown = shown if len(shown) <= 200 else shown[:197] + "..."
+                    line = _entry_line(text, record, it)
                     raise TrialintError(
-                        f"{p}: bad baseline entry for record '{record}': {it!r}"
+                        f"{p}{':' + str(line) if line else ''}: bad baseline entry for record "
+                        f"'{record}': {shown}"
                     ) from e
         if not rows:
             return cls(path=p)
@@ -212,9 +253,10 @@ class Baseline:
         p = Path(path) if path is not None else self.path
         if p is None:
             raise TrialintError("no baseline file to write")
+        from .atomic import write_text
+
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(self.dumps(), encoding="utf-8")
+            write_text(p, self.dumps(), make_parents=True)
         except OSError as e:
             raise TrialintError(f"{p}: cannot write baseline: {e.strerror or e}") from e
         self.path = p

@@ -25,17 +25,75 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def _interrupted() -> None:
+    click.echo("\ntrialint: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 class _Group(click.Group):
+    """Whatever goes wrong, one line on stderr and exit code 2 (a usage, config or IO error, or
+    an internal error naming the input); Ctrl-C exits 130. Never a traceback, never exit 1
+    (CI reads 1 as "findings"): `trialint --debug ...` (or TRIALINT_DEBUG=1) shows it."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            _interrupted()
+            raise  # unreachable: _interrupted exits
+
     def invoke(self, ctx: click.Context) -> Any:
+        import os
+
+        debug = bool(ctx.params.get("debug")) or os.environ.get("TRIALINT_DEBUG", "") not in (
+            "",
+            "0",
+        )
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _interrupted()
+        except BrokenPipeError:
+            # the reader of stdout went away (`trialint check ... | head`): stop quietly; point
+            # stdout at /dev/null so that Python's exit flush raises nothing more
+            import contextlib
+
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_ERROR)
         except TrialintError as e:
+            if debug and e.__cause__ is not None:
+                import traceback
+
+                traceback.print_exception(e.__cause__)
             _fail(str(e))
+        except Exception as e:  # a bug: say where, in one line
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            inputs = ctx.meta.get("trialint.inputs")
+            where = f" (inputs: {', '.join(inputs)})" if inputs else ""
+            _fail(
+                f"internal error{where}: {type(e).__name__}: {e} — a bug in trialint; "
+                "`trialint --debug ...` shows the traceback"
+            )
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trialint")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the traceback of an internal error (also: TRIALINT_DEBUG=1).",
+)
+def main(debug: bool = False) -> None:
     """trialint: lint clinical-trial registry records before a registry reviewer does."""
 
 
@@ -193,8 +251,12 @@ def check(
     from .api import check as run_check
     from .baseline import Baseline
 
+    click.get_current_context().meta["trialint.inputs"] = list(paths)
     settings = _settings(
         config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
+    _refuse_overwriting_inputs(
+        paths, [("-o", output), ("--html", html_file), ("--write-baseline", write_baseline)]
     )
     if write_baseline and prune_baseline:
         _fail("--write-baseline and --prune-baseline cannot be used together")
@@ -240,10 +302,12 @@ def check(
     else:
         text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
     if output:
+        from .atomic import write_text
+
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as e:
-            _fail(f"{output}: cannot write: {e.strerror}")
+            _fail(f"{output}: cannot write: {e.strerror or e}")
     else:
         click.echo(text, nl=False, color=color)
     if html_file:
@@ -424,12 +488,22 @@ def _default_report_path(paths: tuple[str, ...]) -> Path:
     return Path("reports") / f"trialint-{stem}.html"
 
 
+def _refuse_overwriting_inputs(
+    paths: tuple[str, ...], outputs: list[tuple[str, str | None]]
+) -> None:
+    from .atomic import refuse_overwriting_inputs
+    from .read import RECORD_EXTENSIONS
+
+    refuse_overwriting_inputs(outputs, paths, RECORD_EXTENSIONS)
+
+
 def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | None = None) -> None:
+    from .atomic import write_text
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(findings.render("html", title=title), encoding="utf-8")
+        write_text(path, findings.render("html", title=title), make_parents=True)
     except OSError as e:
-        _fail(f"{path}: cannot write: {e.strerror}")
+        _fail(f"{path}: cannot write: {e.strerror or e}")
     if not quiet:
         verdict = findings.verdict()
         click.echo(
@@ -531,9 +605,12 @@ def report(
     from . import progress as progress_mod
     from .api import check as run_check
 
+    click.get_current_context().meta["trialint.inputs"] = list(paths)
     settings = _settings(
         config_file, isolated, None, select, extend_select, ignore, fail_on, baseline
     )
+    target = Path(output) if output else _default_report_path(paths)
+    _refuse_overwriting_inputs(paths, [("-o", str(target))])
     if as_diff or as_history:
         _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
         return
@@ -541,7 +618,7 @@ def report(
     with bar if bar is not None else nullcontext():
         findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs, since=since)
     _notes(findings, quiet)
-    _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
+    _write_html(findings, target, quiet, title)
     problems = _problems(findings)
     for problem in problems:
         click.echo(f"trialint: error: {problem}", err=True)
@@ -642,10 +719,12 @@ def _finish(
     else:
         text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
     if output:
+        from .atomic import write_text
+
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as e:
-            _fail(f"{output}: cannot write: {e.strerror}")
+            _fail(f"{output}: cannot write: {e.strerror or e}")
     else:
         click.echo(text, nl=False, color=color)
     if html_file:
@@ -685,8 +764,13 @@ def diff(
     """
     from .api import diff as run_diff
 
+    click.get_current_context().meta["trialint.inputs"] = [old, new]
     settings = _settings(
         config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
+    _refuse_overwriting_inputs(
+        (old, new),
+        [("-o", output), ("--html", html_file), ("--write-baseline", write_baseline)],
     )
     findings = run_diff(old, new, config=settings, baseline=False if write_baseline else None)
     _finish(
@@ -719,8 +803,12 @@ def history(
     package (one CSV row per version): consecutive versions are compared."""
     from .api import history as run_history
 
+    click.get_current_context().meta["trialint.inputs"] = list(paths)
     settings = _settings(
         config_file, isolated, fmt, select, extend_select, ignore, fail_on, baseline
+    )
+    _refuse_overwriting_inputs(
+        paths, [("-o", output), ("--html", html_file), ("--write-baseline", write_baseline)]
     )
     findings = run_history(list(paths), config=settings, baseline=False if write_baseline else None)
     _finish(

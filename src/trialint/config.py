@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, EmptySelectionError, UnknownRuleError
+from .errors import (
+    MAX_FILE_NESTING,
+    ConfigError,
+    EmptySelectionError,
+    UnknownRuleError,
+    nesting_line,
+)
 from .findings import FAIL_LEVELS, SEVERITIES
 from .thresholds import Threshold
 
@@ -255,16 +261,27 @@ def read_config_file(path: str | Path, *, required_table: bool = True) -> Config
     returns None unless ``required_table`` (then it is an error: the user named that file)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as e:
         raise ConfigError(f"{p}: cannot read config file: {e.strerror or e}") from e
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{p}: config file is not UTF-8 text (byte {e.start})") from e
+        at_line = raw.count(b"\n", 0, e.start) + 1
+        raise ConfigError(f"{p}:{at_line}: config file is not UTF-8 text (byte {e.start})") from e
+    deep = nesting_line(text)
+    if deep is not None:
+        raise ConfigError(
+            f"{p}:{deep}: arrays or tables nested more than {MAX_FILE_NESTING} deep: not a "
+            "trialint config"
+        )
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         line, msg = _toml_error_line(e, text)
         raise ConfigError(f"{p}{':' + str(line) if line else ''}: invalid TOML: {msg}") from e
+    except RecursionError as e:
+        raise ConfigError(f"{p}: invalid TOML: nested too deeply") from e
     prefix: tuple[str, ...] = ()
     data: Any = doc
     if p.name == "pyproject.toml":

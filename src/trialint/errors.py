@@ -27,3 +27,28 @@ class EmptySelectionError(ConfigError):
 
 class NothingReadError(TrialintError):
     """No record was read from the inputs: the run checked nothing (exit code 2)."""
+
+
+class InternalError(TrialintError):
+    """A bug met while reading or checking an input (exit code 2). The message names the
+    input; the cause (``__cause__``) carries the traceback that ``--debug`` shows."""
+
+
+MAX_FILE_NESTING = 100  # config, baseline and rule files: deeper brackets are refused
+
+
+def nesting_line(text: str, limit: int = MAX_FILE_NESTING) -> int | None:
+    """The 1-based line where brackets (``[`` ``{``, outside quoted strings) first nest deeper
+    than ``limit`` in a TOML/JSON/YAML text, or None: where a too-deep file goes wrong."""
+    import re
+
+    depth = 0
+    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[\[\]{}]', text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, m.start()) + 1
+        elif c in "]}":
+            depth = max(0, depth - 1)
+    return None

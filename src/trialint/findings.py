@@ -140,6 +140,22 @@ RECORD_COLUMNS: tuple[str, ...] = (
 )
 
 
+def created_now() -> str:
+    """The run's timestamp (UTC); ``SOURCE_DATE_EPOCH`` (reproducible builds) fixes it, so the
+    same input gives byte-identical reports."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = _dt.datetime.now(_dt.UTC)
+    if epoch:
+        import contextlib
+
+        # not a number of seconds: the current time, as without it
+        with contextlib.suppress(ValueError, OverflowError, OSError):
+            when = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class FindingSet:
     """Findings of one run, backed by a DataFrame (``.frame``): the model every renderer reads.
@@ -152,9 +168,7 @@ class FindingSet:
     records: pd.DataFrame  # one row per record read: RECORD_COLUMNS
     contexts: pd.DataFrame  # record_id, field, text: the full text of every flagged field
     inputs: list[str] = field(default_factory=list)
-    created: str = field(
-        default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    created: str = field(default_factory=lambda: created_now())
     # findings not reported: FINDING_COLUMNS + suppressed_by ('exemption' | 'baseline') + reason
     suppressed: pd.DataFrame = field(default_factory=lambda: suppressed_frame())
     baseline_path: str | None = None  # the baseline file applied, if any

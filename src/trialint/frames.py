@@ -81,6 +81,12 @@ INTERVENTION_COLUMNS = (
 )
 TERM_COLUMNS = ("record_id", "kind", "position", "term")  # kind: condition | keyword
 SOURCE_COLUMNS = ("record_id", "field", "path", "line", "column", "pointer")
+# What a reader met in a field it read leniently (an odd shape, text cut to MAX_TEXT_CHARS):
+# one row per field, reported by the `field-shape` kind. The rest of the record is read as usual.
+ISSUE_COLUMNS = ("record_id", "field", "message")
+# Longest text trialint checks in one field (the registry's longest limit is 32,000 characters);
+# a longer text is cut here and the cut is reported, so no rule ever works on megabytes.
+MAX_TEXT_CHARS = 100_000
 
 # --- canonical field paths -------------------------------------------------------------------
 # A finding's `field` is a canonical path: API v2 module paths for study fields, and
@@ -265,10 +271,18 @@ def json_pointer(field_path: str) -> str:
     if m:
         kind, pos = m.groups()
         return f"/protocolSection/conditionsModule/{kind}s/{pos}"
-    if field_path in FIELD_PATH_TO_COLUMN or field_path.split(".", 1)[0] in MODULE_FIELDS:
-        # a study field, or a module's list as a whole ("outcomesModule.primaryOutcomes")
-        return "/protocolSection/" + field_path.replace(".", "/")
+    head = re.split(r"[.\[]", field_path, maxsplit=1)[0]
+    if field_path in FIELD_PATH_TO_COLUMN or head in MODULE_FIELDS or head in _OTHER_MODULES:
+        # a study field, a module's list as a whole ("outcomesModule.primaryOutcomes"), or any
+        # API path of a module with list indices ("armsInterventionsModule.armGroups[2].type")
+        return "/protocolSection/" + re.sub(r"\[([0-9]+)\]", r".\1", field_path).replace(".", "/")
+    if head in ("protocolSection", "hasResults"):
+        return "/" + re.sub(r"\[([0-9]+)\]", r".\1", field_path).replace(".", "/")
     return ""
+
+
+# API v2 protocol modules that carry no canonical column but can be named in a field path
+_OTHER_MODULES = frozenset({"referencesModule", "contactsLocationsModule", "ipdSharingStatementModule", "oversightModule"})  # fmt: skip
 
 
 # --- frame construction ----------------------------------------------------------------------
@@ -311,6 +325,7 @@ class RecordSet:
     interventions: pd.DataFrame = field(default_factory=lambda: empty_frame(INTERVENTION_COLUMNS))
     terms: pd.DataFrame = field(default_factory=lambda: empty_frame(TERM_COLUMNS))
     sources: pd.DataFrame = field(default_factory=lambda: empty_frame(SOURCE_COLUMNS))
+    issues: pd.DataFrame = field(default_factory=lambda: empty_frame(ISSUE_COLUMNS))
     # read errors met while building this chunk: dicts with path, line, column, pointer, reason
     errors: list[dict[str, Any]] = field(default_factory=list)
     # files skipped as plainly not registry records: dicts with path, reason
@@ -340,6 +355,7 @@ class RecordSet:
             interventions=cat("interventions"),
             terms=cat("terms"),
             sources=cat("sources"),
+            issues=cat("issues"),
         )
         for p in parts:
             out.errors.extend(p.errors)
@@ -369,6 +385,7 @@ class RecordSet:
             interventions=narrow(self.interventions),
             terms=narrow(self.terms),
             sources=narrow(self.sources),
+            issues=narrow(self.issues),
         )
 
     def texts(self) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, UnknownRuleError
+from .errors import MAX_FILE_NESTING, ConfigError, UnknownRuleError, nesting_line
 from .findings import BUILTIN_META, SEVERITIES
 from .resources import builtin_checks_dir
 
@@ -82,21 +82,61 @@ def _line_of_key(text: str, key: str) -> int | None:
 
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5x faster
+MAX_RULE_VALUES = 100_000  # a rule file's values once aliases are expanded (a "billion laughs")
+
+
+def _expanded_size(data: Any, limit: int = MAX_RULE_VALUES) -> int:
+    """How many values ``data`` holds with YAML aliases expanded, counted without expanding
+    them (shared objects counted once per use, from a memo); stops past ``limit``."""
+    memo: dict[int, int] = {}
+
+    def size(v: Any, depth: int = 0) -> int:
+        if not isinstance(v, dict | list) or depth > 200:
+            return 1
+        key = id(v)
+        if key not in memo:
+            memo[key] = 0  # a cycle counts as nothing more
+            items = list(v.values()) if isinstance(v, dict) else v
+            total = 1
+            for x in items:
+                total += size(x, depth + 1)
+                if total > limit:
+                    break
+            memo[key] = total
+        return memo[key]
+
+    return size(data)
 
 
 def load_rule_file(path: Path) -> Rule:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read rule file: {e.strerror}") from e
+        raise ConfigError(f"{path}: cannot read rule file: {e.strerror or e}") from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        at_line = raw.count(b"\n", 0, e.start) + 1
+        raise ConfigError(
+            f"{path}:{at_line}: rule file is not UTF-8 text (byte {e.start:,})"
+        ) from e
+    deep = nesting_line(text)
+    if deep is not None:
+        raise ConfigError(f"{path}:{deep}: nested more than {MAX_FILE_NESTING} deep")
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    except RecursionError as e:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from e
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a rule file must be a YAML mapping")
+    if _expanded_size(data) > MAX_RULE_VALUES:
+        raise ConfigError(
+            f"{path}: its aliases expand to more than {MAX_RULE_VALUES:,} values: refused"
+        )
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise ConfigError(f"{path}: missing key(s): {', '.join(missing)}")
@@ -120,6 +160,15 @@ def load_rule_file(path: Path) -> Rule:
         )
     from .kinds import KINDS
 
+    for key in ("id", "severity", "kind", "category"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(
+                f"{path}:{_line_of_key(text, key)}: `{key}` must be a text, not "
+                f"{type(data[key]).__name__}"
+            )
+    for key in ("summary", "why", "fix", "source", "notes", "precision", "message"):
+        if key in data and isinstance(data[key], dict | list):
+            raise ConfigError(f"{path}:{_line_of_key(text, key)}: `{key}` must be a text")
     if data["kind"] not in KINDS:
         close = difflib.get_close_matches(str(data["kind"]), list(KINDS), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -128,11 +177,17 @@ def load_rule_file(path: Path) -> Rule:
         )
     examples = data.get("examples") or {}
     if not isinstance(examples, dict) or not examples.get("flag") or not examples.get("pass"):
-        raise ConfigError(f"{path}: examples must give at least one 'flag' and one 'pass' record")
+        line = _line_of_key(text, "examples")
+        raise ConfigError(
+            f"{path}{':' + str(line) if line else ''}: examples must give at least one 'flag' "
+            "and one 'pass' record"
+        )
     params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}:{_line_of_key(text, 'params')}: `params` must be a mapping")
     try:
         KINDS[data["kind"]].validate(params)
-    except (ValueError, TypeError, KeyError) as e:
+    except Exception as e:  # whatever a kind's validation meets in odd params
         raise ConfigError(
             f"{path}:{_line_of_key(text, 'params')}: bad params for kind '{data['kind']}': {e}"
         ) from e

@@ -53,6 +53,7 @@ _MODULES: tuple[str, ...] = (
     "duplicate_registration",
     "repeated_text",
     "intervention_checks",
+    "field_shape",
 )
 
 

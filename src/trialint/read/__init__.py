@@ -3,19 +3,28 @@ opens containers (gzip, zip, stdin) and picks the reader by extension and conten
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import itertools
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from ..errors import TrialintError
+from ..errors import InternalError, TrialintError
 from ..frames import RecordSet
 from . import registries
 from .build import FrameBuilder
+from .limits import (
+    MAX_ARCHIVE_DEPTH,
+    MAX_RATIO,
+    MAX_RECORD_BYTES,
+    LimitExceeded,
+    decompressed_limit,
+)
 
 DEFAULT_CHUNK = 5000
 RECORD_EXTENSIONS = (
@@ -84,22 +93,103 @@ def read_bytes(data: bytes, name: str, chunk_size: int = DEFAULT_CHUNK) -> Itera
     yield from _coalesce(_parts(data, name, chunk_size), chunk_size)
 
 
+def _gunzip(data: bytes) -> tuple[bytes, str | None, bool]:
+    """Decompress gzip data (every member) within the decompression limit.
+
+    Returns (content, problem, refused): a truncated or damaged stream gives the content
+    before the damage and says so; one that would decompress past the limit is refused."""
+    limit = decompressed_limit(len(data))
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    while rest:
+        d = zlib.decompressobj(wbits=31)
+        buf = rest
+        while True:
+            try:
+                chunk = d.decompress(buf, limit + 1 - size)
+            except zlib.error as e:
+                return b"".join(out), f"damaged gzip data after {size:,} bytes: {e}", False
+            out.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"", _bomb(len(data)), True
+            if d.eof:
+                rest = d.unused_data
+                break
+            if d.unconsumed_tail:
+                buf = d.unconsumed_tail
+                continue
+            return b"".join(out), "the gzip data ends early (a truncated file?)", False
+        if not rest.startswith(b"\x1f\x8b"):
+            break  # trailing bytes that are not another gzip member (padding): ignored, as gzip does
+    return b"".join(out), None, False
+
+
+def _bomb(compressed: int) -> str:
+    return (
+        f"decompresses to more than {decompressed_limit(compressed) / 2**20:,.0f} MB "
+        f"({MAX_RATIO}x its compressed size and more): refused as a possible decompression bomb"
+    )
+
+
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+
+
+def _transcode(data: bytes) -> bytes:
+    """UTF-16/32 text (with its byte order mark) as UTF-8, for the JSON, CSV and text readers
+    (the XML reader reads any encoding itself)."""
+    for bom in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            enc = "utf-32" if len(bom) == 4 else "utf-16"
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                return data
+            return data if text.lstrip()[:1] == "<" else text.encode("utf-8")
+    return data
+
+
 def _parts(
-    data: bytes, name: str, chunk_size: int, as_name: str | None = None
+    data: bytes, name: str, chunk_size: int, as_name: str | None = None, depth: int = 0
 ) -> Iterator[FrameBuilder | RecordSet]:
     """Dispatch one file's content to its reader by name and content. ``as_name``: the name
-    whose extension tells the format (a gzip file's name without ``.gz``); findings keep ``name``."""
+    whose extension tells the format (a gzip file's name without ``.gz``); findings keep ``name``.
+    ``depth``: how deep in archives this content lies."""
     from . import ctgov_json, sniff, text_export
 
     lower = (as_name or name).lower()
     stem = _stem(name)
-    if lower.endswith(".gz"):
-        try:
-            inner = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            yield _error_chunk(name, f"cannot decompress gzip: {e}")
+    if lower.endswith(".gz") or data[:2] == b"\x1f\x8b":
+        if depth >= MAX_ARCHIVE_DEPTH:
+            yield _error_chunk(
+                name, f"an archive nested more than {MAX_ARCHIVE_DEPTH} deep: not read"
+            )
             return
-        yield from _parts(inner, name, chunk_size, as_name=lower[:-3])
+        inner, problem, refused = _gunzip(data)
+        if refused:
+            yield _error_chunk(name, f"gzip: {problem}")
+            return
+        if problem is not None and not inner.strip():
+            yield _error_chunk(name, f"cannot decompress gzip: {problem}")
+            return
+        inner_as = lower[:-3] if lower.endswith(".gz") else lower
+        yield from _parts(inner, name, chunk_size, as_name=inner_as, depth=depth + 1)
+        if problem is not None:
+            stop = inner.count(b"\n") + 1
+            b = FrameBuilder()
+            b.add_error(
+                path=name,
+                line=stop,
+                reason=f"{problem}: what comes before is read (it stops in line {stop:,} of "
+                f"the decompressed content, after {len(inner):,} bytes)",
+            )
+            yield b
         return
     # other registries (read/registries.py): XLSX before the zip check (an XLSX is a zip)
     other = registries.binary_reader(data, name, chunk_size)
@@ -107,19 +197,16 @@ def _parts(
         yield from other()
         return
     if lower.endswith(".zip") or data[:4] == b"PK\x03\x04":
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as e:
-            yield _error_chunk(name, f"not a readable zip archive: {e}")
+        if depth >= MAX_ARCHIVE_DEPTH:
+            yield _error_chunk(
+                name, f"an archive nested more than {MAX_ARCHIVE_DEPTH} deep: not read"
+            )
             return
-        with zf:
-            for member in sorted(zf.namelist()):
-                if member.endswith("/") or not member.lower().endswith(RECORD_EXTENSIONS):
-                    continue
-                yield from _parts(zf.read(member), f"{name}!{member}", chunk_size)
+        yield from _zip_parts(data, name, chunk_size, depth)
         return
+    data = _transcode(data.removeprefix(codecs.BOM_UTF8))
     head = data.lstrip()[:1]
-    if lower.endswith(".xml") or head == b"<":
+    if lower.endswith(".xml") or head == b"<" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         from . import ctgov_xml
 
         other = None if ctgov_xml.sniff(data) else registries.xml_reader(data, name, chunk_size)
@@ -194,6 +281,45 @@ def _parts(
         "unknown format: expected ClinicalTrials.gov API v2 JSON/NDJSON, legacy XML, the site's "
         "CSV export, or the plain-text export layout",
     )
+
+
+def _zip_parts(
+    data: bytes, name: str, chunk_size: int, depth: int
+) -> Iterator[FrameBuilder | RecordSet]:
+    """Every record file in a zip archive; a member that cannot be read (damaged, encrypted,
+    an unsupported method, over the decompression limit) is a read error naming it."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = sorted(zf.infolist(), key=lambda i: i.filename)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        yield _error_chunk(name, f"not a readable zip archive: {e}")
+        return
+    with zf:
+        for info in infos:
+            member = info.filename
+            if info.is_dir() or not member.lower().endswith(RECORD_EXTENSIONS):
+                continue
+            where = f"{name}!{member}"
+            if info.flag_bits & 0x1:
+                yield _error_chunk(where, "an encrypted zip member: not read (no password)")
+                continue
+            if info.file_size > decompressed_limit(info.compress_size):
+                yield _error_chunk(where, f"zip member {_bomb(info.compress_size)}")
+                continue
+            try:
+                content = zf.read(info)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                RuntimeError,
+                NotImplementedError,
+                OSError,
+                EOFError,
+                ValueError,
+            ) as e:
+                yield _error_chunk(where, f"a damaged zip member: {e}")
+                continue
+            yield from _parts(content, where, chunk_size, depth=depth + 1)
 
 
 def example_recordset(example: dict[str, Any], name: str = "example") -> RecordSet:
@@ -280,42 +406,103 @@ def _path_parts(
     stdin: bytes | None = None,
     files: list[str] | None = None,
 ) -> Iterator[FrameBuilder | RecordSet]:
-    from . import ctgov_json, sniff
-
     for name, path in iter_files(paths):
         if files is not None:
             files.append(STDIN_NAME if path is None else name)
-        lower = name.lower()
-        if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
-            # stream line by line: NDJSON dumps of a whole registry do not fit in memory
-            opener = gzip.open if lower.endswith(".gz") else open
+        try:
+            yield from _file_parts(name, path, chunk_size, stdin)
+        except TrialintError:
+            raise
+        except Exception as e:  # a bug: stop the run (exit 2), naming the input
+            where = STDIN_NAME if path is None else name
+            raise InternalError(
+                f"{where}: internal error while reading: {type(e).__name__}: {e}"
+            ) from e
+
+
+def _file_parts(
+    name: str, path: Path | None, chunk_size: int, stdin: bytes | None = None
+) -> Iterator[FrameBuilder | RecordSet]:
+    from . import ctgov_json, sniff
+
+    lower = name.lower()
+    if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
+        # stream line by line: NDJSON dumps of a whole registry do not fit in memory
+        try:
+            raw = path.open("rb")
+        except OSError as e:
+            yield _error_chunk(name, f"cannot read file: {e.strerror or e}")
+            return
+        with raw:
+            fh: IO[bytes] = (
+                gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+                if lower.endswith(".gz")
+                else raw
+            )
+            lines = _bounded_lines(fh, raw if fh is not raw else None)
+            first: list[bytes] = []
+            damage: BaseException | None = None
             try:
-                with opener(path, "rb") as fh:
-                    lines = iter(fh)
-                    first: list[bytes] = []
-                    for line in lines:  # the first record picks the reader (read/registries.py)
-                        first.append(line)
-                        if line.strip():
-                            break
-                    line_reader = registries.ndjson_reader(first[-1]) if first else None
-                    why = sniff.not_a_record(b"".join(first), "json") if first else None
-                    if line_reader is None and why is not None:
-                        yield _skip_chunk(name, why)
-                        continue
-                    read_lines = line_reader or ctgov_json.read_ndjson
-                    yield from read_lines(
-                        itertools.chain(first, lines), name, _stem(name), chunk_size
-                    )
-            except (OSError, EOFError) as e:
-                yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
+                for line in lines:  # the first record picks the reader (read/registries.py)
+                    first.append(line)
+                    if line.strip():
+                        break
+            except (OSError, EOFError, ValueError, zlib.error) as e:
+                damage = e  # handed on: the reader reports it with its line
+
+            def rest() -> Iterator[bytes]:
+                if damage is not None:
+                    raise damage
+                yield from lines
+
+            line_reader = registries.ndjson_reader(first[-1]) if first else None
+            why = sniff.not_a_record(b"".join(first), "json") if first else None
+            if line_reader is None and why is not None and damage is None:
+                yield _skip_chunk(name, why)
+                return
+            read_lines = line_reader or ctgov_json.read_ndjson
+            yield from read_lines(itertools.chain(first, rest()), name, _stem(name), chunk_size)
+        return
+    if path is None:
+        data = stdin if stdin is not None else sys.stdin.buffer.read()
+        name = STDIN_NAME
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            yield _error_chunk(name, f"cannot read file: {e.strerror or e}")
+            return
+    yield from _parts(data, name, chunk_size)
+
+
+def _bounded_lines(fh: IO[bytes], compressed: IO[bytes] | None) -> Iterator[bytes]:
+    """The lines of a stream, each at most MAX_RECORD_BYTES (a longer one is skipped and given
+    as a ``TooLong`` head); a compressed stream is stopped past the decompression limit."""
+    from .ctgov_json import TooLong
+
+    total = 0
+
+    def check() -> None:
+        if compressed is not None and total > decompressed_limit(compressed.tell()):
+            raise LimitExceeded(f"gzip: {_bomb(compressed.tell())}")
+
+    while True:
+        line = fh.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        total += len(line)
+        check()
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            size = len(line)
+            while True:  # skip the rest of the line, a MB at a time
+                more = fh.readline(1 << 20)
+                total += len(more)
+                size += len(more)
+                check()
+                if not more or more.endswith(b"\n"):
+                    break
+            head = TooLong(line[: 1 << 16])
+            head.size = size
+            yield head
             continue
-        if path is None:
-            data = stdin if stdin is not None else sys.stdin.buffer.read()
-            name = STDIN_NAME
-        else:
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                yield _error_chunk(name, f"cannot read file: {e.strerror}")
-                continue
-        yield from _parts(data, name, chunk_size)
+        yield line

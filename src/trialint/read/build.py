@@ -8,11 +8,18 @@ from typing import Any
 from ..frames import (
     ARM_COLUMNS,
     INTERVENTION_COLUMNS,
+    ISSUE_COLUMNS,
+    MAX_TEXT_CHARS,
     OUTCOME_COLUMNS,
     SOURCE_COLUMNS,
     STUDY_COLUMNS,
+    STUDY_FIELD_PATHS,
     TERM_COLUMNS,
     RecordSet,
+    arm_field,
+    intervention_field,
+    outcome_field,
+    term_field,
     typed_frame,
 )
 
@@ -34,6 +41,7 @@ class FrameBuilder:
         self.sources: list[tuple[Any, ...]] = []
         self.errors: list[dict[str, Any]] = []
         self.skipped: list[dict[str, Any]] = []  # files that are not registry records: path, reason
+        self.issues: list[tuple[str, str, str]] = []
         self.ids: set[str] = set()
 
     def unique_id(self, record_id: str) -> str:
@@ -110,6 +118,11 @@ class FrameBuilder:
     ) -> None:
         self.sources.append((record_id, field, path, line, column, pointer))
 
+    def add_issue(self, record_id: str, field: str, message: str) -> None:
+        """Something odd in one field of a record that was read all the same (a shape the data
+        model does not allow, read leniently): reported by the `field-shape` kind."""
+        self.issues.append((record_id, field, message))
+
     def add_error(
         self,
         *,
@@ -145,18 +158,85 @@ class FrameBuilder:
             "sources",
             "errors",
             "skipped",
+            "issues",
         ):
             getattr(self, name).extend(getattr(other, name))
         self.ids |= other.ids
 
     def build(self) -> RecordSet:
+        issues = list(self.issues)
+        frames = {
+            name: _cap_texts(typed_frame(rows, columns), name, issues)
+            for name, rows, columns in (
+                ("studies", self.studies, STUDY_COLUMNS),
+                ("outcomes", self.outcomes, OUTCOME_COLUMNS),
+                ("arms", self.arms, ARM_COLUMNS),
+                ("interventions", self.interventions, INTERVENTION_COLUMNS),
+                ("terms", self.terms, TERM_COLUMNS),
+            )
+        }
         return RecordSet(
-            studies=typed_frame(self.studies, STUDY_COLUMNS),
-            outcomes=typed_frame(self.outcomes, OUTCOME_COLUMNS),
-            arms=typed_frame(self.arms, ARM_COLUMNS),
-            interventions=typed_frame(self.interventions, INTERVENTION_COLUMNS),
-            terms=typed_frame(self.terms, TERM_COLUMNS),
+            **frames,
             sources=typed_frame(self.sources, SOURCE_COLUMNS),
+            issues=typed_frame(issues, ISSUE_COLUMNS),
             errors=list(self.errors),
             skipped=list(self.skipped),
         )
+
+
+_KEY_COLUMNS = frozenset({"record_id", "kind", "position", "present_fields"})
+
+
+def _field_of(frame: str, column: str, row: Any) -> str:
+    if frame == "studies":
+        return STUDY_FIELD_PATHS.get(column, column)
+    if frame == "outcomes":
+        return outcome_field(str(row["kind"]), int(row["position"]), column)
+    if frame == "arms":
+        return arm_field(int(row["position"]), column)
+    if frame == "interventions":
+        return intervention_field(int(row["position"]), column)
+    return term_field(str(row["kind"]), int(row["position"]))
+
+
+def _max_bytes(col: Any) -> int:
+    """The longest value of a str column in UTF-8 bytes (pyarrow: no Python loop)."""
+    import pyarrow.compute as pc
+
+    try:
+        arr = col.array.__arrow_array__()
+    except (AttributeError, TypeError):  # not pyarrow-backed: measure in characters
+        return int(col.str.len().max() or 0)
+    longest = pc.max(pc.binary_length(arr)).as_py()
+    return int(longest or 0)
+
+
+def _cap_texts(df: Any, frame: str, issues: list[tuple[str, str, str]]) -> Any:
+    """Cut every text longer than MAX_TEXT_CHARS (vectorized length test; a no-op on real
+    records) and report each cut as an issue of its field, with the length found."""
+    if df.empty:
+        return df
+    for col in df.columns:
+        if col in _KEY_COLUMNS or str(df[col].dtype) != "str":
+            continue
+        if _max_bytes(df[col]) <= MAX_TEXT_CHARS:  # no text has more characters than bytes
+            continue
+        lengths = df[col].str.len()
+        over = lengths > MAX_TEXT_CHARS
+        if not over.any():
+            continue
+        for idx in over[over.fillna(False)].index:
+            row = df.loc[idx]
+            issues.append(
+                (
+                    str(row["record_id"]),
+                    _field_of(frame, col, row),
+                    f"text of {int(lengths[idx]):,} characters, more than the "
+                    f"{MAX_TEXT_CHARS:,} trialint checks in one field: only the first "
+                    f"{MAX_TEXT_CHARS:,} are checked",
+                )
+            )
+        df.loc[over.fillna(False), col] = df.loc[over.fillna(False), col].str.slice(
+            0, MAX_TEXT_CHARS
+        )
+    return df

@@ -345,8 +345,32 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
                     line=first + 1,
                 )
                 return
+            swallowed = _swallowed_row(lines, first, end, delim, lay) if end - first > 1 else None
+            note = None
+            if swallowed is not None:
+                # a quote opened in the row and never closed took in the rows below: read the
+                # row as if the quote closed at the end of its line, and those rows as rows
+                restart = swallowed
+                salvaged = _salvage(lines, first, swallowed, delim, lay.ncols)
+                if salvaged is None:
+                    b.add_error(
+                        path=path,
+                        line=first + 1,
+                        record_id=_row_id(cells, i_nct, stem, row_no),
+                        reason=f"{where}: a quote is never closed and the row runs on into the "
+                        f"next row (line {swallowed + 1}); the row is skipped",
+                    )
+                    break
+                cells, column = salvaged
+                note = (
+                    lay.header[column] or f"column {column + 1}",
+                    f"a quote opens this cell and is never closed, so it took in the rows "
+                    f"below (from line {swallowed + 1}): the cell is read to the end of line "
+                    f"{swallowed}, the rows below as rows",
+                )
+                end = swallowed
             nct = cells[i_nct].strip() if len(cells) > i_nct else ""
-            rid = nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}"
+            rid = _row_id(cells, i_nct, stem, row_no)
             if len(cells) < lay.ncols or any(c.strip() for c in cells[lay.ncols :]):
                 b.add_error(
                     path=path,
@@ -374,6 +398,8 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
                     record_id=rid,
                     reason=f"{where}: no NCT Number; the row is skipped",
                 )
+                if note is not None:
+                    break
                 continue
             if undecodable and any(_SURROGATE.search(c) for c in cells):
                 b.add_error(
@@ -382,9 +408,15 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
                     record_id=rid,
                     reason=f"{where}: bytes that are not UTF-8 text; the row is skipped",
                 )
+                if note is not None:
+                    break
                 continue
             row = _Row(lines, first, end, delim, lay.ncols)
-            _add_row(b, cells, row, lay, rid=b.unique_id(rid), nct=nct, path=path)
+            rid = b.unique_id(rid)
+            _add_row(b, cells, row, lay, rid=rid, nct=nct, path=path)
+            if note is not None:
+                b.add_issue(rid, *note)
+                break
             if len(b) >= chunk_size:
                 yield b
                 yielded = True
@@ -394,6 +426,42 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
         pos = restart
     if len(b) or not yielded:
         yield b
+
+
+def _row_id(cells: list[str], i_nct: int, stem: str, row_no: int) -> str:
+    nct = cells[i_nct].strip() if len(cells) > i_nct else ""
+    return nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}"
+
+
+def _swallowed_row(lines: list[str], first: int, end: int, delim: str, lay: _Layout) -> int | None:
+    """The first physical line inside a multi-line row that starts a whole row of its own
+    (an NCT id where the layout has it, and the full number of cells): the sign of a stray
+    quote that swallowed the rows after it."""
+    for k in range(first + 1, end):
+        if lay.row_start.match(lines[k]):
+            try:
+                cells = next(csv.reader(islice(lines, k, None), delimiter=delim), [])
+            except csv.Error:
+                continue
+            if len(cells) == lay.ncols:
+                return k
+    return None
+
+
+def _salvage(
+    lines: list[str], first: int, stop: int, delim: str, ncols: int
+) -> tuple[list[str], int] | None:
+    """The cells of lines first..stop-1 read as one row whose unclosed quote closes at their
+    end, and the column of that quote; None when that does not give a whole row."""
+    raw = "".join(lines[first:stop]).rstrip("\r\n")
+    try:
+        cells = next(csv.reader([raw + '"'], delimiter=delim), [])
+    except csv.Error:
+        return None
+    if len(cells) != ncols:
+        return None
+    quoted = [i for i, at in enumerate(cell_starts(raw, delim)) if raw.startswith('"', at)]
+    return cells, (quoted[-1] if quoted and quoted[-1] < ncols else ncols - 1)
 
 
 def _add_row(
@@ -442,6 +510,14 @@ def _add_row(
         **norm_design(cell("design")),
     )
     b.add_source(rid, "", path=path, line=row.first_line, column=None, pointer=None)
+    enrollment = cell("enrollment")
+    if clean(enrollment) is not None and norm_enrollment(enrollment) is None:
+        b.add_issue(
+            rid,
+            lay.header[col["enrollment"]],
+            f"enrollment is text ('{enrollment.strip()[:40]}') where the data model has a "
+            "number: not read",
+        )
     for column, i in lay.texts:
         v = cells[i]
         if _text(v) is not None:

@@ -30,13 +30,23 @@ def _is_interventions_line(line: str) -> bool:
     return bool(items) and all(split_intervention(i)[0] in INTERVENTION_TYPES for i in items)
 
 
+def _unify_newlines(text: str) -> str:
+    """CRLF and lone CR (old Mac files) end lines as LF does; one character for one, so every
+    line and column stays where it was."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def sniff(text: str) -> bool:
-    lines = text.splitlines()
-    return len(lines) >= 4 and any(_is_interventions_line(ln) for ln in lines[2:60])
+    # the summary may be any number of lines long: look for the anchor in every line
+    lines = _unify_newlines(text).split("\n")
+    return len(lines) >= 4 and any(_is_interventions_line(ln) for ln in lines[2:])
 
 
 def read_text(text: str, path: str, stem: str) -> Iterator[FrameBuilder]:
     b = FrameBuilder()
+    text = _unify_newlines(text)
     lines = text.split("\n")
     starts = [0]
     for ln in lines[:-1]:
