@@ -3,14 +3,14 @@ layer over it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import check_recordset, collect_keys, run_level_findings
+from .engine import run_level_findings
 from .findings import (
     BUILTIN_META,
     FINDING_COLUMNS,
@@ -20,7 +20,9 @@ from .findings import (
     sort_findings,
 )
 from .frames import RecordSet
+from .pipeline import Job, finding_contexts, record_summary, run
 from .read import DEFAULT_CHUNK, read_paths
+from .read.tasks import plan
 from .rules import Rule, load_rules, resolve_selectors, select_rules
 
 if TYPE_CHECKING:
@@ -30,7 +32,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Findings(FindingSet):
-    """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached."""
+    """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached.
+
+    ``timings`` (with ``check(profile=True)``): seconds per rule id, summed over chunks and
+    workers, plus the stages ``read``, ``locate``, ``summaries`` and ``total`` (wall clock)."""
+
+    timings: dict[str, float] = field(default_factory=dict)
 
     def fingerprints(self) -> pd.Series:
         """A stable fingerprint per finding (the hash of its baseline key), aligned with ``frame``."""
@@ -71,81 +78,6 @@ class Findings(FindingSet):
         return self.render("html", **options)
 
 
-def _record_summary(rs: RecordSet) -> pd.DataFrame:
-    st = rs.studies
-    src = rs.sources
-    rec_src = src[src["field"].isna() | (src["field"] == "")].drop_duplicates("record_id")
-    paths = st[["record_id"]].merge(rec_src[["record_id", "path"]], on="record_id", how="left")[
-        "path"
-    ]
-    out = pd.DataFrame({c: st[c] for c in RECORD_COLUMNS if c in st})
-    out["source_path"] = paths.to_numpy()
-    return out[list(RECORD_COLUMNS)]
-
-
-def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
-    if found.empty:
-        return pd.DataFrame({"record_id": [], "field": [], "text": []}, dtype="str")
-    keys = (
-        pd.concat(
-            [
-                found[["record_id", "field"]],
-                found[["record_id", "related_field"]].rename(columns={"related_field": "field"}),
-            ]
-        )
-        .dropna()
-        .drop_duplicates()
-    )
-    return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
-
-
-_Checked = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, dict[str, pd.DataFrame]]
-
-
-def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
-    """One chunk's findings, record summary, finding contexts, size and the key rows of the
-    run-level rules (runs in a worker too)."""
-    found = check_recordset(rs, chosen, run_level=False)
-    if not wanted_builtin:
-        found = found[found["rule"] != "read-error"]
-    summary, ctx = _record_summary(rs), _contexts(found, rs)
-    return found, summary, ctx, len(rs) + len(rs.errors), collect_keys(rs, chosen)
-
-
-def _checked_chunks(
-    chunks: Iterable[RecordSet], chosen: list[Rule], wanted_builtin: bool, jobs: int
-) -> Iterator[_Checked]:
-    """Check chunks in order, in ``jobs`` worker processes when jobs != 1 (at most 2 chunks
-    per worker in flight, so memory stays bounded however large the input)."""
-    if jobs != 1:
-        import os
-        import sys
-
-        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-        if main_file and not os.path.exists(main_file):
-            jobs = 1  # e.g. `python -` reading a script on stdin: spawned workers cannot re-run it
-    if jobs == 1:
-        for rs in chunks:
-            yield _check_chunk(rs, chosen, wanted_builtin)
-        return
-    import multiprocessing
-    import os
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    # spawn, not fork: the parent's pyarrow thread pools do not survive a fork
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        pending: deque[Future[_Checked]] = deque()
-        for rs in chunks:
-            pending.append(pool.submit(_check_chunk, rs, chosen, wanted_builtin))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
 def check(
     inputs: str | Path | Sequence[str | Path] | RecordSet | pd.DataFrame,
     *,
@@ -161,7 +93,11 @@ def check(
     exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    profile: bool = False,
+    prefilter: bool = True,
 ) -> Findings:
     """Lint registry records.
 
@@ -175,9 +111,17 @@ def check(
     [{rule, records, reason}]: such findings go to ``Findings.suppressed`` with the reason.
     ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
     config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
-    ``jobs``: worker processes that check chunks in parallel (0: one per CPU); reading stays
-    in this process and results keep the input order.
+    ``jobs``: worker processes that read and check chunks in parallel (0: one per CPU; None:
+    one per CPU when the input holds more than one chunk of records, else this process);
+    results keep the input order and do not depend on it. ``engine='dask'`` runs the same
+    chunks on a dask.distributed cluster (``scheduler`` address, or a local cluster of
+    ``jobs`` workers); the workers read input files by path. ``profile``: time every rule
+    (``Findings.timings``). ``prefilter=False`` runs every rule's full check on every record
+    (for tests of the two-stage rule contract).
     """
+    import time
+
+    started = time.perf_counter()
     from . import suppress
     from .baseline import Baseline
     from .config import settings_for
@@ -220,31 +164,40 @@ def check(
     elif baseline is not False and settings.baseline is not None:
         known = Baseline.load(settings.baseline)
 
+    source: Iterable[Any]
     if isinstance(inputs, RecordSet):
-        chunks: Iterable[RecordSet] = [inputs]
+        source = [inputs]
         names = ["<RecordSet>"]
     elif isinstance(inputs, pd.DataFrame):
-        chunks = [RecordSet(studies=_studies_from_frame(inputs))]
+        source = [RecordSet(studies=_studies_from_frame(inputs))]
         names = ["<DataFrame>"]
     else:
         paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-        chunks = read_paths(paths, chunk_size=chunk_size)
+        source = plan(paths, chunk_size)
         names = [str(p) for p in paths]
 
+    job = Job(tuple(chosen), wanted_builtin, prefilter, profile, chunk_size)
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
+    timings: dict[str, float] = {}
     run_keys: dict[str, list[pd.DataFrame]] = {}
-    for found, summary, ctx, n, keys in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
-        found_parts.append(found)
-        record_parts.append(summary)
-        context_parts.append(ctx)
-        for rule_id, k in keys.items():
+    for checked in run(source, job, jobs=jobs, engine=engine, scheduler=scheduler):
+        found_parts.append(checked.findings)
+        record_parts.append(checked.records)
+        context_parts.append(checked.contexts)
+        for rule_id, k in checked.keys.items():
             run_keys.setdefault(rule_id, []).append(k)
+        for stage, sec in checked.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + sec
         if progress:
-            progress(n)
+            progress(checked.size)
     if run_keys:  # run-level rules (duplicate registrations) over the whole run
+        t0 = time.perf_counter()
         run_found = run_level_findings(run_keys, chosen)
+        if profile:
+            for rule_id in run_keys:
+                timings[rule_id] = timings.get(rule_id, 0.0) + time.perf_counter() - t0
         if not run_found.empty:
             found_parts.append(run_found)
             context_parts.append(
@@ -269,7 +222,7 @@ def check(
     contexts = (
         pd.concat(context_parts, ignore_index=True)
         if context_parts
-        else _contexts(empty_findings(), RecordSet())
+        else finding_contexts(empty_findings(), RecordSet())
     )
     frame, suppressed = suppress.apply(
         frame[list(FINDING_COLUMNS)],
@@ -288,6 +241,7 @@ def check(
         inputs=names,
         suppressed=suppressed,
         baseline_path=str(known.path) if known is not None and known.path else None,
+        timings={**timings, "total": time.perf_counter() - started} if profile else {},
     )
 
 
@@ -422,7 +376,7 @@ def _run_pairs(
     if errors:
         found = sort_findings(pd.concat([*errors, found], ignore_index=True))
     # one row per trial, under the id the findings name (a history's versions -> its trial)
-    records = pd.concat([_record_summary(rs) for rs in read_sets], ignore_index=True)
+    records = pd.concat([record_summary(rs) for rs in read_sets], ignore_index=True)
     to_registry = {
         **dict(zip(vp.pairs["old_id"], vp.pairs["record_id"], strict=True)),
         **dict(zip(vp.pairs["new_id"], vp.pairs["record_id"], strict=True)),

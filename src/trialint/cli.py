@@ -144,9 +144,27 @@ def _settings(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
-    default=1,
+    default=None,
+    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
+    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
     show_default=True,
-    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+    help="Where chunks are checked: this machine, or a dask.distributed cluster "
+    "(pip install 'trialint[dask]'; the workers read the input files by path).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time spent in each rule and stage to stderr after the run.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
@@ -171,7 +189,10 @@ def check(
     prune_baseline: bool,
     statistics: bool,
     show_suppressed: bool,
-    jobs: int,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    profile: bool,
     quiet: bool,
     html_file: str | None = None,
 ) -> None:
@@ -189,6 +210,8 @@ def check(
         _fail("--write-baseline and --prune-baseline cannot be used together")
     if prune_baseline and settings.baseline is None:
         _fail("--prune-baseline needs a baseline: --baseline FILE or `baseline` in the config")
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
         findings = run_check(
@@ -197,7 +220,12 @@ def check(
             baseline=False if write_baseline else None,
             progress=bar,
             jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            profile=profile,
         )
+    if profile:
+        click.echo(_profile_table(findings.timings, findings.record_count), err=True)
     if write_baseline:
         written = Baseline.from_findings(findings)
         where = written.write(write_baseline)
@@ -234,6 +262,21 @@ def check(
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+
+
+def _profile_table(timings: dict[str, float], records: int) -> str:
+    """Seconds per rule (summed over chunks and workers), costliest first, then the stages."""
+    stages = ("read", "locate", "summaries", "total")
+    rules = sorted(((k, v) for k, v in timings.items() if k not in stages), key=lambda kv: -kv[1])
+    rule_sum = sum(v for _, v in rules)
+    lines = [f"profile: {records:,} records; seconds (summed over chunks and workers)"]
+    lines += [
+        f"  {rule:<40} {sec:9.3f}  {100 * sec / rule_sum if rule_sum else 0:5.1f}%"
+        for rule, sec in rules
+    ]
+    lines.append(f"  {'all rules':<40} {rule_sum:9.3f}")
+    lines += [f"  {stage:<40} {timings[stage]:9.3f}" for stage in stages if stage in timings]
+    return "\n".join(lines)
 
 
 @main.command("config")
@@ -393,9 +436,27 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
-    default=1,
+    default=None,
+    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
+    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
     show_default=True,
-    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+    help="Where chunks are checked: this machine, or a dask.distributed cluster "
+    "(pip install 'trialint[dask]'; the workers read the input files by path).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time spent in each rule and stage to stderr after the run.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
@@ -420,7 +481,10 @@ def report(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     baseline: str | None,
-    jobs: int,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    profile: bool,
     quiet: bool,
     as_diff: bool = False,
     as_history: bool = False,
@@ -438,9 +502,21 @@ def report(
     if as_diff or as_history:
         _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
         return
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs)
+        findings = run_check(
+            list(paths),
+            config=settings,
+            progress=bar,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            profile=profile,
+        )
+    if profile:
+        click.echo(_profile_table(findings.timings, findings.record_count), err=True)
     _write_html(findings, Path(output) if output else _default_report_path(paths), quiet, title)
 
 

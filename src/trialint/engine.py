@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -157,22 +158,35 @@ def read_error_findings(rs: RecordSet) -> pd.DataFrame:
 
 
 def check_recordset(
-    rs: RecordSet, rules: Iterable[Rule], prefilter: bool = True, run_level: bool = True
+    rs: RecordSet,
+    rules: Iterable[Rule],
+    prefilter: bool = True,
+    run_level: bool = True,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Run ``rules`` over one chunk of records; returns located findings (read errors included).
     ``prefilter=False`` skips the kinds' first stage (for tests proving it drops nothing).
     Run-level rules see this record set as the whole run unless ``run_level=False`` (a caller
-    checking many chunks collects their keys with ``collect_keys`` and runs them once)."""
+    checking many chunks collects their keys with ``collect_keys`` and runs them once).
+    ``timings``: when given, seconds per rule id (and ``locate``) are added to it."""
     rules = list(rules)
     chunk_rules = [r for r in rules if not is_run_level(r)]
     parts = [read_error_findings(rs)]
     if len(rs):
-        parts += [run_rule(rs, rule, prefilter) for rule in chunk_rules]
+        for rule in chunk_rules:
+            t0 = time.perf_counter()
+            parts.append(run_rule(rs, rule, prefilter))
+            if timings is not None:
+                timings[rule.id] = timings.get(rule.id, 0.0) + time.perf_counter() - t0
+    t0 = time.perf_counter()
     parts = [p for p in parts if not p.empty]
     found = pd.concat(parts, ignore_index=True) if parts else empty_findings()
     if not found.empty:
         ok = found["rule"] != "read-error"
         found = pd.concat([found[~ok], locate(found[ok], rs)], ignore_index=True)
+    if timings is not None:
+        timings["locate"] = timings.get("locate", 0.0) + time.perf_counter() - t0
     if run_level and len(rs):
         run_rules = [r for r in rules if is_run_level(r)]
         if run_rules:

@@ -284,21 +284,40 @@ _INT_COLUMNS = {"position", "line", "column"}
 def typed_frame(
     rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers."""
+    """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers.
+
+    Tuple rows (what the readers append) are transposed and each column is built in one call
+    (pyarrow for text: no intermediate object frame); dict rows go through ``from_records``."""
     if rows and isinstance(rows[0], dict):
         df = pd.DataFrame.from_records(rows, columns=list(columns))
+        data: dict[str, Any] = {c: df[c] for c in columns}
     else:
-        df = pd.DataFrame.from_records(rows, columns=list(columns))
-    for col in columns:
-        if col in _INT_COLUMNS:
-            df[col] = df[col].astype("Int64")
-        elif col in STUDY_NUMERIC_COLUMNS:
-            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Float64")
-        elif col in STUDY_BOOL_COLUMNS:
-            df[col] = df[col].astype("boolean")
-        else:
-            df[col] = df[col].astype("str")
-    return df
+        cols = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        data = dict(zip(columns, cols, strict=True))
+    return pd.DataFrame(
+        {col: _typed_column(col, values) for col, values in data.items()}, columns=list(columns)
+    )
+
+
+def _typed_column(col: str, values: Any) -> Any:
+    if col in _INT_COLUMNS:
+        return pd.Series(list(values), dtype=object).astype("Int64").array
+    if col in STUDY_NUMERIC_COLUMNS:
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Float64")
+    if col in STUDY_BOOL_COLUMNS:
+        return pd.array(list(values), dtype="boolean")
+    if not isinstance(values, pd.Series):
+        import pyarrow as pa
+
+        try:
+            # str and None only (what readers give): straight into an Arrow array
+            return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = pd.Series(list(values), dtype=object)
+    return values.astype("str").array
+
+
+_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
 
 
 @dataclass

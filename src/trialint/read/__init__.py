@@ -212,42 +212,48 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]
 
 
 def read_paths(paths: Iterable[str | Path], chunk_size: int = DEFAULT_CHUNK) -> Iterator[RecordSet]:
-    """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors."""
-    yield from _coalesce(_path_parts(paths, chunk_size), chunk_size)
+    """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors.
+
+    The input is cut into read tasks (see ``read.tasks``) read one after the other: the same
+    chunks that worker processes or a dask cluster read from the same tasks."""
+    from .tasks import plan, read_task
+
+    for task in plan(paths, chunk_size):
+        yield from read_task(task, chunk_size)
 
 
-def _path_parts(paths: Iterable[str | Path], chunk_size: int) -> Iterator[FrameBuilder | RecordSet]:
+def _file_parts(
+    name: str, path: Path | None, chunk_size: int
+) -> Iterator[FrameBuilder | RecordSet]:
+    """One file (or stdin when ``path`` is None), read by its format's reader."""
     from . import ctgov_json
 
-    for name, path in iter_files(paths):
-        lower = name.lower()
-        if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
-            # stream line by line: NDJSON dumps of a whole registry do not fit in memory
-            opener = gzip.open if lower.endswith(".gz") else open
-            try:
-                with opener(path, "rb") as fh:
-                    lines = iter(fh)
-                    first: list[bytes] = []
-                    for line in lines:  # the first record picks the reader (read/registries.py)
-                        first.append(line)
-                        if line.strip():
-                            break
-                    read_lines = (
-                        registries.ndjson_reader(first[-1]) if first else None
-                    ) or ctgov_json.read_ndjson
-                    yield from read_lines(
-                        itertools.chain(first, lines), name, _stem(name), chunk_size
-                    )
-            except (OSError, EOFError) as e:
-                yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
-            continue
-        if path is None:
-            data = sys.stdin.buffer.read()
-            name = "<stdin>"
-        else:
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                yield _error_chunk(name, f"cannot read file: {e.strerror}")
-                continue
-        yield from _parts(data, name, chunk_size)
+    lower = name.lower()
+    if path is not None and lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
+        # stream line by line: NDJSON dumps of a whole registry do not fit in memory
+        opener = gzip.open if lower.endswith(".gz") else open
+        try:
+            with opener(path, "rb") as fh:
+                lines = iter(fh)
+                first: list[bytes] = []
+                for line in lines:  # the first record picks the reader (read/registries.py)
+                    first.append(line)
+                    if line.strip():
+                        break
+                read_lines = (
+                    registries.ndjson_reader(first[-1]) if first else None
+                ) or ctgov_json.read_ndjson
+                yield from read_lines(itertools.chain(first, lines), name, _stem(name), chunk_size)
+        except (OSError, EOFError) as e:
+            yield _error_chunk(name, f"cannot read file: {getattr(e, 'strerror', None) or e}")
+        return
+    if path is None:
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            yield _error_chunk(name, f"cannot read file: {e.strerror}")
+            return
+    yield from _parts(data, name, chunk_size)

@@ -396,13 +396,15 @@ def read_json(data: bytes, path: str, stem: str, chunk_size: int) -> Iterator[Fr
 
 
 def read_ndjson(
-    lines: Iterator[bytes], path: str, stem: str, chunk_size: int
+    lines: Iterator[bytes], path: str, stem: str, chunk_size: int, first_line: int = 1
 ) -> Iterator[FrameBuilder]:
+    """One study per line; ``first_line`` numbers the first of ``lines`` (a read task that
+    starts inside a file)."""
     b = FrameBuilder()
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for lineno, line in enumerate(lines, start=1):
+        for lineno, line in enumerate(lines, start=first_line):
             if not line.strip():
                 continue
             _decode_one(b, line, path=path, line=lineno, pointer="", fallback_id=f"{stem}#{lineno}")
