@@ -52,11 +52,14 @@ def run_rule(rs: RecordSet, rule: Rule, prefilter: bool = True) -> pd.DataFrame:
     raw = kind.run(rs, rule.params)
     if raw.empty:
         return empty_findings()
-    out = raw.copy()
-    out["rule"] = rule.id
-    out["severity"] = rule.severity
-    out["category"] = rule.category
-    return coerce_findings(out)
+    n = len(raw)
+    return coerce_findings(
+        raw.assign(
+            rule=pd.array([rule.id] * n, dtype="str"),
+            severity=pd.array([rule.severity] * n, dtype="str"),
+            category=pd.array([rule.category] * n, dtype="str"),
+        )
+    )
 
 
 def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:

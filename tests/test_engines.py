@@ -1,0 +1,118 @@
+"""The same findings however a run is carried out: with or without the kinds' prefilters, in one
+process or in worker processes, on the local engine or on a dask cluster; over the whole corpus."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import CORPUS, SEEDS
+from trialint import check
+from trialint.cli import main
+from trialint.read import read_paths
+from trialint.read.tasks import NdjsonRange, plan
+
+# every format the readers know, and every rule (also those off by default)
+INPUTS = [
+    SEEDS,
+    CORPUS / "ctgov_v2_json" / "studies.ndjson",
+    CORPUS / "ctgov_classic_json" / "studies.ndjson",
+    CORPUS / "ctgov_xml",
+    CORPUS / "ctgov_csv",
+]
+CHUNK = 2500  # several chunks per input, so that workers share the work
+
+
+def _run(**kwargs):
+    return check(INPUTS, select=["ALL"], chunk_size=CHUNK, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def serial():
+    """The reference: one process, prefilters on."""
+    return _run(jobs=1)
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    pd.testing.assert_frame_equal(a.records, b.records)
+    pd.testing.assert_frame_equal(a.contexts, b.contexts)
+
+
+def test_the_reference_run_is_substantial(serial):
+    assert serial.record_count > 15_000
+    assert len(serial.frame) > 10_000
+    assert serial.frame["rule"].nunique() > 30
+
+
+def test_prefilters_drop_nothing_and_workers_change_nothing(serial):
+    """Every rule's full check on every record (no prefilter), in 2 worker processes, finds
+    exactly what the two-stage run in one process finds."""
+    _same(serial, _run(jobs=2, prefilter=False))
+
+
+def test_dask_engine_on_a_local_cluster_is_byte_identical(serial):
+    """The dask engine on a LocalCluster with 2 workers: the same findings, and the same bytes
+    of JSON output as the local engine."""
+    pytest.importorskip("distributed")
+    on_dask = _run(engine="dask", jobs=2)
+    _same(serial, on_dask)
+    assert on_dask.render("json") == serial.render("json")
+
+
+def test_profile_times_every_rule():
+    found = check([SEEDS], profile=True, jobs=1)
+    assert set(found.rules) <= set(found.timings)
+    assert {"read", "locate", "total"} <= set(found.timings)
+    assert all(v >= 0 for v in found.timings.values())
+    assert check([SEEDS]).timings == {}
+
+
+def test_cli_profile_and_engine_options(tmp_path):
+    runner = CliRunner()
+    out = runner.invoke(main, ["check", "--profile", "-j", "1", "--format", "json", str(SEEDS)])
+    assert out.exit_code == 1
+    assert "profile: 2 records" in out.stderr and "inconsistent-cycle-length" in out.stderr
+    bad = runner.invoke(main, ["check", "--scheduler", "tcp://127.0.0.1:1", str(SEEDS)])
+    assert bad.exit_code == 2 and "--engine dask" in bad.output
+
+
+def test_cli_dask_engine_writes_what_the_local_engine_writes(tmp_path):
+    pytest.importorskip("distributed")
+    runner = CliRunner()
+    local = runner.invoke(main, ["check", "--isolated", "--format", "json", str(SEEDS)])
+    dask = runner.invoke(
+        main, ["check", "--isolated", "--engine", "dask", "-j", "2", "--format", "json", str(SEEDS)]
+    )
+    assert local.exit_code == dask.exit_code == 1
+    assert dask.stdout == local.stdout and '"records": 2' in local.stdout
+
+
+def test_ndjson_is_cut_into_line_ranges_with_their_line_numbers(tmp_path):
+    lines = (CORPUS / "ctgov_v2_json" / "studies.ndjson").read_bytes().splitlines(keepends=True)
+    src = tmp_path / "s.ndjson"
+    src.write_bytes(b"".join(lines[:25]) + b"\n" + b"not json\n" + lines[25].rstrip(b"\n"))
+    tasks = list(plan([src], 10))
+    assert all(isinstance(t, NdjsonRange) for t in tasks)
+    assert [t.first_line for t in tasks] == [1, 11, 21]
+    chunks = list(read_paths([src], chunk_size=10))
+    assert [len(c) for c in chunks] == [10, 10, 6]
+    assert chunks[2].errors[0]["line"] == 27
+    lines_of = [c.sources["line"].tolist() for c in chunks]
+    assert lines_of[0] == list(range(1, 11)) and lines_of[2] == [21, 22, 23, 24, 25, 28]
+    # a gzipped copy is cut the same way and reads the same records on the same lines
+    gz = tmp_path / "s.ndjson.gz"
+    with src.open("rb") as fh, gzip.open(gz, "wb") as out:
+        shutil.copyfileobj(fh, out)
+    gz_chunks = list(read_paths([gz], chunk_size=10))
+    assert [c.sources["line"].tolist() for c in gz_chunks] == lines_of
+    assert gz_chunks[2].errors[0]["line"] == 27
+
+
+def test_an_empty_ndjson_file_reads_as_nothing(tmp_path):
+    (tmp_path / "e.ndjson").write_bytes(b"")
+    assert list(read_paths([tmp_path / "e.ndjson"])) == []
