@@ -22,6 +22,7 @@ CPU time is printed beside it. Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
@@ -84,10 +85,8 @@ def _tree_rss(pid: int) -> float:
         return 0.0
     total = 0
     for q in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += q.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 

@@ -58,8 +58,9 @@ def _empty() -> pd.DataFrame:
 def _typed(values: Any, integer: bool) -> Any:
     """A findings column with its canonical dtype (Int64, or str) from a list or a Series."""
     if isinstance(values, pd.Series):
-        want = "Int64" if integer else "str"
-        return values if values.dtype == want else values.astype(want)
+        if integer:
+            return values if values.dtype == "Int64" else values.astype("Int64")
+        return values if values.dtype == "str" else values.astype("str")
     if integer:
         return pd.Series(values, dtype=object).astype("Int64").array
     try:  # str and None only: straight into an Arrow array
