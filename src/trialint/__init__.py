@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from .api import Findings, check, diff, history
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
 
+if TYPE_CHECKING:
+    from .api import Findings, check, diff, history
+
 __all__ = ["Findings", "__version__", "check", "diff", "history"]
+
+
+def __getattr__(name: str) -> Any:
+    # the API (pandas, the rule kinds) is imported on first use: `trialint --version`,
+    # `trialint rules` and the command line's option parsing do not pay for it
+    if name in ("Findings", "check", "diff", "history"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'trialint' has no attribute {name!r}")

@@ -71,45 +71,44 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     """
     if findings.empty:
         return findings
-    texts = rs.field_text()
+    keys = findings[["record_id", "field"]].reset_index(drop=True)
+    lt = rs.located_texts().drop_duplicates(["record_id", "field"], keep="last")
+    texts_of = _aligned(keys, lt, ["record_id", "field"], ["text"])[0]
     src = rs.sources
     is_rec = src["field"].isna() | (src["field"] == "")
-    rec_src = {
-        r: (p, ln, ptr)
-        for r, p, ln, ptr in zip(
-            src.loc[is_rec, "record_id"],
-            src.loc[is_rec, "path"],
-            src.loc[is_rec, "line"],
-            src.loc[is_rec, "pointer"],
-            strict=True,
-        )
-    }
-    fld_src = {
-        (r, f): (p, ln, col, ptr)
-        for r, f, p, ln, col, ptr in zip(
-            src.loc[~is_rec, "record_id"],
-            src.loc[~is_rec, "field"],
-            src.loc[~is_rec, "path"],
-            src.loc[~is_rec, "line"],
-            src.loc[~is_rec, "column"],
-            src.loc[~is_rec, "pointer"],
-            strict=True,
-        )
-    }
-    is_json = dict(
-        zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True)
+    rec_src = src.loc[is_rec, ["record_id", "path", "line", "pointer"]].drop_duplicates(
+        "record_id", keep="last"
     )
+    rec_path, rec_line, rec_ptr = _aligned(
+        keys, rec_src, ["record_id"], ["path", "line", "pointer"]
+    )
+    fld_src = src.loc[~is_rec].drop_duplicates(["record_id", "field"], keep="last")
+    f_found, f_path, f_line, f_col, f_ptr = _aligned(
+        keys,
+        fld_src.assign(found=True),
+        ["record_id", "field"],
+        ["found", "path", "line", "column", "pointer"],
+    )
+    st = rs.studies[["record_id", "source_format"]].drop_duplicates("record_id", keep="last")
+    json_of = _aligned(
+        keys, st.assign(json=st["source_format"].str.endswith("json")), ["record_id"], ["json"]
+    )[0]
     excerpts, paths, lines, cols, pointers = [], [], [], [], []
-    for r, f, s, e in zip(
-        findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True
+    for i, (_, f, s, e) in enumerate(
+        zip(
+            findings["record_id"],
+            findings["field"],
+            findings["start"],
+            findings["end"],
+            strict=True,
+        )
     ):
-        text = texts.get((r, f))
+        text = texts_of[i]
         excerpts.append(make_excerpt(text, s, e))
-        path, line, pointer = rec_src.get(r, (None, None, None))
+        path, line, pointer = rec_path[i], rec_line[i], rec_ptr[i]
         col = None
-        fs = fld_src.get((r, f))
-        if fs is not None:
-            fpath, fline, fcol, fptr = fs
+        if f_found[i] is True:
+            fpath, fline, fcol, fptr = f_path[i], f_line[i], f_col[i], f_ptr[i]
             path = fpath if isinstance(fpath, str) else path
             pointer = fptr if isinstance(fptr, str) else pointer
             if not pd.isna(fline):
@@ -120,11 +119,11 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
                     line, col = (
                         (line + nl, len(head) - head.rfind("\n")) if nl else (line, col + len(head))
                     )
-        elif is_json.get(r) and isinstance(f, str):
+        elif json_of[i] is True and isinstance(f, str):
             jp = json_pointer(f)
             if jp:
                 pointer = (pointer if isinstance(pointer, str) else "") + jp
-        paths.append(path)
+        paths.append(path if isinstance(path, str) else None)
         lines.append(None if line is None or pd.isna(line) else int(line))
         cols.append(col)
         pointers.append(pointer if isinstance(pointer, str) else None)
@@ -135,6 +134,15 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     findings["source_column"] = pd.array(cols, dtype="Int64")
     findings["source_pointer"] = pd.array(pointers, dtype="str")
     return findings
+
+
+def _aligned(
+    keys: pd.DataFrame, table: pd.DataFrame, on: list[str], columns: list[str]
+) -> list[list[Any]]:
+    """For each row of ``keys``, the ``columns`` of the ``table`` row with the same ``on``
+    values (one row per key in ``table``), as Python lists; None where there is none."""
+    merged = keys[on].merge(table[[*on, *columns]], on=on, how="left", sort=False)
+    return [merged[c].astype(object).where(merged[c].notna(), None).tolist() for c in columns]
 
 
 def read_error_findings(rs: RecordSet) -> pd.DataFrame:

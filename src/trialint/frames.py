@@ -440,15 +440,19 @@ class RecordSet:
     def located_texts(self) -> pd.DataFrame:
         """``texts()`` plus the condition and keyword terms (``conditions[0]``, ...): every text
         a finding can point into (record_id, field, text)."""
+        cached = getattr(self, "_located_texts", None)
+        if cached is not None:
+            return cached
         t = self.texts()
         terms = self.terms.dropna(subset=["term"])
-        if terms.empty:
-            return t
-        fields = terms["kind"] + "s[" + terms["position"].astype(str) + "]"
-        extra = pd.DataFrame(
-            {"record_id": terms["record_id"], "field": fields, "text": terms["term"]}
-        ).astype("str")
-        return pd.concat([t, extra], ignore_index=True)
+        if not terms.empty:
+            fields = terms["kind"] + "s[" + terms["position"].astype(str) + "]"
+            extra = pd.DataFrame(
+                {"record_id": terms["record_id"], "field": fields, "text": terms["term"]}
+            ).astype("str")
+            t = pd.concat([t, extra], ignore_index=True)
+        object.__setattr__(self, "_located_texts", t)
+        return t
 
     def field_text(self) -> Mapping[tuple[str, str], str]:
         """(record_id, field) -> text, for excerpts and highlighting."""

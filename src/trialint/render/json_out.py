@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,32 +27,53 @@ def _opt_int(v: Any) -> int | None:
     return None if v is None else int(v)
 
 
-def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
+def _texts(col: pd.Series) -> list[str | None]:
+    """A text column as Python values, missing ones None (one conversion per column)."""
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in col.tolist()]
+
+
+def _ints(col: pd.Series) -> list[int | None]:
+    return [None if v is None or v is pd.NA else int(v) for v in col.astype(object).tolist()]
+
+
+def _columns(findings: Findings) -> tuple[list[Any], ...]:
     f = findings.frame
-    out = []
-    for row in f.itertuples(index=False):
-        out.append(
-            {
-                "record": _val(row.record_id),
-                "rule": row.rule,
-                "severity": row.severity,
-                "field": _val(row.field),
-                "start": _opt_int(row.start),
-                "end": _opt_int(row.end),
-                "message": row.message,
-                "excerpt": _val(row.excerpt) or "",
-                "source": {
-                    "path": _val(row.source_path),
-                    "line": _opt_int(row.source_line),
-                    "column": _opt_int(row.source_column),
-                    "pointer": _val(row.source_pointer),
-                },
-            }
+    return (
+        _texts(f["record_id"]),
+        _texts(f["rule"]),
+        _texts(f["severity"]),
+        _texts(f["field"]),
+        _ints(f["start"]),
+        _ints(f["end"]),
+        _texts(f["message"]),
+        [v or "" for v in _texts(f["excerpt"])],
+        _texts(f["source_path"]),
+        _ints(f["source_line"]),
+        _ints(f["source_column"]),
+        _texts(f["source_pointer"]),
+    )
+
+
+def finding_dicts(findings: Findings) -> list[dict[str, Any]]:
+    return [
+        {
+            "record": rec,
+            "rule": rule,
+            "severity": sev,
+            "field": fld,
+            "start": start,
+            "end": end,
+            "message": msg,
+            "excerpt": exc,
+            "source": {"path": path, "line": line, "column": col, "pointer": ptr},
+        }
+        for rec, rule, sev, fld, start, end, msg, exc, path, line, col, ptr in zip(
+            *_columns(findings), strict=True
         )
-    return out
+    ]
 
 
-def document(findings: Findings) -> dict[str, Any]:
+def document_head(findings: Findings) -> dict[str, Any]:
     return {
         "tool": {"name": "trialint", "version": __version__},
         "summary": {
@@ -59,9 +81,66 @@ def document(findings: Findings) -> dict[str, Any]:
             "findings": len(findings),
             "by_severity": findings.by_severity(),
         },
-        "findings": finding_dicts(findings),
     }
 
 
+def document(findings: Findings) -> dict[str, Any]:
+    return {**document_head(findings), "findings": finding_dicts(findings)}
+
+
 def render(findings: Findings, **_: Any) -> str:
-    return json.dumps(document(findings), ensure_ascii=False, indent=2) + "\n"
+    """``json.dumps(document(findings), ensure_ascii=False, indent=2)``, byte for byte, with
+    the findings written by a template (the indenting encoder is pure Python: 20x slower)."""
+    head = document_head(findings)
+    if not len(findings):
+        return json.dumps({**head, "findings": []}, ensure_ascii=False, indent=2) + "\n"
+    opening = json.dumps({**head, "findings": [0]}, ensure_ascii=False, indent=2)
+    before, after = opening.rsplit("0", 1)
+    parts = []
+    for rec, rule, sev, fld, start, end, msg, exc, path, line, col, ptr in zip(
+        *_columns(findings), strict=True
+    ):
+        parts.append(
+            _FINDING
+            % (
+                _j(rec),
+                _j(rule),
+                _j(sev),
+                _j(fld),
+                _n(start),
+                _n(end),
+                _j(msg),
+                encode_basestring(exc),
+                _j(path),
+                _n(line),
+                _n(col),
+                _j(ptr),
+            )
+        )
+    return before + ",\n    ".join(parts) + after + "\n"
+
+
+def _j(v: str | None) -> str:
+    return "null" if v is None else encode_basestring(v)
+
+
+def _n(v: int | None) -> str:
+    return "null" if v is None else str(v)
+
+
+_FINDING = """{
+      "record": %s,
+      "rule": %s,
+      "severity": %s,
+      "field": %s,
+      "start": %s,
+      "end": %s,
+      "message": %s,
+      "excerpt": %s,
+      "source": {
+        "path": %s,
+        "line": %s,
+        "column": %s,
+        "pointer": %s
+      }
+    }"""
