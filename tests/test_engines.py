@@ -4,6 +4,7 @@ process or in worker processes, on the local engine or on a dask cluster; over t
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 
 import pandas as pd
@@ -116,3 +117,23 @@ def test_ndjson_is_cut_into_line_ranges_with_their_line_numbers(tmp_path):
 def test_an_empty_ndjson_file_reads_as_nothing(tmp_path):
     (tmp_path / "e.ndjson").write_bytes(b"")
     assert list(read_paths([tmp_path / "e.ndjson"])) == []
+
+
+def test_record_text_and_record_mask_for_prefilters():
+    from trialint.frames import RecordSet
+    from trialint.kinds.patterns import literals_pattern, record_mask
+
+    rs = RecordSet.concat(read_paths([SEEDS, CORPUS / "ctgov_v2_json" / "studies.ndjson"]))
+    joined = rs.record_text()
+    assert len(joined) == len(rs) and joined.index.equals(rs.studies.index)
+    texts = rs.located_texts()
+    words = ["date of randomization", "Overall Survival (OS)", "(each cycle is 28 days)"]
+    want = texts[
+        texts["text"].str.lower().str.contains("|".join(map(re.escape, [w.lower() for w in words])))
+    ]["record_id"]
+    got = record_mask(rs, literals_pattern(words))
+    assert got.sum() > 10
+    assert set(rs.studies["record_id"][got]) == set(want)
+    # anchors need multi-line mode in the joined text
+    assert record_mask(rs, "(?m)^Single Arm").sum() >= 1
+    assert rs.derived("n", len) == len(rs) and rs.derived("n", lambda _: -1) == len(rs)

@@ -7,7 +7,7 @@ missing values are NaN. Multi-valued scalar fields (phases, who_masked) are join
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -453,6 +453,35 @@ class RecordSet:
             t = pd.concat([t, extra], ignore_index=True)
         object.__setattr__(self, "_located_texts", t)
         return t
+
+    def record_text(self) -> pd.Series:
+        """Every text of each record (``located_texts``) joined by newlines, aligned with the
+        ``studies`` rows ('' for a record without text). Cached: one string per record for
+        the kinds' prefilters (one vectorized regex pass gives a mask over records)."""
+        cached = getattr(self, "_record_text", None)
+        if cached is not None:
+            return cached
+        lt = self.located_texts()
+        if lt.empty:
+            out = pd.Series([""] * len(self.studies), dtype="str")
+        else:
+            joined = lt.groupby("record_id", sort=False)["text"].agg("\n".join)
+            out = (
+                joined.reindex(self.studies["record_id"].to_numpy())
+                .fillna("")
+                .astype("str")
+                .reset_index(drop=True)
+            )
+        object.__setattr__(self, "_record_text", out)
+        return out
+
+    def derived(self, key: str, build: Callable[[RecordSet], Any]) -> Any:
+        """A value computed from this chunk once and kept with it (``build(self)`` on first
+        use): for data several rules derive the same way (lower-cased texts, token arrays)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
 
     def field_text(self) -> Mapping[tuple[str, str], str]:
         """(record_id, field) -> text, for excerpts and highlighting."""

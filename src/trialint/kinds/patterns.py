@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..frames import RecordSet
+
 
 def as_list(value: Any, what: str = "patterns") -> list[str]:
     """A rule parameter that is one regex or a list of regexes, as a list."""
@@ -63,3 +65,16 @@ def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def prefilter(s: pd.Series, pattern: str, case_sensitive: bool) -> np.ndarray:
     """Which texts of ``s`` contain a match of ``pattern`` (RE2, vectorized)."""
     return mask(pc.match_substring_regex(arrow(s), pattern, ignore_case=not case_sensitive))
+
+
+def record_mask(rs: RecordSet, pattern: str, case_sensitive: bool = False) -> np.ndarray:
+    """Which records (``rs.studies`` rows) have a match of ``pattern`` (RE2) in any of their
+    texts: one vectorized pass over each record's joined text (``RecordSet.record_text``), the
+    building block of a prefilter. Texts are joined by newlines, so anchor with ``(?m)^``."""
+    return prefilter(rs.record_text(), pattern, case_sensitive)
+
+
+def literals_pattern(words: list[str]) -> str:
+    """One RE2 pattern matching any of the literal ``words`` (RE2 runs such an alternation as one
+    automaton over the text, whatever the number of words)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
