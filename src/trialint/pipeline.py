@@ -62,7 +62,7 @@ def record_summary(rs: RecordSet) -> pd.DataFrame:
         "path"
     ]
     out = pd.DataFrame({c: st[c] for c in RECORD_COLUMNS if c in st})
-    out["source_path"] = paths.to_numpy()
+    out["source_path"] = pd.array(paths.to_numpy(), dtype="str")
     return out[list(RECORD_COLUMNS)]
 
 
