@@ -137,3 +137,27 @@ def test_record_text_and_record_mask_for_prefilters():
     # anchors need multi-line mode in the joined text
     assert record_mask(rs, "(?m)^Single Arm").sum() >= 1
     assert rs.derived("n", len) == len(rs) and rs.derived("n", lambda _: -1) == len(rs)
+
+
+def test_workers_only_for_inputs_of_more_than_one_chunk(monkeypatch):
+    """Auto (jobs=None, the command line's default): a pool for more than one chunk of records,
+    this process for one; jobs=1 never starts one."""
+    from trialint import pipeline
+
+    pooled: list[int] = []
+
+    def fake_pool(tasks, job, workers):
+        pooled.append(workers)
+        for task in tasks:
+            yield from pipeline.check_task(task, job)
+
+    monkeypatch.setattr(pipeline, "_run_pool", fake_pool)
+    v2 = CORPUS / "ctgov_v2_json" / "studies.ndjson"
+    one = check([v2], select=["schema-nct-id"], jobs=None)
+    assert pooled == [] and one.record_count > 1000
+    many = check([v2], select=["schema-nct-id"], jobs=None, chunk_size=500)
+    if pipeline.default_workers() > 1:  # a machine of one CPU has nothing to share
+        assert pooled == [pipeline.default_workers()]
+    assert many.record_count == one.record_count
+    check([v2], select=["schema-nct-id"], jobs=1, chunk_size=500)
+    assert len(pooled) <= 1
