@@ -3,7 +3,7 @@ layer over it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,12 @@ class Findings(FindingSet):
         from .render import render
 
         return render(self, fmt, **options)
+
+    def render_chunks(self, fmt: str, **options: Any) -> Iterator[str]:
+        """The text of ``render(fmt)`` in pieces, for writing large runs to a file."""
+        from .render import render_chunks
+
+        return render_chunks(self, fmt, **options)
 
     def to_json(self) -> str:
         return self.render("json")

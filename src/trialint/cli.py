@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -246,19 +247,22 @@ def check(
             )
     fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
+    chunks: Iterable[str]
     if statistics:
         from .render import statistics as stats
 
-        text = stats.render(findings, fmt=fmt)
-    else:
-        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
+        chunks = [stats.render(findings, fmt=fmt)]
+    else:  # in pieces: the JSON of a whole registry is not held in memory twice
+        chunks = findings.render_chunks(fmt, color=color, include_suppressed=show_suppressed)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            with Path(output).open("w", encoding="utf-8") as fh:
+                fh.writelines(chunks)
         except OSError as e:
             _fail(f"{output}: cannot write: {e.strerror}")
     else:
-        click.echo(text, nl=False, color=color)
+        for chunk in chunks:
+            click.echo(chunk, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
@@ -606,19 +610,22 @@ def _finish(
         sys.exit(EXIT_OK)
     fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
+    chunks: Iterable[str]
     if statistics:
         from .render import statistics as stats
 
-        text = stats.render(findings, fmt=fmt)
-    else:
-        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
+        chunks = [stats.render(findings, fmt=fmt)]
+    else:  # in pieces: the JSON of a whole registry is not held in memory twice
+        chunks = findings.render_chunks(fmt, color=color, include_suppressed=show_suppressed)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            with Path(output).open("w", encoding="utf-8") as fh:
+                fh.writelines(chunks)
         except OSError as e:
             _fail(f"{output}: cannot write: {e.strerror}")
     else:
-        click.echo(text, nl=False, color=color)
+        for chunk in chunks:
+            click.echo(chunk, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
@@ -88,26 +90,35 @@ def document(findings: Findings) -> dict[str, Any]:
     return {**document_head(findings), "findings": finding_dicts(findings)}
 
 
-def render(findings: Findings, **_: Any) -> str:
-    """``json.dumps(document(findings), ensure_ascii=False, indent=2)``, byte for byte, with
-    the findings written by a template (the indenting encoder is pure Python: 20x slower)."""
+def render(findings: Findings, **options: Any) -> str:
+    """``json.dumps(document(findings), ensure_ascii=False, indent=2)``, byte for byte."""
+    return "".join(render_chunks(findings, **options))
+
+
+BATCH = 20_000  # findings turned into text at a time (memory stays flat for large runs)
+
+
+def render_chunks(findings: Findings, **_: Any) -> Iterator[str]:
+    """``render``'s text in pieces, for writing a large run without holding it all: the
+    findings are written by a template (json's indenting encoder is pure Python, 20x slower)."""
     head = document_head(findings)
     if not len(findings):
-        return json.dumps({**head, "findings": []}, ensure_ascii=False, indent=2) + "\n"
+        yield json.dumps({**head, "findings": []}, ensure_ascii=False, indent=2) + "\n"
+        return
     opening = json.dumps({**head, "findings": [0]}, ensure_ascii=False, indent=2)
     before, after = opening.rsplit("0", 1)
-    parts = []
-    for rec, rule, sev, fld, start, end, msg, exc, path, line, col, ptr in zip(
-        *_columns(findings), strict=True
-    ):
-        parts.append(
+    yield before
+    frame = findings.frame
+    for start in range(0, len(frame), BATCH):
+        part = replace(findings, frame=frame.iloc[start : start + BATCH])
+        text = ",\n    ".join(
             _FINDING
             % (
                 _j(rec),
                 _j(rule),
                 _j(sev),
                 _j(fld),
-                _n(start),
+                _n(begin),
                 _n(end),
                 _j(msg),
                 encode_basestring(exc),
@@ -116,8 +127,12 @@ def render(findings: Findings, **_: Any) -> str:
                 _n(col),
                 _j(ptr),
             )
+            for rec, rule, sev, fld, begin, end, msg, exc, path, line, col, ptr in zip(
+                *_columns(part), strict=True
+            )
         )
-    return before + ",\n    ".join(parts) + after + "\n"
+        yield text if start == 0 else ",\n    " + text
+    yield after + "\n"
 
 
 def _j(v: str | None) -> str:
