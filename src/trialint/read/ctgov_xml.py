@@ -7,12 +7,11 @@ blocks are dedented. Sources point at an XPath-like path (`/clinical_study/brief
 from __future__ import annotations
 
 import re
-import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 from .build import FrameBuilder
-from .normalize import code, norm_date, norm_masking, norm_phases, norm_status
+from .normalize import code, dedent, norm_date, norm_masking, norm_phases, norm_status
 from .registry_ids import find_ids
 
 FORMAT = "ctgov-xml"
@@ -51,7 +50,7 @@ def _text(el: ET.Element | None, path: str = "") -> str | None:
         return None
     tb = node.find("textblock")
     raw = "".join((tb if tb is not None else node).itertext())
-    txt = textwrap.dedent(raw.strip("\n")).strip()
+    txt = dedent(raw.strip("\n")).strip()
     return txt or None
 
 
