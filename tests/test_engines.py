@@ -161,3 +161,12 @@ def test_workers_only_for_inputs_of_more_than_one_chunk(monkeypatch):
     assert many.record_count == one.record_count
     check([v2], select=["schema-nct-id"], jobs=1, chunk_size=500)
     assert len(pooled) <= 1
+
+
+def test_lazy_pattern_compiles_on_first_use():
+    from trialint.kinds.patterns import LazyPattern
+
+    p = LazyPattern(r"cycle\s+([0-9]+)", re.IGNORECASE)
+    assert p._compiled is None
+    assert p.search("At the end of CYCLE 6").group(1) == "6"
+    assert p.compiled() is p.compiled() and p.sub("#", "cycle 2, cycle 3") == "#, #"

@@ -78,3 +78,24 @@ def literals_pattern(words: list[str]) -> str:
     """One RE2 pattern matching any of the literal ``words`` (RE2 runs such an alternation as one
     automaton over the text, whatever the number of words)."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class LazyPattern:
+    """A regular expression compiled on first use: a module-level ``LazyPattern(...)`` costs
+    nothing at import (a one-record check imports every kind but uses few of its patterns);
+    ``search``, ``finditer``, ``sub``... are those of the compiled pattern."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)
