@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("TRIALINT_CORPUS", ROOT.parent / "shared" / "corpus"))
 V2 = CORPUS / "ctgov_v2_json" / "studies.ndjson"
 REGISTRY = 600_000  # studies on ClinicalTrials.gov, about
 GOALS = {"ratio": 2.0, "registry_s": 120.0, "rss_mb": 2048.0, "cold_s": 0.8}
@@ -174,7 +174,11 @@ def main() -> int:
                 note,
             )
         )
-        print(f"  {work}: {r.wall:.2f} s wall, {r.cpu:.2f} s CPU {note}", flush=True)
+        print(
+            f"  {work} ({n or ''}): {r.wall:.2f} s wall, {r.cpu:.2f} s CPU, "
+            f"peak RSS {r.rss_mb:,.0f} MB {note}",
+            flush=True,
+        )
 
     import trialint
 
