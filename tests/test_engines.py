@@ -170,3 +170,13 @@ def test_lazy_pattern_compiles_on_first_use():
     assert p._compiled is None
     assert p.search("At the end of CYCLE 6").group(1) == "6"
     assert p.compiled() is p.compiled() and p.sub("#", "cycle 2, cycle 3") == "#, #"
+
+
+def test_without_contexts_the_same_json_and_no_texts_kept():
+    """JSON output needs no flagged-field texts: check(contexts=False) keeps none, writes the
+    same bytes; a baseline (which matches on those texts) keeps them all the same."""
+    full = check([SEEDS], jobs=1)
+    lean = check([SEEDS], jobs=1, contexts=False)
+    assert len(full.contexts) > 3 and lean.contexts.empty
+    assert lean.render("json") == full.render("json")
+    assert lean.render("jsonl") == full.render("jsonl")

@@ -104,6 +104,7 @@ def check(
     scheduler: str | None = None,
     profile: bool = False,
     prefilter: bool = True,
+    contexts: bool = True,
 ) -> Findings:
     """Lint registry records.
 
@@ -123,7 +124,10 @@ def check(
     chunks on a dask.distributed cluster (``scheduler`` address, or a local cluster of
     ``jobs`` workers); the workers read input files by path. ``profile``: time every rule
     (``Findings.timings``). ``prefilter=False`` runs every rule's full check on every record
-    (for tests of the two-stage rule contract).
+    (for tests of the two-stage rule contract). ``contexts=False`` leaves ``Findings.contexts``
+    empty (the full texts of flagged fields, which the text, HTML, SARIF and GitLab outputs and
+    baselines need; JSON, JSON Lines, CSV, JUnit and GitHub outputs do not): less memory for
+    a whole registry.
     """
     import time
 
@@ -182,7 +186,8 @@ def check(
         source = plan(paths, chunk_size)
         names = [str(p) for p in paths]
 
-    job = Job(tuple(chosen), wanted_builtin, prefilter, profile, chunk_size)
+    keep_contexts = contexts or known is not None  # a baseline matches on the flagged texts
+    job = Job(tuple(chosen), wanted_builtin, prefilter, profile, chunk_size, keep_contexts)
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
@@ -225,14 +230,14 @@ def check(
         if record_parts
         else pd.DataFrame(columns=list(RECORD_COLUMNS))
     )
-    contexts = (
+    texts = (
         pd.concat(context_parts, ignore_index=True)
         if context_parts
         else finding_contexts(empty_findings(), RecordSet())
     )
     frame, suppressed = suppress.apply(
         frame[list(FINDING_COLUMNS)],
-        contexts,
+        texts,
         per_path=per_path,
         exemptions=resolved_exemptions,
         baseline=known,
@@ -243,7 +248,7 @@ def check(
         frame=frame,
         rules=used,
         records=records,
-        contexts=contexts,
+        contexts=texts,
         inputs=names,
         suppressed=suppressed,
         baseline_path=str(known.path) if known is not None and known.path else None,

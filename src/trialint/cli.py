@@ -224,6 +224,12 @@ def check(
             engine=engine,
             scheduler=scheduler,
             profile=profile,
+            contexts=bool(
+                html_file
+                or write_baseline
+                or prune_baseline
+                or (not statistics and settings.format in _FORMATS_WITH_CONTEXTS)
+            ),
         )
     if profile:
         click.echo(_profile_table(findings.timings, findings.record_count), err=True)
@@ -266,6 +272,10 @@ def check(
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)
+
+
+# output formats that show or hash the full text of flagged fields (Findings.contexts)
+_FORMATS_WITH_CONTEXTS = frozenset({"text", "html", "sarif", "gitlab"})
 
 
 def _profile_table(timings: dict[str, float], records: int) -> str:

@@ -52,6 +52,7 @@ class Job:
     prefilter: bool = True
     profile: bool = False
     chunk_size: int = 5000
+    contexts: bool = True  # keep the full text of every flagged field (Findings.contexts)
 
 
 def record_summary(rs: RecordSet) -> pd.DataFrame:
@@ -90,7 +91,8 @@ def check_chunk(rs: RecordSet, job: Job) -> Checked:
     if not job.wanted_builtin:
         found = found[found["rule"] != "read-error"]
     t0 = time.perf_counter()
-    out = Checked(found, record_summary(rs), finding_contexts(found, rs), len(rs) + len(rs.errors))
+    ctx = finding_contexts(found if job.contexts else found.iloc[:0], rs)
+    out = Checked(found, record_summary(rs), ctx, len(rs) + len(rs.errors))
     if timings is not None:
         timings["summaries"] = time.perf_counter() - t0
     for rule in job.rules:
