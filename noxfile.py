@@ -72,7 +72,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): throughput, memory, report size and open time."""
     if not shutil.which("chromium"):
         session.run("bash", "scripts/install-chromium.sh", external=True)
-    session.install("-e", ".[test,e2e,gx]")
+    session.install("-e", ".[test,e2e,gx,bench]")
     session.run("python", "bench/run.py", *session.posargs)
 
 

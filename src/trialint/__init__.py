@@ -14,7 +14,8 @@ __all__ = ["Findings", "__version__", "check", "diff", "history"]
 
 def __getattr__(name: str) -> Any:
     # imported on first use: `import trialint` stays light (pandas and the rules load with the
-    # API), so that the command line can catch Ctrl-C from its very start
+    # API), so that the command line can catch Ctrl-C from its very start and `trialint
+    # --version`, `trialint rules` and option parsing do not pay for it
     if name in ("Findings", "check", "diff", "history"):
         from . import api
 

@@ -4,14 +4,13 @@ layer over it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import check_recordset, collect_keys, run_level_findings
-from .errors import InternalError
+from .engine import run_level_findings
 from .findings import (
     BUILTIN_META,
     FINDING_COLUMNS,
@@ -21,7 +20,9 @@ from .findings import (
     sort_findings,
 )
 from .frames import RecordSet
+from .pipeline import Job, finding_contexts, record_summary, run
 from .read import DEFAULT_CHUNK, STDIN_NAME, read_paths
+from .read.tasks import plan
 from .rules import Rule, load_rules, resolve_selectors
 
 if TYPE_CHECKING:
@@ -31,7 +32,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Findings(FindingSet):
-    """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached."""
+    """Findings of one run (a :class:`~trialint.findings.FindingSet`) with the renderers attached.
+
+    ``timings`` (with ``check(profile=True)``): seconds per rule id, summed over chunks and
+    workers, plus the stages ``read``, ``locate``, ``summaries`` and ``total`` (wall clock)."""
+
+    timings: dict[str, float] = field(default_factory=dict)
 
     def new_findings(self) -> pd.Series:
         """True for each finding that the previous audit (``since``) did not have; all False
@@ -56,6 +62,12 @@ class Findings(FindingSet):
         from .render import render
 
         return render(self, fmt, **options)
+
+    def render_chunks(self, fmt: str, **options: Any) -> Iterator[str]:
+        """The text of ``render(fmt)`` in pieces, for writing large runs to a file."""
+        from .render import render_chunks
+
+        return render_chunks(self, fmt, **options)
 
     def to_json(self) -> str:
         return self.render("json")
@@ -85,124 +97,6 @@ class Findings(FindingSet):
         return self.render("html", **options)
 
 
-def _record_summary(rs: RecordSet) -> pd.DataFrame:
-    st = rs.studies
-    src = rs.sources
-    rec_src = src[src["field"].isna() | (src["field"] == "")].drop_duplicates("record_id")
-    paths = st[["record_id"]].merge(rec_src[["record_id", "path"]], on="record_id", how="left")[
-        "path"
-    ]
-    out = pd.DataFrame({c: st[c] for c in RECORD_COLUMNS if c in st})
-    out["source_path"] = paths.to_numpy()
-    return out[list(RECORD_COLUMNS)]
-
-
-def _contexts(found: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
-    if found.empty:
-        return pd.DataFrame({"record_id": [], "field": [], "text": []}, dtype="str")
-    keys = (
-        pd.concat(
-            [
-                found[["record_id", "field"]],
-                found[["record_id", "related_field"]].rename(columns={"related_field": "field"}),
-            ]
-        )
-        .dropna()
-        .drop_duplicates()
-    )
-    return rs.located_texts().merge(keys, on=["record_id", "field"], how="inner")
-
-
-@dataclass
-class _Checked:
-    """What one chunk gives the run (made in a worker process too)."""
-
-    found: pd.DataFrame
-    records: pd.DataFrame
-    contexts: pd.DataFrame
-    size: int  # records + read errors, for the progress display
-    skipped: list[dict[str, Any]]
-    units: dict[str, int]  # items read, by unit
-    keys: dict[str, pd.DataFrame]  # the key rows of the run-level rules
-
-
-def _units(rs: RecordSet) -> dict[str, int]:
-    terms = rs.terms
-    return {
-        "records": len(rs),
-        "outcomes": len(rs.outcomes),
-        "arms": len(rs.arms),
-        "interventions": len(rs.interventions),
-        "conditions": int((terms["kind"] == "condition").sum()) if len(terms) else 0,
-    }
-
-
-def _check_chunk(rs: RecordSet, chosen: list[Rule], wanted_builtin: bool) -> _Checked:
-    """One chunk's findings, record summary, finding contexts, size, skipped files, counts and
-    the key rows of the run-level rules (runs in a worker too). A bug met on the way stops the
-    run as an InternalError naming the chunk's input files."""
-    try:
-        found = check_recordset(rs, chosen, run_level=False)
-        if not wanted_builtin:
-            found = found[found["rule"] != "read-error"]
-        return _Checked(
-            found,
-            _record_summary(rs),
-            _contexts(found, rs),
-            len(rs) + len(rs.errors),
-            list(rs.skipped),
-            _units(rs),
-            collect_keys(rs, chosen),
-        )
-    except Exception as e:
-        paths = sorted({str(p) for p in rs.sources["path"].dropna()}) or ["<records>"]
-        where = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-        raise InternalError(
-            f"{where}: internal error while checking: {type(e).__name__}: {e}"
-        ) from e
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run (no traceback per worker)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _checked_chunks(
-    chunks: Iterable[RecordSet], chosen: list[Rule], wanted_builtin: bool, jobs: int
-) -> Iterator[_Checked]:
-    """Check chunks in order, in ``jobs`` worker processes when jobs != 1 (at most 2 chunks
-    per worker in flight, so memory stays bounded however large the input)."""
-    if jobs != 1:
-        import os
-        import sys
-
-        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-        if main_file and not os.path.exists(main_file):
-            jobs = 1  # e.g. `python -` reading a script on stdin: spawned workers cannot re-run it
-    if jobs == 1:
-        for rs in chunks:
-            yield _check_chunk(rs, chosen, wanted_builtin)
-        return
-    import multiprocessing
-    import os
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    # spawn, not fork: the parent's pyarrow thread pools do not survive a fork
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint) as pool:
-        pending: deque[Future[_Checked]] = deque()
-        for rs in chunks:
-            pending.append(pool.submit(_check_chunk, rs, chosen, wanted_builtin))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
 def check(
     inputs: str | Path | Sequence[str | Path] | RecordSet | pd.DataFrame,
     *,
@@ -218,10 +112,15 @@ def check(
     exemptions: Iterable[Exemption | Mapping[str, Any]] | None = None,
     baseline: str | Path | Baseline | bool | None = None,
     config: Settings | str | Path | bool | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     since: str | Path | Previous | None = None,
     thresholds: Mapping[str, Mapping[str, Any]] | None = None,
     fail_on: str | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    profile: bool = False,
+    prefilter: bool = True,
+    contexts: bool = True,
 ) -> Findings:
     """Lint registry records.
 
@@ -235,12 +134,23 @@ def check(
     [{rule, records, reason}]: such findings go to ``Findings.suppressed`` with the reason.
     ``baseline``: a baseline file or :class:`trialint.baseline.Baseline` (default: the
     config's ``baseline``; False: none): known findings go to ``Findings.suppressed``.
-    ``jobs``: worker processes that check chunks in parallel (0: one per CPU); reading stays
-    in this process and results keep the input order. ``since``: a previous audit (a baseline
-    file or a ``--format json`` output) that findings are marked new against
+    ``jobs``: worker processes that read and check chunks in parallel (0: one per CPU; None:
+    one per CPU when the input holds more than one chunk of records, else this process);
+    results keep the input order and do not depend on it. ``engine='dask'`` runs the same
+    chunks on a dask.distributed cluster (``scheduler`` address, or a local cluster of
+    ``jobs`` workers); the workers read input files by path. ``since``: a previous audit (a
+    baseline file or a ``--format json`` output) that findings are marked new against
     (``Findings.new_findings()``). ``thresholds`` ({selector: {warn, fail}}) and ``fail_on``:
-    the verdict's levels (``trialint.thresholds.verdict_of(findings)``).
+    the verdict's levels (``trialint.thresholds.verdict_of(findings)``). ``profile``: time
+    every rule (``Findings.timings``). ``prefilter=False`` runs every rule's full check on
+    every record (for tests of the two-stage rule contract). ``contexts=False`` leaves
+    ``Findings.contexts`` empty (the full texts of flagged fields, which the text, HTML, JSON,
+    JSON Lines, SARIF and GitLab outputs (fingerprints), baselines and ``since`` need; CSV,
+    JUnit and GitHub outputs do not): less memory for a whole registry.
     """
+    import time
+
+    started = time.perf_counter()
     from . import suppress
     from .baseline import Baseline, Previous
     from .config import settings_for
@@ -286,11 +196,12 @@ def check(
 
     stdin: bytes | None = None
     files: list[str] = []
+    source: Iterable[Any]
     if isinstance(inputs, RecordSet):
-        chunks: Iterable[RecordSet] = [inputs]
+        source = [inputs]
         names = ["<RecordSet>"]
     elif isinstance(inputs, pd.DataFrame):
-        chunks = [RecordSet(studies=_studies_from_frame(inputs))]
+        source = [RecordSet(studies=_studies_from_frame(inputs))]
         names = ["<DataFrame>"]
     else:
         paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
@@ -298,28 +209,38 @@ def check(
             import sys
 
             stdin = sys.stdin.buffer.read()  # kept: the JSON position scan reads it again
-        chunks = read_paths(paths, chunk_size=chunk_size, stdin=stdin, files=files)
+        source = plan(paths, chunk_size, stdin=stdin, files=files)
         names = [str(p) for p in paths]
 
+    # a baseline and a previous audit match findings on their flagged texts
+    keep_contexts = contexts or known is not None or previous is not None
+    job = Job(tuple(chosen), wanted_builtin, prefilter, profile, chunk_size, keep_contexts)
     found_parts: list[pd.DataFrame] = []
     record_parts: list[pd.DataFrame] = []
     context_parts: list[pd.DataFrame] = []
     skipped: list[dict[str, Any]] = []
     units: dict[str, int] = {}
+    timings: dict[str, float] = {}
     run_keys: dict[str, list[pd.DataFrame]] = {}
-    for part in _checked_chunks(chunks, chosen, wanted_builtin, jobs):
-        found_parts.append(part.found)
-        record_parts.append(part.records)
-        context_parts.append(part.contexts)
-        skipped.extend(part.skipped)
-        for k, v in part.units.items():
-            units[k] = units.get(k, 0) + v
-        for rule_id, key_rows in part.keys.items():
-            run_keys.setdefault(rule_id, []).append(key_rows)
+    for checked in run(source, job, jobs=jobs, engine=engine, scheduler=scheduler):
+        found_parts.append(checked.findings)
+        record_parts.append(checked.records)
+        context_parts.append(checked.contexts)
+        skipped.extend(checked.skipped)
+        for unit, n in checked.units.items():
+            units[unit] = units.get(unit, 0) + n
+        for rule_id, k in checked.keys.items():
+            run_keys.setdefault(rule_id, []).append(k)
+        for stage, sec in checked.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + sec
         if progress:
-            progress(part.size)
+            progress(checked.size)
     if run_keys:  # run-level rules (duplicate registrations) over the whole run
+        t0 = time.perf_counter()
         run_found = run_level_findings(run_keys, chosen)
+        if profile:
+            for rule_id in run_keys:
+                timings[rule_id] = timings.get(rule_id, 0.0) + time.perf_counter() - t0
         if not run_found.empty:
             found_parts.append(run_found)
             context_parts.append(
@@ -338,14 +259,14 @@ def check(
     )
     frame = pd.concat(found_parts, ignore_index=True) if found_parts else empty_findings()
     frame = sort_findings(place_json_findings(frame, records, stdin))
-    contexts = (
+    texts = (
         pd.concat(context_parts, ignore_index=True)
         if context_parts
-        else _contexts(empty_findings(), RecordSet())
+        else finding_contexts(empty_findings(), RecordSet())
     )
     frame, suppressed = suppress.apply(
         frame[list(FINDING_COLUMNS)],
-        contexts,
+        texts,
         per_path=per_path,
         exemptions=resolved_exemptions,
         baseline=known,
@@ -361,7 +282,7 @@ def check(
         frame=frame,
         rules=used,
         records=records,
-        contexts=contexts,
+        contexts=texts,
         inputs=names,
         suppressed=suppressed,
         baseline_path=str(known.path) if known is not None and known.path else None,
@@ -376,6 +297,7 @@ def check(
         },
         input_digests=digests,
         previous=previous,
+        timings={**timings, "total": time.perf_counter() - started} if profile else {},
     )
 
 
@@ -578,7 +500,7 @@ def _run_pairs(
                     found_parts.append(errs)
             # one row per trial, under the id the findings name (a history's versions -> its
             # trial)
-            summary = _record_summary(rs)
+            summary = record_summary(rs)
             to_registry = {
                 **dict(zip(vp.pairs["old_id"], vp.pairs["record_id"], strict=True)),
                 **dict(zip(vp.pairs["new_id"], vp.pairs["record_id"], strict=True)),

@@ -23,11 +23,16 @@ def _new_file_mode() -> int:
 
 
 def write_text(
-    path: str | Path, text: str, *, encoding: str = "utf-8", make_parents: bool = False
+    path: str | Path,
+    text: str | Iterable[str],
+    *,
+    encoding: str = "utf-8",
+    make_parents: bool = False,
 ) -> Path:
-    """Write ``text`` to ``path`` atomically (temp file in the same folder + rename).
-    Keeps the permissions of a file it replaces; writes through a symbolic link to the file it
-    points at; creates missing parent folders only with ``make_parents``. Raises OSError."""
+    """Write ``text`` (a string, or its pieces: a large output is never held whole) to ``path``
+    atomically (temp file in the same folder + rename). Keeps the permissions of a file it
+    replaces; writes through a symbolic link to the file it points at; creates missing parent
+    folders only with ``make_parents``. Raises OSError."""
     target = Path(path)
     if target.is_symlink():
         target = Path(os.path.realpath(target))
@@ -36,7 +41,10 @@ def write_text(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
         try:

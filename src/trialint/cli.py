@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,10 @@ class _Group(click.Group):
                 os.dup2(devnull, sys.stdout.fileno())
             sys.exit(EXIT_ERROR)
         except TrialintError as e:
-            if debug and e.__cause__ is not None:
+            details = getattr(e, "details", "")  # an InternalError, met in a worker too
+            if debug and details:
+                click.echo(details, err=True, nl=False)
+            elif debug and e.__cause__ is not None:
                 import traceback
 
                 traceback.print_exception(e.__cause__)
@@ -202,9 +206,27 @@ def _settings(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
-    default=1,
+    default=None,
+    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
+    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
     show_default=True,
-    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+    help="Where chunks are checked: this machine, or a dask.distributed cluster "
+    "(pip install 'trialint[dask]'; the workers read the input files by path).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time spent in each rule and stage to stderr after the run.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
@@ -235,7 +257,10 @@ def check(
     prune_baseline: bool,
     statistics: bool,
     show_suppressed: bool,
-    jobs: int,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    profile: bool,
     quiet: bool,
     pass_on_no_records: bool = False,
     html_file: str | None = None,
@@ -262,6 +287,8 @@ def check(
         _fail("--write-baseline and --prune-baseline cannot be used together")
     if prune_baseline and settings.baseline is None:
         _fail("--prune-baseline needs a baseline: --baseline FILE or `baseline` in the config")
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
         findings = run_check(
@@ -270,9 +297,20 @@ def check(
             baseline=False if write_baseline else None,
             progress=bar,
             jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            profile=profile,
+            contexts=bool(
+                html_file
+                or write_baseline
+                or prune_baseline
+                or (not statistics and settings.format in _FORMATS_WITH_CONTEXTS)
+            ),
         )
     problems = _problems(findings, pass_on_no_records)
     _notes(findings, quiet)
+    if profile:
+        click.echo(_profile_table(findings.timings, findings.record_count), err=True)
     if write_baseline:
         if not findings.record_count:
             _fail(f"not writing {write_baseline}: " + "; ".join(findings.problems()))
@@ -295,21 +333,23 @@ def check(
             )
     fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
+    chunks: Iterable[str]
     if statistics:
         from .render import statistics as stats
 
-        text = stats.render(findings, fmt=fmt)
-    else:
-        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
+        chunks = [stats.render(findings, fmt=fmt)]
+    else:  # in pieces: the JSON of a whole registry is not held in memory twice
+        chunks = findings.render_chunks(fmt, color=color, include_suppressed=show_suppressed)
     if output:
         from .atomic import write_text
 
         try:
-            write_text(output, text)
+            write_text(output, chunks)
         except OSError as e:
             _fail(f"{output}: cannot write: {e.strerror or e}")
     else:
-        click.echo(text, nl=False, color=color)
+        for chunk in chunks:
+            click.echo(chunk, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     for problem in problems:
@@ -343,6 +383,26 @@ def _notes(findings: Any, quiet: bool) -> None:
         return
     for item in findings.skipped:
         click.echo(f"trialint: note: {item['path']}: {item['reason']}", err=True)
+
+
+# output formats that show or hash the full text of flagged fields (Findings.contexts): the
+# fingerprints of json, jsonl, sarif and gitlab hash it
+_FORMATS_WITH_CONTEXTS = frozenset({"text", "html", "json", "jsonl", "sarif", "gitlab"})
+
+
+def _profile_table(timings: dict[str, float], records: int) -> str:
+    """Seconds per rule (summed over chunks and workers), costliest first, then the stages."""
+    stages = ("read", "locate", "summaries", "total")
+    rules = sorted(((k, v) for k, v in timings.items() if k not in stages), key=lambda kv: -kv[1])
+    rule_sum = sum(v for _, v in rules)
+    lines = [f"profile: {records:,} records; seconds (summed over chunks and workers)"]
+    lines += [
+        f"  {rule:<40} {sec:9.3f}  {100 * sec / rule_sum if rule_sum else 0:5.1f}%"
+        for rule, sec in rules
+    ]
+    lines.append(f"  {'all rules':<40} {rule_sum:9.3f}")
+    lines += [f"  {stage:<40} {timings[stage]:9.3f}" for stage in stages if stage in timings]
+    return "\n".join(lines)
 
 
 @main.command("config")
@@ -559,9 +619,27 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
-    default=1,
+    default=None,
+    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
+    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
     show_default=True,
-    help="Worker processes that check chunks of records in parallel (0: one per CPU).",
+    help="Where chunks are checked: this machine, or a dask.distributed cluster "
+    "(pip install 'trialint[dask]'; the workers read the input files by path).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time spent in each rule and stage to stderr after the run.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
@@ -588,7 +666,10 @@ def report(
     fail_on: str | None,
     baseline: str | None,
     since: str | None,
-    jobs: int,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    profile: bool,
     quiet: bool,
     as_diff: bool = False,
     as_history: bool = False,
@@ -614,9 +695,22 @@ def report(
     if as_diff or as_history:
         _report_changes(paths, settings, as_diff, as_history, output, title, quiet)
         return
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     bar = progress_mod.Progress() if progress_mod.wanted(quiet) else None
     with bar if bar is not None else nullcontext():
-        findings = run_check(list(paths), config=settings, progress=bar, jobs=jobs, since=since)
+        findings = run_check(
+            list(paths),
+            config=settings,
+            progress=bar,
+            jobs=jobs,
+            since=since,
+            engine=engine,
+            scheduler=scheduler,
+            profile=profile,
+        )
+    if profile:
+        click.echo(_profile_table(findings.timings, findings.record_count), err=True)
     _notes(findings, quiet)
     _write_html(findings, target, quiet, title)
     problems = _problems(findings)
@@ -712,21 +806,23 @@ def _finish(
         sys.exit(EXIT_OK)
     fmt = settings.format
     color = fmt == "text" and output is None and sys.stdout.isatty()
+    chunks: Iterable[str]
     if statistics:
         from .render import statistics as stats
 
-        text = stats.render(findings, fmt=fmt)
-    else:
-        text = findings.render(fmt, color=color, include_suppressed=show_suppressed)
+        chunks = [stats.render(findings, fmt=fmt)]
+    else:  # in pieces: the JSON of a whole registry is not held in memory twice
+        chunks = findings.render_chunks(fmt, color=color, include_suppressed=show_suppressed)
     if output:
         from .atomic import write_text
 
         try:
-            write_text(output, text)
+            write_text(output, chunks)
         except OSError as e:
             _fail(f"{output}: cannot write: {e.strerror or e}")
     else:
-        click.echo(text, nl=False, color=color)
+        for chunk in chunks:
+            click.echo(chunk, nl=False, color=color)
     if html_file:
         _write_html(findings, Path(html_file), quiet)
     sys.exit(EXIT_FINDINGS if findings.failed(settings.fail_on) else EXIT_OK)

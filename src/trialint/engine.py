@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,14 +60,16 @@ def run_rule(rs: RecordSet, rule: Rule, prefilter: bool = True) -> pd.DataFrame:
     raw = kind.run(rs, rule.params)
     if raw.empty:
         return empty_findings()
-    out = raw.copy()
-    out["rule"] = rule.id
-    out["severity"] = rule.severity
+    n = len(raw)
+    out = raw.assign(
+        rule=pd.array([rule.id] * n, dtype="str"),
+        severity=pd.array([rule.severity] * n, dtype="str"),
+        category=pd.array([rule.category] * n, dtype="str"),
+    )
     if OWN_SEVERITY_COLUMN in raw:  # a finding's own severity lowers the rule's, never raises it
         own = raw[OWN_SEVERITY_COLUMN].map(SEVERITY_RANK)
         lower = (own.notna() & (own < SEVERITY_RANK[rule.severity])).to_numpy()
         out.loc[lower, "severity"] = raw.loc[lower, OWN_SEVERITY_COLUMN]
-    out["category"] = rule.category
     return coerce_findings(out)
 
 
@@ -79,45 +82,44 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
     """
     if findings.empty:
         return findings
-    texts = rs.field_text()
+    keys = findings[["record_id", "field"]].reset_index(drop=True)
+    lt = rs.located_texts().drop_duplicates(["record_id", "field"], keep="last")
+    texts_of = _aligned(keys, lt, ["record_id", "field"], ["text"])[0]
     src = rs.sources
     is_rec = src["field"].isna() | (src["field"] == "")
-    rec_src = {
-        r: (p, ln, ptr)
-        for r, p, ln, ptr in zip(
-            src.loc[is_rec, "record_id"],
-            src.loc[is_rec, "path"],
-            src.loc[is_rec, "line"],
-            src.loc[is_rec, "pointer"],
-            strict=True,
-        )
-    }
-    fld_src = {
-        (r, f): (p, ln, col, ptr)
-        for r, f, p, ln, col, ptr in zip(
-            src.loc[~is_rec, "record_id"],
-            src.loc[~is_rec, "field"],
-            src.loc[~is_rec, "path"],
-            src.loc[~is_rec, "line"],
-            src.loc[~is_rec, "column"],
-            src.loc[~is_rec, "pointer"],
-            strict=True,
-        )
-    }
-    is_json = dict(
-        zip(rs.studies["record_id"], rs.studies["source_format"].str.endswith("json"), strict=True)
+    rec_src = src.loc[is_rec, ["record_id", "path", "line", "pointer"]].drop_duplicates(
+        "record_id", keep="last"
     )
+    rec_path, rec_line, rec_ptr = _aligned(
+        keys, rec_src, ["record_id"], ["path", "line", "pointer"]
+    )
+    fld_src = src.loc[~is_rec].drop_duplicates(["record_id", "field"], keep="last")
+    f_found, f_path, f_line, f_col, f_ptr = _aligned(
+        keys,
+        fld_src.assign(found=True),
+        ["record_id", "field"],
+        ["found", "path", "line", "column", "pointer"],
+    )
+    st = rs.studies[["record_id", "source_format"]].drop_duplicates("record_id", keep="last")
+    json_of = _aligned(
+        keys, st.assign(json=st["source_format"].str.endswith("json")), ["record_id"], ["json"]
+    )[0]
     excerpts, paths, lines, cols, pointers, end_lines, end_cols = [], [], [], [], [], [], []
-    for r, f, s, e in zip(
-        findings["record_id"], findings["field"], findings["start"], findings["end"], strict=True
+    for i, (_, f, s, e) in enumerate(
+        zip(
+            findings["record_id"],
+            findings["field"],
+            findings["start"],
+            findings["end"],
+            strict=True,
+        )
     ):
-        text = texts.get((r, f))
+        text = texts_of[i]
         excerpts.append(make_excerpt(text, s, e))
-        path, line, pointer = rec_src.get(r, (None, None, None))
+        path, line, pointer = rec_path[i], rec_line[i], rec_ptr[i]
         col = end_line = end_col = None
-        fs = fld_src.get((r, f))
-        if fs is not None:
-            fpath, fline, fcol, fptr = fs
+        if f_found[i] is True:
+            fpath, fline, fcol, fptr = f_path[i], f_line[i], f_col[i], f_ptr[i]
             path = fpath if isinstance(fpath, str) else path
             pointer = fptr if isinstance(fptr, str) else pointer
             if not pd.isna(fline):
@@ -126,11 +128,11 @@ def locate(findings: pd.DataFrame, rs: RecordSet) -> pd.DataFrame:
                     stop = len(text) if pd.isna(e) else int(e)
                     end_line, end_col = _advance(text[:stop], line, col)
                     line, col = _advance(text[: int(s)], line, col)
-        elif is_json.get(r) and isinstance(f, str):
+        elif json_of[i] is True and isinstance(f, str):
             jp = json_pointer(f)
             if jp:
                 pointer = (pointer if isinstance(pointer, str) else "") + jp
-        paths.append(path)
+        paths.append(path if isinstance(path, str) else None)
         lines.append(None if line is None or pd.isna(line) else int(line))
         cols.append(col)
         end_lines.append(end_line)
@@ -153,6 +155,15 @@ def _advance(head: str, line: int, col: int) -> tuple[int, int]:
     if nl:
         return line + nl, len(head) - head.rfind("\n")
     return line, col + len(head)
+
+
+def _aligned(
+    keys: pd.DataFrame, table: pd.DataFrame, on: list[str], columns: list[str]
+) -> list[list[Any]]:
+    """For each row of ``keys``, the ``columns`` of the ``table`` row with the same ``on``
+    values (one row per key in ``table``), as Python lists; None where there is none."""
+    merged = keys[on].merge(table[[*on, *columns]], on=on, how="left", sort=False)
+    return [merged[c].astype(object).where(merged[c].notna(), None).tolist() for c in columns]
 
 
 def read_error_findings(rs: RecordSet) -> pd.DataFrame:
@@ -179,22 +190,35 @@ def read_error_findings(rs: RecordSet) -> pd.DataFrame:
 
 
 def check_recordset(
-    rs: RecordSet, rules: Iterable[Rule], prefilter: bool = True, run_level: bool = True
+    rs: RecordSet,
+    rules: Iterable[Rule],
+    prefilter: bool = True,
+    run_level: bool = True,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Run ``rules`` over one chunk of records; returns located findings (read errors included).
     ``prefilter=False`` skips the kinds' first stage (for tests proving it drops nothing).
     Run-level rules see this record set as the whole run unless ``run_level=False`` (a caller
-    checking many chunks collects their keys with ``collect_keys`` and runs them once)."""
+    checking many chunks collects their keys with ``collect_keys`` and runs them once).
+    ``timings``: when given, seconds per rule id (and ``locate``) are added to it."""
     rules = list(rules)
     chunk_rules = [r for r in rules if not is_run_level(r)]
     parts = [read_error_findings(rs)]
     if len(rs):
-        parts += [run_rule(rs, rule, prefilter) for rule in chunk_rules]
+        for rule in chunk_rules:
+            t0 = time.perf_counter()
+            parts.append(run_rule(rs, rule, prefilter))
+            if timings is not None:
+                timings[rule.id] = timings.get(rule.id, 0.0) + time.perf_counter() - t0
+    t0 = time.perf_counter()
     parts = [p for p in parts if not p.empty]
     found = pd.concat(parts, ignore_index=True) if parts else empty_findings()
     if not found.empty:
         ok = found["rule"] != "read-error"
         found = pd.concat([found[~ok], locate(found[ok], rs)], ignore_index=True)
+    if timings is not None:
+        timings["locate"] = timings.get("locate", 0.0) + time.perf_counter() - t0
     if run_level and len(rs):
         run_rules = [r for r in rules if is_run_level(r)]
         if run_rules:

@@ -31,7 +31,20 @@ class NothingReadError(TrialintError):
 
 class InternalError(TrialintError):
     """A bug met while reading or checking an input (exit code 2). The message names the
-    input; the cause (``__cause__``) carries the traceback that ``--debug`` shows."""
+    input; ``details`` holds the bug's traceback as text (what ``--debug`` shows), which, unlike
+    ``__cause__``, survives the way back from a worker process or a dask worker."""
+
+    details: str = ""
+
+
+def internal_error(message: str, cause: BaseException) -> InternalError:
+    """An InternalError saying ``message``, carrying the traceback of ``cause`` (raise it
+    ``from cause``)."""
+    import traceback
+
+    err = InternalError(message)
+    err.details = "".join(traceback.format_exception(cause))
+    return err
 
 
 MAX_FILE_NESTING = 100  # config, baseline and rule files: deeper brackets are refused

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
@@ -57,22 +59,53 @@ _INT_COLS = {
 
 
 def empty_findings() -> pd.DataFrame:
-    return finding_frame([])
+    return _empty().copy()
+
+
+@functools.cache
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: _typed([], c in _INT_COLS) for c in FINDING_COLUMNS}, columns=list(FINDING_COLUMNS)
+    )
+
+
+def _typed(values: Any, integer: bool) -> Any:
+    """A findings column with its canonical dtype (Int64, or str) from a list or a Series."""
+    if isinstance(values, pd.Series):
+        if integer:
+            return values if values.dtype == "Int64" else values.astype("Int64")
+        return values if values.dtype == "str" else values.astype("str")
+    if integer:
+        return pd.Series(values, dtype=object).astype("Int64").array
+    try:  # str and None only: straight into an Arrow array
+        return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.Series(values, dtype=object).astype("str").array
+
+
+_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
 
 
 def finding_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(list(rows), columns=list(FINDING_COLUMNS))
-    return coerce_findings(df)
+    rows = list(rows)
+    if not rows:
+        return empty_findings()
+    return pd.DataFrame(
+        {c: _typed([r.get(c) for r in rows], c in _INT_COLS) for c in FINDING_COLUMNS},
+        columns=list(FINDING_COLUMNS),
+    )
 
 
 def coerce_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with exactly FINDING_COLUMNS, in order and with their dtypes (missing ones NA)."""
+    out = {}
     for col in FINDING_COLUMNS:
-        if col not in df:
-            df[col] = pd.NA
-    df = df[list(FINDING_COLUMNS)].copy()
-    for col in FINDING_COLUMNS:
-        df[col] = df[col].astype("Int64") if col in _INT_COLS else df[col].astype("str")
-    return df
+        integer = col in _INT_COLS
+        if col in df:
+            out[col] = _typed(df[col], integer)
+        else:
+            out[col] = pd.Series(pd.NA, index=df.index, dtype="Int64" if integer else "str")
+    return pd.DataFrame(out, index=df.index, columns=list(FINDING_COLUMNS))
 
 
 def kind_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -80,10 +113,9 @@ def kind_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     rows = list(rows)
     optional = (*RELATED_COLUMNS, OWN_SEVERITY_COLUMN)
     cols = list(KIND_COLUMNS) + [c for c in optional if any(c in r for r in rows)]
-    df = pd.DataFrame.from_records(rows, columns=cols)
-    for col in cols:
-        df[col] = df[col].astype("Int64") if col in _INT_COLS else df[col].astype("str")
-    return df
+    return pd.DataFrame(
+        {c: _typed([r.get(c) for r in rows], c in _INT_COLS) for c in cols}, columns=cols
+    )
 
 
 def sort_findings(df: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ missing values are NaN. Multi-valued scalar fields (phases, who_masked) are join
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,21 +298,40 @@ _INT_COLUMNS = {"position", "line", "column"}
 def typed_frame(
     rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers."""
+    """Build a frame with canonical dtypes: str for text, Int64 for ints, Float64 for numbers.
+
+    Tuple rows (what the readers append) are transposed and each column is built in one call
+    (pyarrow for text: no intermediate object frame); dict rows go through ``from_records``."""
     if rows and isinstance(rows[0], dict):
         df = pd.DataFrame.from_records(rows, columns=list(columns))
+        data: dict[str, Any] = {c: df[c] for c in columns}
     else:
-        df = pd.DataFrame.from_records(rows, columns=list(columns))
-    for col in columns:
-        if col in _INT_COLUMNS:
-            df[col] = df[col].astype("Int64")
-        elif col in STUDY_NUMERIC_COLUMNS:
-            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Float64")
-        elif col in STUDY_BOOL_COLUMNS:
-            df[col] = df[col].astype("boolean")
-        else:
-            df[col] = df[col].astype("str")
-    return df
+        cols = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        data = dict(zip(columns, cols, strict=True))
+    return pd.DataFrame(
+        {col: _typed_column(col, values) for col, values in data.items()}, columns=list(columns)
+    )
+
+
+def _typed_column(col: str, values: Any) -> Any:
+    if col in _INT_COLUMNS:
+        return pd.Series(list(values), dtype=object).astype("Int64").array
+    if col in STUDY_NUMERIC_COLUMNS:
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Float64")
+    if col in STUDY_BOOL_COLUMNS:
+        return pd.array(list(values), dtype="boolean")
+    if not isinstance(values, pd.Series):
+        import pyarrow as pa
+
+        try:
+            # str and None only (what readers give): straight into an Arrow array
+            return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = pd.Series(list(values), dtype=object)
+    return values.astype("str").array
+
+
+_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
 
 
 @dataclass
@@ -441,15 +460,48 @@ class RecordSet:
     def located_texts(self) -> pd.DataFrame:
         """``texts()`` plus the condition and keyword terms (``conditions[0]``, ...): every text
         a finding can point into (record_id, field, text)."""
+        cached = getattr(self, "_located_texts", None)
+        if cached is not None:
+            return cached
         t = self.texts()
         terms = self.terms.dropna(subset=["term"])
-        if terms.empty:
-            return t
-        fields = terms["kind"] + "s[" + terms["position"].astype(str) + "]"
-        extra = pd.DataFrame(
-            {"record_id": terms["record_id"], "field": fields, "text": terms["term"]}
-        ).astype("str")
-        return pd.concat([t, extra], ignore_index=True)
+        if not terms.empty:
+            fields = terms["kind"] + "s[" + terms["position"].astype(str) + "]"
+            extra = pd.DataFrame(
+                {"record_id": terms["record_id"], "field": fields, "text": terms["term"]}
+            ).astype("str")
+            t = pd.concat([t, extra], ignore_index=True)
+        object.__setattr__(self, "_located_texts", t)
+        return t
+
+    def record_text(self) -> pd.Series:
+        """Every text of each record (``located_texts``) joined by newlines, aligned with the
+        ``studies`` rows ('' for a record without text). Cached: one string per record for
+        the kinds' prefilters (one vectorized regex pass gives a mask over records)."""
+        cached = getattr(self, "_record_text", None)
+        if cached is not None:
+            return cached
+        lt = self.located_texts()
+        if lt.empty:
+            out = pd.Series([""] * len(self.studies), dtype="str")
+        else:
+            joined = lt.groupby("record_id", sort=False)["text"].agg("\n".join)
+            out = (
+                joined.reindex(self.studies["record_id"].to_numpy())
+                .fillna("")
+                .astype("str")
+                .reset_index(drop=True)
+            )
+        object.__setattr__(self, "_record_text", out)
+        return out
+
+    def derived(self, key: str, build: Callable[[RecordSet], Any]) -> Any:
+        """A value computed from this chunk once and kept with it (``build(self)`` on first
+        use): for data several rules derive the same way (lower-cased texts, token arrays)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
 
     def field_text(self) -> Mapping[tuple[str, str], str]:
         """(record_id, field) -> text, for excerpts and highlighting."""

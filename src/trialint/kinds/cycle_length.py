@@ -1843,10 +1843,10 @@ def schedule_conflicts(
     scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links)
     done: set[str] = {r["field"] for r in rows}
     for scope, _sure in scopes:
-        lengths = [
+        lengths = [  # in the record's order (a set's order changes from process to process)
             (fld, ln)
-            for fld in scope
-            if fld in parsed
+            for fld in parsed
+            if fld in scope
             for ln in parsed[fld][1].lengths
             if _plain(parsed[fld][0], ln)
         ]

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..frames import ALWAYS_CARRIED
+from ..frames import ALWAYS_CARRIED, RecordSet
 
 
 def as_list(value: Any, what: str = "patterns") -> list[str]:
@@ -91,3 +91,37 @@ class Carried:
             hit = pd.Series(found | self._all, index=self._index)
             self._cache[name] = hit
         return hit
+
+
+def record_mask(rs: RecordSet, pattern: str, case_sensitive: bool = False) -> np.ndarray:
+    """Which records (``rs.studies`` rows) have a match of ``pattern`` (RE2) in any of their
+    texts: one vectorized pass over each record's joined text (``RecordSet.record_text``), the
+    building block of a prefilter. Texts are joined by newlines, so anchor with ``(?m)^``."""
+    return prefilter(rs.record_text(), pattern, case_sensitive)
+
+
+def literals_pattern(words: list[str]) -> str:
+    """One RE2 pattern matching any of the literal ``words`` (RE2 runs such an alternation as one
+    automaton over the text, whatever the number of words)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class LazyPattern:
+    """A regular expression compiled on first use: a module-level ``LazyPattern(...)`` costs
+    nothing at import (a one-record check imports every kind but uses few of its patterns);
+    ``search``, ``finditer``, ``sub``... are those of the compiled pattern."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import InternalError, TrialintError
+from ..errors import TrialintError, internal_error
 from ..frames import RecordSet
 from . import registries
 from .build import FrameBuilder
@@ -396,33 +396,36 @@ def read_paths(
     """Read every record under ``paths`` as RecordSet chunks. Bad files become read errors;
     files that are plainly not registry records are skipped with a note (``RecordSet.skipped``).
     ``stdin``: the bytes of '-' (default: read sys.stdin); ``files``: a list that collects the
-    name of every file read, in order."""
-    yield from _coalesce(_path_parts(paths, chunk_size, stdin, files), chunk_size)
+    name of every file read, in order.
+
+    The input is cut into read tasks (see ``read.tasks``) read one after the other: the same
+    chunks that worker processes or a dask cluster read from the same tasks."""
+    from .tasks import plan, read_task
+
+    for task in plan(paths, chunk_size, stdin=stdin, files=files):
+        yield from read_task(task, chunk_size)
 
 
-def _path_parts(
-    paths: Iterable[str | Path],
-    chunk_size: int,
-    stdin: bytes | None = None,
-    files: list[str] | None = None,
+def guarded(
+    name: str, parts: Iterable[FrameBuilder | RecordSet]
 ) -> Iterator[FrameBuilder | RecordSet]:
-    for name, path in iter_files(paths):
-        if files is not None:
-            files.append(STDIN_NAME if path is None else name)
-        try:
-            yield from _file_parts(name, path, chunk_size, stdin)
-        except TrialintError:
-            raise
-        except Exception as e:  # a bug: stop the run (exit 2), naming the input
-            where = STDIN_NAME if path is None else name
-            raise InternalError(
-                f"{where}: internal error while reading: {type(e).__name__}: {e}"
-            ) from e
+    """``parts`` of the input ``name``; a bug met while reading them stops the run (exit 2) as
+    an InternalError naming the input."""
+    try:
+        yield from parts
+    except TrialintError:
+        raise
+    except Exception as e:
+        raise internal_error(
+            f"{name}: internal error while reading: {type(e).__name__}: {e}", e
+        ) from e
 
 
 def _file_parts(
     name: str, path: Path | None, chunk_size: int, stdin: bytes | None = None
 ) -> Iterator[FrameBuilder | RecordSet]:
+    """One file (or stdin when ``path`` is None: ``stdin``, else sys.stdin), read by its
+    format's reader."""
     from . import ctgov_json, sniff
 
     lower = name.lower()
@@ -475,19 +478,33 @@ def _file_parts(
     yield from _parts(data, name, chunk_size)
 
 
-def _bounded_lines(fh: IO[bytes], compressed: IO[bytes] | None) -> Iterator[bytes]:
+def _bounded_lines(
+    fh: IO[bytes], compressed: IO[bytes] | None, limit: int | None = None
+) -> Iterator[bytes]:
     """The lines of a stream, each at most MAX_RECORD_BYTES (a longer one is skipped and given
-    as a ``TooLong`` head); a compressed stream is stopped past the decompression limit."""
+    as a ``TooLong`` head); a compressed stream is stopped past the decompression limit.
+    ``limit``: read at most that many bytes (a byte range of a file that ends a line)."""
     from .ctgov_json import TooLong
 
     total = 0
+    left = -1 if limit is None else limit
 
     def check() -> None:
         if compressed is not None and total > decompressed_limit(compressed.tell()):
             raise LimitExceeded(f"gzip: {_bomb(compressed.tell())}")
 
+    def readline(size: int) -> bytes:
+        nonlocal left
+        if left < 0:
+            return fh.readline(size)
+        if left == 0:
+            return b""
+        line = fh.readline(min(size, left))
+        left -= len(line)
+        return line
+
     while True:
-        line = fh.readline(MAX_RECORD_BYTES + 1)
+        line = readline(MAX_RECORD_BYTES + 1)
         if not line:
             return
         total += len(line)
@@ -495,7 +512,7 @@ def _bounded_lines(fh: IO[bytes], compressed: IO[bytes] | None) -> Iterator[byte
         if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
             size = len(line)
             while True:  # skip the rest of the line, a MB at a time
-                more = fh.readline(1 << 20)
+                more = readline(1 << 20)
                 total += len(more)
                 size += len(more)
                 check()

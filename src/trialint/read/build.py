@@ -31,6 +31,9 @@ def _join(items: Iterable[str] | None) -> str | None:
     return "|".join(vals) if vals else None
 
 
+_STUDY_COLUMN_SET = frozenset(STUDY_COLUMNS)
+
+
 class FrameBuilder:
     def __init__(self) -> None:
         self.studies: list[tuple[Any, ...]] = []
@@ -58,10 +61,9 @@ class FrameBuilder:
         return len(self.studies) + len(self.errors)
 
     def add_study(self, **values: Any) -> None:
-        unknown = set(values) - set(STUDY_COLUMNS)
-        if unknown:
-            raise KeyError(f"unknown study columns: {sorted(unknown)}")
-        self.studies.append(tuple(values.get(c) for c in STUDY_COLUMNS))
+        if not values.keys() <= _STUDY_COLUMN_SET:
+            raise KeyError(f"unknown study columns: {sorted(values.keys() - _STUDY_COLUMN_SET)}")
+        self.studies.append(tuple(map(values.get, STUDY_COLUMNS)))
 
     def add_outcome(
         self,

@@ -886,15 +886,16 @@ class TooLong(bytes):
 
 
 def read_ndjson(
-    lines: Iterator[bytes], path: str, stem: str, chunk_size: int
+    lines: Iterator[bytes], path: str, stem: str, chunk_size: int, first_line: int = 1
 ) -> Iterator[FrameBuilder]:
     """One study per line. A line that is not a study is a read error with its line number;
     a file that cannot be read to its end (a truncated or damaged gzip stream) gives the
-    records before the damage and one read error saying where it stopped."""
+    records before the damage and one read error saying where it stopped. ``first_line``
+    numbers the first of ``lines`` (a read task that starts inside a file)."""
     b = FrameBuilder()
     gc_was = gc.isenabled()
     gc.disable()
-    lineno = 0
+    lineno = first_line - 1
     try:
         while True:
             try:

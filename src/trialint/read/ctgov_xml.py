@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import textwrap
 import xml.etree.ElementTree as ET
 import xml.parsers.expat as expat
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from typing import Any
 
 from .build import FrameBuilder
 from .limits import MAX_DEPTH, MAX_RECORD_ID_CHARS
-from .normalize import code, norm_date, norm_masking, norm_phases, norm_status
+from .normalize import code, dedent, norm_date, norm_masking, norm_phases, norm_status
 from .registry_ids import find_ids
 
 FORMAT = "ctgov-xml"
@@ -215,7 +214,7 @@ def _text(el: ET.Element | None, path: str = "") -> str | None:
         return None
     tb = node.find("textblock")
     raw = "".join((tb if tb is not None else node).itertext())
-    txt = textwrap.dedent(raw.strip("\n")).strip()
+    txt = dedent(raw.strip("\n")).strip()
     return txt or None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,3 +29,15 @@ def render(findings: Findings, fmt: str, **options: Any) -> str:
     mod = importlib.import_module(f"{__name__}.{RENDERERS[fmt]}")
     out: str = mod.render(findings, **options)
     return out
+
+
+def render_chunks(findings: Findings, fmt: str, **options: Any) -> Iterator[str]:
+    """``render``'s text in pieces (a renderer may define ``render_chunks`` to write large runs
+    without holding the whole text; the others give it in one piece)."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown output format '{fmt}' (choose from {', '.join(RENDERERS)})")
+    mod = importlib.import_module(f"{__name__}.{RENDERERS[fmt]}")
+    if hasattr(mod, "render_chunks"):
+        yield from mod.render_chunks(findings, **options)
+    else:
+        yield mod.render(findings, **options)
