@@ -757,6 +757,7 @@ class Lexicon:
     typed: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, pattern): pk, analyte, event, ...
     strong_frame: re.Pattern[str]  # "the rate of X", "X levels"
     category: frozenset[str]  # stems that name only a category ("cytokines", "complications")
+    vocab_codes: frozenset[str]  # the vocabulary's abbreviations, normalised ("orr")
     cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -833,6 +834,9 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         ),
         strong_frame=re.compile(_pat(params.get("strong_frames") or r"(?!x)x"), re.I),
         category=stems("category_words") | frozenset({"~marker"}),
+        vocab_codes=frozenset(
+            _norm_code(str(a)) for ep in params["endpoints"] for a in ep.get("abbreviations") or ()
+        ),
     )
 
 
@@ -1519,14 +1523,18 @@ def typed_kind(
     frame around something specific ("the frequency of systemic involvement")."""
     if lex.instrument_noun.search(head) and _named(head) and not _NOT_A_NAME.search(head):
         return "instrument"
+    if depth and re.search(lex.instrument_noun.pattern, head, re.I):
+        return "instrument"  # an abbreviation's expansion: "st george's respiratory questionnaire"
     if keys & lex.typed_classes:
         return "class"
     for kind, pat in lex.typed:
         if pat.search(phrase):
             return kind
     for code in codes:
-        if _NUMBERED_CODE.fullmatch(code):
-            return "code"
+        if _NUMBERED_CODE.fullmatch(code) or code in lex.abbreviations:
+            return "code"  # "SF-36", "IL-6"; the vocabulary's endpoint abbreviations
+        if code in lex.vocab_codes and len(keys) >= 2:
+            return "code"  # "CNS ORR": a vocabulary endpoint, qualified
         long = (abbrs.get(code) if abbrs is not None else None) or lex.abbreviations.get(code)
         if long and depth == 0:
             if typed_kind(long, long, key_tokens(long, lex), set(), lex, None, 1) is not None:
@@ -1890,9 +1898,13 @@ def _listed_under_covered(
 def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     """An item that names only a category ("cytokines", "inflammatory markers",
     "complications") is covered by any outcome of its kind (an analyte, an event)."""
+    typed = dict(lex.typed)
+    if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
+        pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
+        return any(p.search(o) for p in pats for o in outcomes)
     if not item.keys or not item.keys <= lex.category:
         return False
-    pat = dict(lex.typed).get(item.kind)
+    pat = typed.get(item.kind)
     return pat is not None and any(pat.search(o) for o in outcomes)
 
 
