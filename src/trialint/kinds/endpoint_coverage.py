@@ -1038,6 +1038,12 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
 
 _HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
 _PROCEDURAL_LEAD = re.compile(r"\b(?:monitor|record|collect|track|gather)(?:ed|ing|s)?\s*$", re.I)
+_TOOL_LEAD = re.compile(
+    r"\b(?:tools?|apps?|applications?|devices?|instruments?|systems?|platforms?|methods?|"
+    r"techniques?|software|programs?|sensors?|wearables?)\s+(?:(?:designed|used|developed|able)\s+)?"
+    r"to\s+(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\s*$",
+    re.I,
+)
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
 _BASELINE_ONLY = re.compile(
     r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
@@ -1137,8 +1143,10 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         monitoring = bool(_MONITOR.search(text, prev, pos))
         prev = pos
         m = lex.lead.search(text, pos, e)
-        if _PROCEDURAL_LEAD.search(text, max(s, pos - 30), pos):
-            continue  # "to monitor adverse events and changes in haemoglobin": procedure
+        if _PROCEDURAL_LEAD.search(text, max(s, pos - 30), pos) or _TOOL_LEAD.search(
+            text, max(s, pos - 60), pos
+        ):
+            continue  # "to monitor adverse events", "a tool to measure pain": procedure, means
         regions.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
     return regions
 
@@ -1891,8 +1899,12 @@ def _listed_under_covered(
         keys |= key_tokens(m.group("cls"), lex) & set(lex.synonym_keys)
     if item.kind in ("analytes", "pk", "molecular"):
         low = _normalised(surface)
-        keys |= implied_classes(low, lex) & {"~immune", "~pk", "~pd"}
+        keys |= implied_classes(low, lex) - lex.generic
     return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
+
+
+_LEVEL_OF = re.compile(r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I)
+_PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
 
 
 def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
@@ -1901,7 +1913,8 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     typed = dict(lex.typed)
     if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
         pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
-        return any(p.search(o) for p in pats for o in outcomes)
+        pats.append(_LEVEL_OF)
+        return any(p.search(o) for p in pats for o in outcomes if not _PK_OUTCOME.search(o))
     if not item.keys or not item.keys <= lex.category:
         return False
     pat = typed.get(item.kind)
