@@ -29,10 +29,11 @@ Flow, per chunk:
    phrase ends (the population, the treatment, time, comparison: ``item_stop``; "the
    pharmacokinetics of drug X": the treatment), split into items (``item_split``), each
    reduced to its head ("the rate of X": X; "the efficacy of X": a generic aim, no item).
-   An item counts when it names a specific measured thing: not generic (``generic_words``,
-   ``generic_classes``), not the condition or the treatment, framed as a measure (``frame_words``,
-   ``measure_heads``, a synonym class) or named (a code, an instrument) in an explicit list, or
-   listed with such an item; methods, software, covariate lists and junk fragments are left out.
+   An item counts only when it is a typed endpoint phrase (``typed_kind``): a named instrument,
+   a code, a synonym class of ``typed_classes``, a PK/PD parameter, an analyte, a molecular
+   measure, an event, a response, a graded toxicity, or (outside weak statements) a measure
+   frame around something specific; never generic, the condition, the treatment, a method, a
+   covariate list, a tool's purpose or a monitoring aim.
 5. An item is covered when one registered outcome (measure, description, time frame) carries
    its key words: stemmed, fuzzy (rapidfuzz), synonym classes (``synonyms``: named in both, or
    implied in the outcome: Cmax implies pharmacokinetics, the SF-36 quality of life),
@@ -824,9 +825,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         max_words=int(params.get("item_max_words", 9)),
         typed_classes=frozenset(f"~{k}" for k in params.get("typed_classes") or ()),
         weak_kinds=frozenset(params.get("weak_kinds") or ("instrument", "code", "class")),
-        instrument_noun=re.compile(
-            rf"\b(?:{_pat(params.get('instrument_nouns') or r'(?!x)x')})\b"
-        ),
+        instrument_noun=re.compile(rf"\b(?:{_pat(params.get('instrument_nouns') or r'(?!x)x')})\b"),
         typed=tuple(
             (kind, re.compile(_pat(params[kind]), re.I))
             for kind in ("pk", "analytes", "molecular", "events", "response", "graded")
@@ -1397,7 +1396,6 @@ def _region_items(
             continue  # a bare noun phrase: no typed endpoint
         if inst is False and by_instrument:
             item = dataclasses.replace(item, alternatives=item.alternatives + by_instrument)
-        main_specific = main_specific or not inst
         found.append(item)
     return found
 
@@ -1413,9 +1411,9 @@ def _candidate(
     topic: frozenset[str],
     condition: frozenset[str],
     main_specific: bool,
-) -> tuple[Item, bool, bool] | None:
-    """An item phrase as (item, framed as a measure, named in an explicit list or as an
-    instrument), or None when it names no specific measured thing."""
+) -> tuple[Item, bool] | None:
+    """An item phrase as (item, led by a measure frame such as "the rate of"), the item's kind
+    "" when it is no typed endpoint phrase; None when it names no specific measured thing."""
     phrase = text[s:e]
     main0 = " ".join(_PAREN.sub(" ", phrase).split())
     if not main0 or len(main0.split()) > lex.max_words or _WH_START.match(main0):
@@ -1465,7 +1463,6 @@ def _candidate(
     ):
         return None  # "EF, IS and OS": short codes the record does not expand
     kind = typed_kind(main0, main, keys, codes, lex, abbrs) or ""  # "": a bare noun phrase
-    named = inst is not None and (explicit or bool(inst) or bool(codes))
     alts: list[frozenset[str]] = []
     for pm in _PAREN.finditer(phrase):
         inner = pm.group(0).strip(" \\()[]")
@@ -1511,7 +1508,9 @@ _LEADING_FRAME = re.compile(
     r"frequency|frequencies|duration|levels?|severity|occurrence)(?:\s*(?:,|and|or)\s*[a-z]+){0,3}\s+of\b",
     re.I,
 )
-_NOT_A_NAME = re.compile(r"(?i)\b(?:outcomes?|end ?points?|primary|secondary|objectives?|study|trial)\b")
+_NOT_A_NAME = re.compile(
+    r"(?i)\b(?:outcomes?|end ?points?|primary|secondary|objectives?|study|trial)\b"
+)
 _NUMBERED_CODE = re.compile(r"[a-z]{1,6}[0-9]{1,2}[a-z]?")
 
 
@@ -1544,9 +1543,12 @@ def typed_kind(
         if code in lex.vocab_codes and len(keys) >= 2:
             return "code"  # "CNS ORR": a vocabulary endpoint, qualified
         long = (abbrs.get(code) if abbrs is not None else None) or lex.abbreviations.get(code)
-        if long and depth == 0:
-            if typed_kind(long, long, key_tokens(long, lex), set(), lex, None, 1) is not None:
-                return "code"
+        if (
+            long
+            and depth == 0
+            and typed_kind(long, long, key_tokens(long, lex), set(), lex, None, 1) is not None
+        ):
+            return "code"
     if lex.strong_frame.search(phrase) and keys - lex.generic:
         return "framed"
     return None
@@ -1903,7 +1905,9 @@ def _listed_under_covered(
     return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
 
 
-_LEVEL_OF = re.compile(r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I)
+_LEVEL_OF = re.compile(
+    r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
+)
 _PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
 
 
