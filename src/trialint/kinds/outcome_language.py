@@ -1789,6 +1789,13 @@ def measurement_change(
     added = sorted(x for x in thresholds(b.outcome.measure, compared=True) if x[0] not in units)
     if added:
         return "the title now states a criterion: " + ", ".join(f"{v:g} {u}" for u, v in added)
+    # ... or the description, unless the old title named a measure by its name or acronym,
+    # whose own definition the criterion may be (a major molecular response is BCR-ABL <= 0.1%)
+    added = sorted(x for x in thresholds(b.outcome.description, compared=True) if x[0] not in units)
+    if added and not _standard_measures(a, b):
+        return "the description now states a criterion: " + ", ".join(
+            f"{v:g} {u}" for u, v in added
+        )
     # dropped: a named measure (its long form known) the new list no longer names
     dropped = sorted(k for k, v in gone.items() if v)
     if dropped:
