@@ -1658,12 +1658,15 @@ def _regimen_context(text: str, start: int, end: int, drugs: dict[int, str]) -> 
 
 
 def _drug_scopes(
-    parsed: dict[str, tuple[str, Parsed]], names: dict[int, str]
+    parsed: dict[str, tuple[str, Parsed]],
+    names: dict[int, str],
+    links: dict[int, set[int]] | None = None,
 ) -> list[tuple[set[str], bool]]:
     """A field that states one cycle length for a regimen whose drugs it names ("Patients receive
     lomustine and vincristine on day 1. Treatment repeats every 4 weeks") with the descriptions of
     the interventions named: one regimen in several fields (not certain: a warning). Only where
-    the field states that one length, and the regimen's sentences name no arm, group or part."""
+    the field states that one length, and the regimen's sentences name no arm, group or part;
+    an arm's description only with the interventions linked to that arm."""
     out: list[tuple[set[str], bool]] = []
     drugs = {i: nm for i, nm in names.items() if not _GENERIC_NAME.match(_first_word(nm))}
     if not drugs:
@@ -1681,6 +1684,9 @@ def _drug_scopes(
             if _ARM_WORDS.search(ctx):
                 continue
             named |= {i for i, nm in drugs.items() if _mentions(ctx, nm)}
+        arm = _ARM_FIELD.match(fld)
+        if arm:
+            named &= (links or {}).get(int(arm.group(1)), set())
         group = {fld} | {f"interventions[{i}].description" for i in named}
         group &= set(parsed)
         if len(group) > 1:
@@ -1764,7 +1770,7 @@ def length_conflicts(
     }
     n_itv = max(n_interventions, len(names))
     scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links, parsed)
-    scopes += _drug_scopes(parsed, names)
+    scopes += _drug_scopes(parsed, names, links)
     rows: list[dict[str, Any]] = []
     reported: set[tuple[float, float]] = set()
     for i, (fld, ln) in enumerate(plain):
@@ -2022,9 +2028,10 @@ def schedule_conflicts(
                 break
     # across the fields of a scope: an arm's regimen interval vs the scope's one cycle length
     scopes = [(g, False) for g, _c in _scopes(list(parsed), n_arms <= 1 and not phased, links)]
-    scopes += [(g, True) for g, _c in _drug_scopes(parsed, names)]
+    scopes += [(g, True) for g, _c in _drug_scopes(parsed, names, links)]
     stated = [d for _t, p in parsed.values() for ln in p.lengths for d in ln.days]
     done: set[str] = {r["field"] for r in rows}
+    covered: set[str] = set()  # the fields of the scopes reported
     for scope, by_drug in scopes:
         lengths = [
             (fld, ln)
@@ -2034,8 +2041,8 @@ def schedule_conflicts(
             if _plain(parsed[fld][0], ln)
         ]
         L = unique_length([ln for _f, ln in lengths])
-        if L is None or scope & done:
-            continue  # one finding per scope
+        if L is None or scope & done or scope <= covered:
+            continue  # one finding per scope (and none for a scope within one reported)
         for fld in sorted(scope):
             if fld not in parsed or fld in done:
                 continue
@@ -2069,6 +2076,7 @@ def schedule_conflicts(
                     "warning",
                 )
                 done.add(fld)
+                covered.update(scope)
                 break
             if fld in done:
                 break  # one finding per scope
