@@ -250,7 +250,7 @@ _DUR_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 # follows is a time point (so long into the treatment)
 _ELAPSED_BEFORE = re.compile(
     r"(?i)(?<![a-z])after\s+(?:(?:the\s+)?(?:study\s+)?(?:treatment|therapy|dosing|administration)|"
-    r"(?:being\s+)?(?:treated|receiving|taking|dosed))(?:\s+(?:with|of)\s+[^\s.;,()]+(?:\s+(?:and|plus|\+)\s+[^\s.;,()]+)?)?\s*$"
+    r"(?:being\s+)?(?:treated|receiving|taking|dosed))(?:\s+(?:with|of)(?:\s+[^\s.;,()]+){1,4}?)?\s*$"
 )
 _LIST_SEP = re.compile(r"\s*(?:,|/|&|and|or)\s*(?:(?:and|or)\s+)?", re.I)
 # before a duration: its qualifiers
@@ -1805,8 +1805,8 @@ def length_conflicts(
                     "start": ln.start,
                     "end": ln.end,
                     "message": (
-                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') "
-                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), "
+                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{_shown(ln.text)}') "
+                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{_shown(ln0.text)}'), "
                         "with no arm, drug or phase telling them apart"
                         + (
                             "; the difference is the stated rest period: say whether the cycle "
@@ -1824,6 +1824,11 @@ def length_conflicts(
             reported.add(pair)
             break
     return rows
+
+
+def _shown(text: str) -> str:
+    """A quote for a message: whitespace and line wraps as single spaces."""
+    return " ".join(text.split())
 
 
 def _which(ln: Length, word: str = "") -> str:
@@ -2109,8 +2114,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _statements(
     text: str, p: Parsed, span: tuple[int, int]
 ) -> list[tuple[tuple[int, int], tuple[float, ...], bool, str]]:
-    """The regimen's period statements in ``span`` of a text: plain cycle lengths and the
-    intervals of the regimen or its cycle: (span, days, is a length, text)."""
+    """The regimen's period statements in ``span`` of a text: plain cycle lengths and dosing
+    intervals: (span, days, is a length, text)."""
     a, b = span
     out = [
         ((ln.start, ln.end), ln.days, True, ln.text)
@@ -2119,7 +2124,7 @@ def _statements(
     ]
     for grp in _interval_groups(text, p.intervals):
         iv = grp[0]
-        if a <= iv.start < b and iv.level in ("regimen", "cycle"):
+        if a <= iv.start < b:
             out.append(((iv.start, iv.end), tuple(d for x in grp for d in x.days), False, iv.text))
     return out
 
@@ -2199,8 +2204,8 @@ def label_conflicts(record_id: str, parsed: dict[str, tuple[str, Parsed]]) -> li
                 "end": x[0][1],
                 "message": (
                     f"arms[{a}] gives its regimen a period of {_fmt(x[1][0])} days here "
-                    f"('{x[3].strip()}') but {f1} names the arm with {_fmt(y[1][0])} days "
-                    f"('{y[3].strip()}')"
+                    f"('{_shown(x[3])}') but {f1} names the arm with {_fmt(y[1][0])} days "
+                    f"('{_shown(y[3])}')"
                 ),
                 "related_field": f1,
                 "related_start": y[0][0],
