@@ -633,7 +633,9 @@ def parse(text: str, marks: bool = True) -> Parsed:
     out.points.sort(key=lambda p: p.start)
     out.durations.sort(key=lambda d: d.start)
     for d in out.durations:
-        if d.pre.strip() == "for" and _ELAPSED_BEFORE.search(text[max(0, d.pre_start - 80) : d.pre_start]):
+        if d.pre.strip() == "for" and _ELAPSED_BEFORE.search(
+            text[max(0, d.pre_start - 80) : d.pre_start]
+        ):
             d.point = d.elapsed = True
     for prev, d in itertools.pairwise(out.durations):
         # "at 6 months, 12 months", "after treatment for 9 months, 12 months": a list of time points
@@ -2117,7 +2119,7 @@ def _statements(
     """The regimen's period statements in ``span`` of a text: plain cycle lengths and dosing
     intervals: (span, days, is a length, text)."""
     a, b = span
-    out = [
+    out: list[tuple[tuple[int, int], tuple[float, ...], bool, str]] = [
         ((ln.start, ln.end), ln.days, True, ln.text)
         for ln in p.lengths
         if a <= ln.start < b and not ln.qualified and not ln.approx and len(ln.days) == 1
@@ -2160,7 +2162,9 @@ def label_conflicts(record_id: str, parsed: dict[str, tuple[str, Parsed]]) -> li
         out = set()
         for a, rx in keys.items():
             for m in rx.finditer(sentence):
-                if not _REFERENCE_BEFORE.search(text[max(0, offset + m.start() - 30) : offset + m.start()]):
+                if not _REFERENCE_BEFORE.search(
+                    text[max(0, offset + m.start() - 30) : offset + m.start()]
+                ):
                     out.add(a)
         return out
 
