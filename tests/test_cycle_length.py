@@ -507,3 +507,81 @@ def test_severity_is_the_findings_own_but_never_above_the_rules(rule: Rule) -> N
         "75 mg/m2 IV over 1 hour on day 1, repeated every 21 days.",
     )
     assert set(check_recordset(warn, [rule])["severity"]) == {"warning"}
+
+
+def test_full_width_and_cjk_punctuation_read_as_ascii() -> None:
+    from trialint.kinds.cycle_length import normalize, parse_record
+
+    raw = "At the end of Cycle 8（each cycle is 21 days）、Cycle 16；９ months，12months"
+    assert len(normalize(raw)) == len(raw)  # offsets into the original stay valid
+    assert normalize(raw).endswith("Cycle 16;9 months,12months")
+    parsed = parse_record([("outcomes[primary][0].time_frame", raw)])
+    _text, p = parsed["outcomes[primary][0].time_frame"]
+    assert [ln.days for ln in p.lengths] == [(21.0,)]
+    assert [d.values for d in p.durations] == [[9.0], [12.0]]
+    assert raw[p.lengths[0].start : p.lengths[0].end] == "each cycle is 21 days"
+
+
+def test_a_list_of_elapsed_time_points_is_paired_with_the_cycles_in_order() -> None:
+    def found(desc: str, tf: str) -> list[str]:
+        rows = check_record(
+            "NCT00000099",
+            [
+                ("outcomes[secondary][0].measure", "ctDNA clearance"),
+                ("outcomes[secondary][0].description", desc),
+                ("outcomes[secondary][0].time_frame", tf),
+            ],
+        )
+        return [r["message"] for r in rows]
+
+    tf = "End of Cycle 8, Cycle 16 (each cycle is 21 days)"
+    # 9 months is not Cycle 8 (24 weeks), even though it would fall near Cycle 16
+    assert found("after treatment with drug Z for 9 months, 12 months", tf) == [
+        "cycle arithmetic does not add up: 9 months vs Cycle 8 × 21 days = 168 days = 24 weeks"
+    ]
+    assert found("after treatment with drug Z for 6 months, 12 months", tf) == []
+    # "for 9 months" without "after treatment" is a period, not a time point
+    assert found("drug Z is given for 9 months, 12 months", tf) == []
+
+
+def test_the_stopping_rule_and_the_combination_name_no_other_regimen() -> None:
+    texts = [
+        (
+            "descriptionModule.detailedDescription",
+            "Patients receive drug A on day 1. Treatment repeats every 21 days for 6 courses in "
+            "the absence of disease progression or unacceptable toxicity.",
+        ),
+        ("arms[0].description", "Participants receive the combination in 28-day cycles."),
+    ]
+    rows = check_record("NCT00000098", texts, n_arms=1)
+    assert [(r["field"], r["severity"]) for r in rows] == [("arms[0].description", "error")]
+    # "or" between two regimens still tells them apart
+    texts[0] = (
+        "descriptionModule.detailedDescription",
+        "Treatment repeats every 21 days or, for patients over 70, every 28 days.",
+    )
+    assert check_record("NCT00000098", texts[:1], n_arms=1) == []
+
+
+def test_a_drug_named_regimen_spans_description_and_intervention() -> None:
+    desc = (
+        "Consolidation: patients receive cytarabine IV on days 1-5. Treatment repeats every 4 "
+        "weeks for 3 courses."
+    )
+    texts = [
+        ("descriptionModule.detailedDescription", desc),
+        ("interventions[0].name", "cytarabine"),
+        ("interventions[0].description", "chemotherapy is given every 21 days"),
+        ("interventions[1].name", "filgrastim"),
+        ("interventions[1].description", "chemotherapy is given every 21 days"),
+    ]
+    names = {0: "cytarabine", 1: "filgrastim"}
+    rows = check_record("NCT00000097", texts, n_arms=2, n_interventions=2, names=names)
+    assert [(r["field"], r["severity"]) for r in rows] == [
+        ("interventions[0].description", "warning")
+    ]  # filgrastim is not named with the 4-week courses
+    maintenance = [
+        *texts[:2],
+        ("interventions[0].description", "maintenance is given every 21 days"),
+    ]
+    assert check_record("NCT00000097", maintenance, n_arms=2, names=names) == []

@@ -175,7 +175,7 @@ def test_a_built_wheel_installs_and_runs_outside_the_repository(tmp_path):
         names = zf.namelist()
         assert any(n.startswith("trialint/_data/checks/") and n.endswith(".yaml") for n in names)
         entry = zf.read(f"trialint-{_project_version()}.dist-info/entry_points.txt").decode()
-        assert "trialint = trialint.cli:main" in entry
+        assert "trialint = trialint.__main__:main" in entry
         zf.extractall(site)
     away = tmp_path / "elsewhere"
     away.mkdir()

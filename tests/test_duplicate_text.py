@@ -527,8 +527,8 @@ def test_whole_paragraph_of_250_chars_counts_even_under_40_words(rules):
     assert len(found) == 1
     assert found.loc[0, "field"] == "designModule.designInfo.interventionModelDescription"
     assert found.loc[0, "message"].startswith(
-        f"a {n_words}-word paragraph ({len(PARAGRAPH)} characters) "
-        f'("{" ".join(PARAGRAPH.split()[:6])}…") of the detailed description appears again in '
+        f"a {n_words}-word paragraph ({len(PARAGRAPH)} characters) of the detailed description "
+        f'("{" ".join(PARAGRAPH.split()[:6])}…") appears again in '
         "the intervention model description"
     )
     # a paragraph of one long sentence is a paragraph too; one under 250 characters is not

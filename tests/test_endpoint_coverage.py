@@ -523,3 +523,78 @@ def test_prefilter_keeps_every_record_that_fires_on_the_corpus(rule: Rule) -> No
         assert len(kept) < len(rs.studies)  # it does drop records
         fired += len(full)
     assert fired > 0
+
+
+# --- typed endpoint phrases: precision by construction ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("summary", "missing"),
+    [
+        # a named instrument (title-case name ending in Index) and an analyte level in an aim
+        (
+            "The aim of this study is to evaluate the Psoriasis Area and Severity Index (PASI).",
+            "Psoriasis Area and Severity Index",
+        ),
+        ("The aim of this study is to evaluate testosterone levels.", "testosterone levels"),
+        # PK/PD parameters
+        ("Secondary objectives are to determine the Cmax and half-life of drug X.", "Cmax"),
+        ("The study will also evaluate the pharmacodynamic effects of drug X.", "pharmacodynamic"),
+        # an explicit endpoint list naming a lung-function class
+        ("Secondary outcomes will be spirometry and the ACQ.", "spirometry"),
+        # an event rate and a response by named criteria
+        ("Secondary endpoints include the R0 resection rate.", "R0 resection rate"),
+    ],
+)
+def test_typed_phrases_not_registered_are_flagged(rule: Rule, summary: str, missing: str) -> None:
+    found = _found(rule, _record(summary, [_outcome("Change in body weight")], title="Drug X"))
+    assert any(missing in m for m in found["message"]), found["message"].tolist()
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        # statistics, a place, a hypothesis about direction, procedure, covariates, background
+        "Sample size: the trial's sample size was calculated for the primary outcome.",
+        "Patients will be recruited at the Sexology & STD's outpatient clinic to assess outcomes.",
+        "We hypothesize that bracing will result in greater improvements to the curvature.",
+        "The main outcomes will be established prior to study start.",
+        "Input features will be collected, such as age, radiculopathy and BMI.",
+        "Scoliosis affects growth, posture and self-image, which this study aims to address.",
+        # a bare common noun phrase pulled out of an aim
+        "The aim is reducing venom requirements and costs of treatment.",
+        # a tool's purpose, monitoring, future studies
+        "The feasibility of using an electronic tool to measure pain will be studied.",
+        "Secondary objectives:\n* To monitor adverse events and changes in hemoglobin.",
+        "New studies should be undertaken to evaluate the level of eosinophils.",
+        # statistics sentence naming variables
+        "Correlations between changes in PaO2/FIO2 and CI will be analyzed by linear regression.",
+    ],
+)
+def test_false_hit_kinds_are_not_endpoints(rule: Rule, summary: str) -> None:
+    found = _found(rule, _record(summary, [_outcome("Cobb angle")], title="Bracing in scoliosis"))
+    assert found.empty, found["message"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("summary", "outcome"),
+    [
+        # a category is covered by any outcome of its kind
+        ("The study will evaluate changes in serum cytokines.", "Sputum IL-5 level"),
+        # pharmacodynamics by an analyte outcome; relative bioavailability by Cmax/AUC
+        ("The study will evaluate the pharmacodynamics of drug X.", "Serum free IgE concentration"),
+        ("The aim is to assess the relative bioavailability of drug X.", "Cmax and AUC of drug X"),
+        # members of a side-effect list by an adverse-event outcome
+        (
+            "The study will evaluate side effects such as sore throat and changes in white blood "
+            "cell counts.",
+            "Number of participants with treatment-related adverse events",
+        ),
+        # an antibody by an immune-response outcome; a plural code
+        ("The study will determine the persistence of antibody.", "Immune response"),
+        ("The study will determine the pharmacokinetics of drug X.", "PKs"),
+    ],
+)
+def test_typed_phrases_covered_by_kind(rule: Rule, summary: str, outcome: str) -> None:
+    found = _found(rule, _record(summary, [_outcome(outcome)], title="Drug X"))
+    assert found.empty, found["message"].tolist()

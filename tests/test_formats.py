@@ -232,7 +232,11 @@ def test_sarif_content(golden_findings):
     )
     assert len(cycle["partialFingerprints"]["trialintKey/v1"]) == 32
     broken = next(r for r in run["results"] if r["ruleId"] == "read-error")
-    assert "region" not in broken["locations"][0]["physicalLocation"]
+    # the damage is where the truncated document ends: line 1, its last character
+    assert broken["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1,
+        "startColumn": len('{"protocolSection": {"identificationModule": '),
+    }
     assert all("suppressions" not in r for r in run["results"])
     assert run["properties"]["suppressedByExemptions"] == 1
 
@@ -293,7 +297,7 @@ def test_github_workflow_commands(golden_findings):
     note = next(line for line in commands if "title=golden-note" in line)
     assert note.startswith("::notice ")
     broken = next(line for line in commands if "title=read-error" in line)
-    assert broken.startswith("::error file=records/broken.json,title=read-error::")
+    assert broken.startswith("::error file=records/broken.json,line=1,col=45,title=read-error::")
     assert lines[-1].startswith(
         "trialint: 4 findings (2 errors, 1 warning, 1 info) in 1 of 2 records; 1 read error"
     )

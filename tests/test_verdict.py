@@ -184,11 +184,23 @@ def test_rules_know_their_unit(rules):
     assert unit_of(rules["duplicate-summary-block"]) == "records"
 
 
-def test_coverage_counts_items_read_and_items_failing():
+def test_coverage_counts_items_read_and_items_failing(tmp_path):
+    # the sample plus one record whose outcome titles use a scale abbreviation never expanded
+    first = json.loads(SAMPLE.read_text(encoding="utf-8").splitlines()[0])
+    first["protocolSection"]["identificationModule"]["nctId"] = "NCT09999999"
+    first["protocolSection"]["outcomesModule"] = {
+        "primaryOutcomes": [
+            {"measure": "Change in IIEF-5 Score", "timeFrame": "Week 12"},
+            {"measure": "IIEF-5 Score at Week 24", "timeFrame": "Week 24"},
+        ]
+    }
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps(first), encoding="utf-8")
     f = trialint.check(
-        [str(SAMPLE)], select=["outcome-title-abbreviation", "randomization-in-single-arm"]
+        [str(SAMPLE), str(extra)],
+        select=["outcome-title-abbreviation", "randomization-in-single-arm"],
     )
-    assert f.checked["records"] == 5 and f.checked["outcomes"] > 5
+    assert f.checked["records"] == 6 and f.checked["outcomes"] > 6
     cov = coverage(f)
     abbr = cov["outcome-title-abbreviation"]
     assert abbr["unit"] == "outcomes" and abbr["checked"] == f.checked["outcomes"]
@@ -196,7 +208,7 @@ def test_coverage_counts_items_read_and_items_failing():
     items = flagged["field"].str.extract(r"^(outcomes\[[a-z]+\]\[[0-9]+\])", expand=False)
     assert abbr["failing"] == (flagged["record_id"] + items).nunique() >= 1
     rand = cov["randomization-in-single-arm"]
-    assert rand["unit"] == "records" and rand["checked"] == 5 and rand["failing"] == rand["records"]
+    assert rand["unit"] == "records" and rand["checked"] == 6 and rand["failing"] == rand["records"]
 
 
 def test_header_facts_of_the_report():

@@ -32,7 +32,7 @@ CATEGORY_DOCS: dict[str, str] = {
     "consistency": "The parts of a record agree with each other: design fields and wording, "
     "arms and their links, endpoints and outcome measures, cycle arithmetic, status and dates.",
     "plausibility": "Values that cannot be true: dates out of order, events marked as "
-    "happened that lie in the future.",
+    "happened that lie in the future, a dose no tablet can hold.",
     "clarity": "Text a reader can use: no repeated blocks, specific and neutral outcome titles, "
     "time frames that name a time point, abbreviations spelled out.",
     "history": "Changes between two versions of a record (trialint diff / history): primary and "

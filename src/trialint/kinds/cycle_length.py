@@ -246,6 +246,13 @@ _DUR_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         rf"(?<![A-Za-z])(?:study\s+)?(?P<u>week|wk|day|month)\s*(?P<n>[0-9]+(?:{_SEP}[0-9]+)*)(?![0-9])",
     )
 )
+# "after treatment with tislelizumab for", "after receiving drug X for": the duration that
+# follows is a time point (so long into the treatment)
+_ELAPSED_BEFORE = re.compile(
+    r"(?i)(?<![a-z])after\s+(?:(?:the\s+)?(?:study\s+)?(?:treatment|therapy|dosing|administration)|"
+    r"(?:being\s+)?(?:treated|receiving|taking|dosed))(?:\s+(?:with|of)(?:\s+[^\s.;,()]+){1,4}?)?\s*$"
+)
+_LIST_SEP = re.compile(r"\s*(?:,|/|&|and|or)\s*(?:(?:and|or)\s+)?", re.I)
 # before a duration: its qualifiers
 _DUR_PRE = re.compile(
     r"(?:(?<![A-Za-z])(?:up\s+to|within|at\s+least|at\s+most|no\s+more\s+than|no\s+later\s+than|more\s+than|"
@@ -386,6 +393,7 @@ class Duration:
     clean_tail: bool = (
         True  # followed by punctuation or a start anchor, not "14 days treatment of ..."
     )
+    elapsed: bool = False  # "after treatment with X for 9 months": the time point 9 months in
 
 
 @dataclass
@@ -624,6 +632,15 @@ def parse(text: str, marks: bool = True) -> Parsed:
     out.lengths.sort(key=lambda ln: ln.start)
     out.points.sort(key=lambda p: p.start)
     out.durations.sort(key=lambda d: d.start)
+    for d in out.durations:
+        if d.pre.strip() == "for" and _ELAPSED_BEFORE.search(
+            text[max(0, d.pre_start - 80) : d.pre_start]
+        ):
+            d.point = d.elapsed = True
+    for prev, d in itertools.pairwise(out.durations):
+        # "at 6 months, 12 months", "after treatment for 9 months, 12 months": a list of time points
+        if not d.pre and _LIST_SEP.fullmatch(text[prev.end : d.start]) and prev.point:
+            d.point, d.elapsed = True, prev.elapsed
     if marks:
         schedule_marks(text, out)
     return out
@@ -661,7 +678,7 @@ _CYCLE_TIE = re.compile(
 # the schedule of the whole treatment: "Treatment repeats every 2 weeks", "repeated every 21 days",
 # "chemotherapy is administered every 21 days", "every-three-week chemotherapy"
 _REGIMEN_BEFORE = re.compile(
-    r"(?i)(?:(?:treatment|therapy|chemotherapy|regimen|schedule|administration|dosing|infusions?)\s+"
+    r"(?i)(?:(?P<rx>treatment|therapy|chemotherapy|regimen|schedule|administration|dosing|infusions?)\s+"
     r"(?:is\s+|are\s+|will\s+be\s+)?(?:repeated|repeats?|given|administered|continues?|occurs?|cycles?)"
     r"|(?:repeated|repeats?|recurs?))\s*(?:\w+\s+){0,1}?$"
 )
@@ -715,10 +732,15 @@ def schedule_marks(text: str, out: Parsed, label: bool = False) -> None:
             before, after = text[c0 : m.start()], text[m.end() : c1]
             if re.match(r"\s*(?:cycles?|courses?)(?![A-Za-z])", after, re.I):
                 continue  # "every 2 cycles": periodic, in cycles
-            if _NOT_DOSING.search(before[-80:]):
+            regimen = _REGIMEN_BEFORE.search(before[-60:])
+            # what is given at the interval: the words after the treatment that is repeated or
+            # given ("Test the hypothesis that chemotherapy given every two weeks"), else the clause
+            treated = regimen and (regimen.group("rx") or "").lower() not in ("", "schedule")
+            subject = before[-60:][regimen.start() :] if regimen and treated else before
+            if _NOT_DOSING.search(subject[-80:]):
                 continue
             clause = text[c0:c1]
-            if label or _REGIMEN_BEFORE.search(before[-60:]) or _REGIMEN_AFTER.match(after):
+            if label or regimen or _REGIMEN_AFTER.match(after):
                 level = "regimen"
             elif _CYCLE_TIE.search(clause) and _DOSE_CUE.search(clause):
                 level = "cycle"
@@ -1064,27 +1086,58 @@ def outcome_claims(parts: dict[str, tuple[str, Parsed]]) -> list[Claim]:
     for col in ("measure", "description"):
         if col not in parts:
             continue
-        _text, parsed = parts[col]
+        text, parsed = parts[col]
         if parsed.points:
             continue  # the title/description speaks of cycles itself
-        for dur in parsed.durations:
-            if col == "description" and not re.search(r"(?:^|\s)at\s", " " + dur.pre):
-                continue  # a description's "beyond Day 42" or "18-week" is no time point
-            if dur.point and not dur.relative and not dur.periodic and not dur.bound:
-                claims.extend(Claim(p, dur, "time_frame", col, group=id(dur)) for p in points)
+        durs = [
+            dur
+            for dur in parsed.durations
+            if (col == "measure" or dur.elapsed or re.search(r"(?:^|\s)at\s", " " + dur.pre))
+            # a description's "beyond Day 42" or "18-week" is no time point
+            and dur.point
+            and not dur.relative
+            and not dur.periodic
+            and not dur.bound
+        ]
+        if _paired(text, durs, points):
+            # "for 9 months, 12 months" and "end of Cycle 8, Cycle 16": the n-th with the n-th
+            claims.extend(
+                Claim(p, dur, "time_frame", col, group=id(dur))
+                for dur, p in zip(durs, points, strict=True)
+            )
+            continue
+        for dur in durs:
+            claims.extend(Claim(p, dur, "time_frame", col, group=id(dur)) for p in points)
     return claims
+
+
+def _paired(text: str, durs: Sequence[Duration], points: Sequence[CyclePoint]) -> bool:
+    """Whether a list of single time points ("6 months, 12 months") and a time frame's list of
+    cycle positions ("Cycle 8, Cycle 16") are as long as each other and both ascending: then
+    they name the same time points in the same order."""
+    if len(durs) < 2 or len(durs) != len(points):
+        return False
+    if any(len(d.values) != 1 for d in durs) or any(len(p.items) != 1 for p in points):
+        return False
+    if not all(_LIST_SEP.fullmatch(text[a.end : b.start]) for a, b in itertools.pairwise(durs)):
+        return False
+    days = [d.values[0] * _UNIT_DAYS[d.unit.lower()] for d in durs]
+    cycles = [p.items[0][0] for p in points]
+    return all(x < y for x, y in itertools.pairwise(days)) and all(
+        x < y for x, y in itertools.pairwise(cycles)
+    )
 
 
 # --- the kind --------------------------------------------------------------------------------
 
 _PREFILTER = r"(?:^|[^a-z])(?:cycles?|courses?)(?:[^a-z]|$)|(?:^|[^a-z])c[0-9]+ ?d[0-9]"
 _NUMBER_PREFILTER = (
-    r"[0-9]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|first|second|third"
+    r"[0-9０-９]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|first|second|third"
 )
 # A superset of _LEN_PATTERNS (RE2, for pyarrow): a number with a day/week unit near a cycle
 # word. A record where no text has one states no cycle length, so it has nothing to check.
 _NUM_WORD = (
-    r"(?:[0-9]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|twenty|thirty)"
+    r"(?:[0-9０-９]|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|twenty|thirty)"
 )
 _LENGTH_PREFILTER = (
     r"(?:cycle|course)[^\n]{0,100}?" + _NUM_WORD + r"[^\n]{0,6}?(?:day|week|wk)"
@@ -1340,6 +1393,7 @@ def check_record(
         rows.extend(schedule_conflicts(record_id, parsed, n_arms, links or {}, names or {}))
         rows.extend(dlt_conflicts(record_id, parsed, tol or Tolerance(), n_arms))
         rows.extend(total_conflicts(record_id, parsed, n_arms, tol or Tolerance()))
+        rows.extend(label_conflicts(record_id, parsed))
     return rows
 
 
@@ -1361,6 +1415,31 @@ _SCOPE_WORDS = re.compile(
     r"placebo|control|escalation|expansion|extension|adjuvant|neoadjuvant|radiotherapy|surgery|"
     r"depending)(?:[^a-z]|$)"
 )
+# the stock stopping rule of a regimen ("in the absence of disease progression or unacceptable
+# toxicity", "until progression, death or withdrawal of consent") and the regimen called "the
+# combination": words that name no other arm, drug or phase, whatever "or", "until" and
+# "combination" say elsewhere
+_STOP_ITEM = (
+    r"(?:(?:documented|radiographic|radiological|confirmed|objective|clinical|symptomatic)\s+)?"
+    r"(?:disease\s+progression|progressive\s+disease|progression(?:\s+of\s+(?:the\s+)?disease)?|pd|"
+    r"relapse|recurrence|(?:an?\s+)?(?:unacceptable|intolerable|unmanageable|excessive|undue|"
+    r"prohibitive)(?:\s+(?:toxicit(?:y|ies)|adverse\s+(?:events?|effects?|reactions?)|side\s+effects?)"
+    r"|(?=\s*$))|"  # a legacy XML line wrap may end the sentence after the adjective
+    r"toxicit(?:y|ies)|death|withdrawal(?:\s+of\s+(?:informed\s+)?consent)?|consent\s+withdrawal|"
+    r"(?:the\s+)?(?:patient|participant|subject|investigator)(?:'s)?\s+(?:refusal|request|decision|choice))"
+)
+_STOP_RULE = re.compile(
+    r"(?i)(?:in\s+the\s+absence\s+of|until|unless|absent|till|or\s+until)\s+"
+    rf"{_STOP_ITEM}(?:\s*(?:,\s*(?:or|and/or)?|or|and/or|and)\s+{_STOP_ITEM})*(?![a-z])"
+    r"|(?i:(?:the|this|study|drug|treatment)\s+combination)(?!\s+(?:arms?|groups?|cohorts?|parts?|phases?))"
+)
+
+
+def _neutral(text: str) -> str:
+    """``text`` with its stopping rule and "the combination" blanked (``_STOP_RULE``)."""
+    return _STOP_RULE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 # treatment phases or parts anywhere in a record: its cycle lengths may belong to different ones
 _PHASES = re.compile(
     r"(?i)(?:^|[^a-z])(?:induction|maintenance|consolidation|intensification|re-?induction|"
@@ -1408,14 +1487,41 @@ _ARM_FIELD = re.compile(r"^arms\[(\d+)\]\.(label|description)$")
 _ITV_FIELD = re.compile(r"^interventions\[(\d+)\]\.(name|description)$")
 
 
+# full-width and CJK punctuation, digits and spaces as their ASCII counterparts, one character for
+# one (so that every offset into the normalized text is an offset into the original):
+# "9 months，12months", "Cycle 8、Cycle 16", "（21天）", "２１-day"
+_FULLWIDTH = str.maketrans(
+    {
+        **{chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)},  # ！..～ -> ! .. ~
+        "\u3000": " ",  # ideographic space
+        "\u3001": ",",  # 、 ideographic comma
+        "\u3002": ".",  # 。 ideographic full stop
+        "\uff61": ".",  # ｡ halfwidth ideographic full stop
+        "\uff64": ",",  # ､ halfwidth ideographic comma
+        "\u3010": "[",  # 【
+        "\u3011": "]",  # 】
+        "\u3014": "(",  # 〔
+        "\u3015": ")",  # 〕
+        "\u301c": "~",  # 〜 wave dash
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """``text`` with full-width and CJK punctuation as ASCII (same length, same offsets)."""
+    return text.translate(_FULLWIDTH)
+
+
 def parse_record(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[str, Parsed]]:
     """Each text parsed: in full where it speaks of cycles (and for outcome titles and
     descriptions, whose durations a time frame's cycles are compared with); else only its
-    dosing intervals and treatment days (arm labels: the arm's regimen)."""
+    dosing intervals and treatment days (arm labels: the arm's regimen). Full-width and CJK
+    punctuation reads as its ASCII counterpart (``normalize``)."""
     out: dict[str, tuple[str, Parsed]] = {}
-    for fld, text in texts:
+    for fld, raw in texts:
         if fld.startswith("eligibility"):
             continue
+        text = normalize(raw)
         if _CYCLE_MENTION.search(text) or _OUTCOME_FIELD.match(fld):
             out[fld] = (text, parse_text(text))
         else:
@@ -1454,7 +1560,7 @@ def _plain(text: str, ln: Length, qualified: bool = False) -> bool:
     alternative in its sentence."""
     if len(ln.days) != 1 or ln.approx:
         return False
-    sentence = _REST_PHRASE.sub(" ", _sentence(text, ln.start, ln.end))
+    sentence = _REST_PHRASE.sub(" ", _neutral(_sentence(text, ln.start, ln.end)))
     if ln.qualified:
         return qualified and not _SCOPE_WORDS.search(sentence)
     return not _DISTINGUISHERS.search(sentence)
@@ -1526,6 +1632,81 @@ def _scopes(
     return scopes
 
 
+# intervention names whose first word names no drug: they are mentioned in any regimen's text
+_GENERIC_NAME = re.compile(
+    r"(?i)^(?:chemotherapy|chemo|therapy|treatment|placebo|adjuvant|neoadjuvant|standard|radiation|"
+    r"radiotherapy|surgery|surgical|conventional|laboratory|biomarker|quality|questionnaire|"
+    r"pharmacological|pharmacokinetic|best|supportive|control|drug|study|combination|high-dose|"
+    r"low-dose|dose|intensive|induction|maintenance|consolidation|biological|autologous|allogeneic)$"
+)
+# names of arms, groups or cohorts: a regimen's text that names one is that arm's, not every arm's
+_ARM_WORDS = re.compile(r"(?i)(?<![a-z])(?:arms?|groups?|cohorts?|parts?)(?![a-z])")
+
+
+def _regimen_context(text: str, start: int, end: int, drugs: dict[int, str]) -> str:
+    """The sentence of [start, end) and, when that sentence names none of ``drugs`` ("Treatment
+    repeats every 28 days"), the sentence before it as well: the regimen a cycle length closes.
+    Sentences end at . ; blank lines and list items, not at the line wraps of legacy XML."""
+    lo = max(0, start - 400)
+    cuts = [m.end() for m in _SENT_BREAK.finditer(text, lo, start)]
+    s0 = cuts[-1] if cuts else lo
+    prev = cuts[-2] if len(cuts) > 1 else lo
+    m = _SENT_BREAK.search(text, end, min(len(text), end + 300))
+    e = m.start() if m else min(len(text), end + 300)
+    own = text[s0:e]
+    if s0 == prev or any(_mentions(own, nm) for nm in drugs.values()):
+        return own
+    return text[prev:e]
+
+
+def _drug_scopes(
+    parsed: dict[str, tuple[str, Parsed]],
+    names: dict[int, str],
+    links: dict[int, set[int]] | None = None,
+) -> list[tuple[set[str], bool]]:
+    """A field that states one cycle length for a regimen whose drugs it names ("Patients receive
+    lomustine and vincristine on day 1. Treatment repeats every 4 weeks") with the descriptions of
+    the interventions named: one regimen in several fields (not certain: a warning). Only where
+    the field states that one length, and the regimen's sentences name no arm, group or part;
+    an arm's description only with the interventions linked to that arm."""
+    out: list[tuple[set[str], bool]] = []
+    drugs = {i: nm for i, nm in names.items() if not _GENERIC_NAME.match(_first_word(nm))}
+    if not drugs:
+        return out
+    for fld, (text, p) in parsed.items():
+        if fld.startswith(("interventions[", "eligibility")) or _OUTCOME_FIELD.match(fld):
+            continue
+        if len({d for ln in p.lengths for d in ln.days}) != 1:
+            continue
+        named: set[int] = set()
+        for ln in p.lengths:
+            if not _plain(text, ln):
+                continue
+            ctx = _regimen_context(text, ln.start, ln.end, drugs)
+            if _ARM_WORDS.search(ctx):
+                continue
+            named |= {i for i, nm in drugs.items() if _mentions(ctx, nm)}
+        arm = _ARM_FIELD.match(fld)
+        if arm:
+            named &= (links or {}).get(int(arm.group(1)), set())
+        group = {fld} | {f"interventions[{i}].description" for i in named}
+        group &= set(parsed)
+        if len(group) > 1:
+            out.append((group, False))
+    return out
+
+
+def _other_part(sentence: str) -> bool:
+    """Whether a sentence names an arm, group, phase or part of the study (its schedule may be
+    that part's only)."""
+    return bool(_ARM_WORDS.search(sentence) or _SCOPE_WORDS.search(sentence) or _phased(sentence))
+
+
+def _first_word(name: str) -> str:
+    words = re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", name or "")
+    return words[0] if words else ""
+
+
 def _mentions(text: str, name: str) -> bool:
     """Whether ``text`` names the drug ``name`` (its first word of four letters or more)."""
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", name or "")]
@@ -1584,8 +1765,14 @@ def length_conflicts(
             if key not in seen and _plain(text, ln, qualified=True):
                 seen.add(key)  # the first statement of each length per field
                 plain.append((fld, ln))
+    # the lengths each field states for every cycle
+    values = {
+        fld: {d for ln in p.lengths if not ln.qualified for d in ln.days}
+        for fld, (_t, p) in parsed.items()
+    }
     n_itv = max(n_interventions, len(names))
     scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links, parsed)
+    scopes += _drug_scopes(parsed, names, links)
     rows: list[dict[str, Any]] = []
     reported: set[tuple[float, float]] = set()
     for i, (fld, ln) in enumerate(plain):
@@ -1596,10 +1783,12 @@ def length_conflicts(
             if fld0 == fld and (ln.qualified or ln0.qualified):
                 continue  # "Cycle 1 is 28 days; later cycles are 21 days" in one field
             if fld0 == fld:
-                if _DISTINGUISHERS.search(parsed[fld][0][ln0.end : ln.start]):
+                if _DISTINGUISHERS.search(_neutral(parsed[fld][0][ln0.end : ln.start])):
                     continue
                 sure = True
                 scope = {fld}
+            elif ln0.days[0] in values[fld] or ln.days[0] in values[fld0]:
+                continue  # a field that states both lengths tells them apart (or is flagged itself)
             else:
                 shared = [(g, c) for g, c in scopes if fld in g and fld0 in g]
                 if not shared or not _comparable(fld0, fld, parsed, names, n_itv):
@@ -1618,8 +1807,8 @@ def length_conflicts(
                     "start": ln.start,
                     "end": ln.end,
                     "message": (
-                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{ln.text.strip()}') "
-                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{ln0.text.strip()}'), "
+                        f"{_which(ln)} length stated as {_fmt(ln.days[0])} days here ('{_shown(ln.text)}') "
+                        f"but {_which(ln0, 'as')} {_fmt(ln0.days[0])} days {where} ('{_shown(ln0.text)}'), "
                         "with no arm, drug or phase telling them apart"
                         + (
                             "; the difference is the stated rest period: say whether the cycle "
@@ -1637,6 +1826,11 @@ def length_conflicts(
             reported.add(pair)
             break
     return rows
+
+
+def _shown(text: str) -> str:
+    """A quote for a message: whitespace and line wraps as single spaces."""
+    return " ".join(text.split())
 
 
 def _which(ln: Length, word: str = "") -> str:
@@ -1773,7 +1967,7 @@ def schedule_conflicts(
             for ln in p.lengths
             if not ln.qualified
             and not ln.approx
-            and not _SCOPE_WORDS.search(_sentence(text, ln.start, ln.end))
+            and not _SCOPE_WORDS.search(_neutral(_sentence(text, ln.start, ln.end)))
         ]
         if not lens:
             continue
@@ -1786,7 +1980,7 @@ def schedule_conflicts(
             for ln in near(iv.start, iv.end):
                 a, b = (iv.end, ln.start) if iv.end <= ln.start else (ln.end, iv.start)
                 between = text[a:b]
-                if _fits_interval(days, ln.days) or _DISTINGUISHERS.search(between):
+                if _fits_interval(days, ln.days) or _DISTINGUISHERS.search(_neutral(between)):
                     continue
                 if rested({fld}, days, ln.days):
                     continue
@@ -1816,7 +2010,7 @@ def schedule_conflicts(
                     continue
                 a, b = (dl.end, ln.start) if dl.end <= ln.start else (ln.end, dl.start)
                 between = text[a:b]
-                if _DISTINGUISHERS.search(between):
+                if _DISTINGUISHERS.search(_neutral(between)):
                     continue
                 same_sentence = not _SENT_BREAK.search(between)
                 next_sentence = (
@@ -1840,19 +2034,22 @@ def schedule_conflicts(
                 )
                 break
     # across the fields of a scope: an arm's regimen interval vs the scope's one cycle length
-    scopes = _scopes(list(parsed), n_arms <= 1 and not phased, links)
+    scopes = [(g, False) for g, _c in _scopes(list(parsed), n_arms <= 1 and not phased, links)]
+    scopes += [(g, True) for g, _c in _drug_scopes(parsed, names, links)]
+    stated = [d for _t, p in parsed.values() for ln in p.lengths for d in ln.days]
     done: set[str] = {r["field"] for r in rows}
-    for scope, _sure in scopes:
-        lengths = [  # in the record's order (a set's order changes from process to process)
+    covered: set[str] = set()  # the fields of the scopes reported
+    for scope, by_drug in scopes:
+        lengths = [
             (fld, ln)
-            for fld in parsed
-            if fld in scope
+            for fld in sorted(scope)
+            if fld in parsed
             for ln in parsed[fld][1].lengths
             if _plain(parsed[fld][0], ln)
         ]
         L = unique_length([ln for _f, ln in lengths])
-        if L is None or scope & done:
-            continue  # one finding per scope
+        if L is None or scope & done or scope <= covered:
+            continue  # one finding per scope (and none for a scope within one reported)
         for fld in sorted(scope):
             if fld not in parsed or fld in done:
                 continue
@@ -1865,6 +2062,12 @@ def schedule_conflicts(
                 days = [d for iv in grp for d in iv.days]
                 if _fits_interval(days, [L]) or rested(scope, days, [L]):
                     continue
+                if by_drug and (
+                    not fld.startswith("interventions[")
+                    or _fits_interval(days, stated)  # it may be another regimen's length
+                    or _other_part(_neutral(_sentence(text, grp[0].start, grp[0].end)))
+                ):
+                    continue
                 other = [(f, ln) for f, ln in lengths if f != fld]
                 if not other:
                     continue
@@ -1876,13 +2079,144 @@ def schedule_conflicts(
                     (ln0.start, ln0.end),
                     f"treatment interval '{grp[0].text.strip()}' ({_fmt(days[0])} days) does not fit "
                     f"the cycle length {_fmt(L)} days stated in {f0} ('{ln0.text.strip()}') for the "
-                    "same regimen",
+                    + ("regimen of the drugs it names" if by_drug else "same regimen"),
                     "warning",
                 )
                 done.add(fld)
+                covered.update(scope)
                 break
             if fld in done:
                 break  # one finding per scope
+    return rows
+
+
+# an arm label that names the arm by a letter or number ("Regimen B", "Arm II", "Cohort 2: ..."):
+# other fields can refer to the arm by it
+_LABEL_KEY = re.compile(
+    r"(?i)^\s*(?P<w>arm|group|cohort|regimen|schedule|part|stratum)\s*[-:#]?\s*"
+    r"(?P<id>[a-z]|[0-9]{1,2}|[ivx]{1,4})(?![a-z0-9])"
+)
+# a mention that compares with or refers to the arm rather than stating its own schedule
+_REFERENCE_BEFORE = re.compile(
+    r"(?i)(?:as\s+(?:in|for|with)|like|same\s+as|than|from|to|versus|vs\.?|compared\s+(?:to|with)|"
+    r"unlike|except)\s+(?:the\s+|that\s+of\s+|those\s+(?:of|in)\s+)?$"
+)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of a text as spans (``_SENT_BREAK``: not at legacy XML line wraps)."""
+    out, s0 = [], 0
+    for m in _SENT_BREAK.finditer(text):
+        out.append((s0, m.start() + 1))
+        s0 = m.end()
+    out.append((s0, len(text)))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _statements(
+    text: str, p: Parsed, span: tuple[int, int]
+) -> list[tuple[tuple[int, int], tuple[float, ...], bool, str]]:
+    """The regimen's period statements in ``span`` of a text: plain cycle lengths and dosing
+    intervals: (span, days, is a length, text)."""
+    a, b = span
+    out: list[tuple[tuple[int, int], tuple[float, ...], bool, str]] = [
+        ((ln.start, ln.end), ln.days, True, ln.text)
+        for ln in p.lengths
+        if a <= ln.start < b and not ln.qualified and not ln.approx and len(ln.days) == 1
+    ]
+    for grp in _interval_groups(text, p.intervals):
+        iv = grp[0]
+        if a <= iv.start < b:
+            out.append(((iv.start, iv.end), tuple(d for x in grp for d in x.days), False, iv.text))
+    return out
+
+
+def label_conflicts(record_id: str, parsed: dict[str, tuple[str, Parsed]]) -> list[dict[str, Any]]:
+    """An arm named by its label in another field ("chemotherapy given every two weeks (Regimen
+    B)") with a schedule that does not fit the one the arm itself states ("Regimen B":
+    "Conventional every-three-week chemotherapy"): one regimen, two periods (a warning).
+
+    Only sentences that name that one arm (and not as a comparison: "as in arm I", "than arm
+    B") are the arm's; the arm's own statements are those of its label and description outside
+    sentences that name another arm. Periods fit when they are equal (two cycle lengths) or one
+    is a whole multiple of the other (an interval); a rest period of the fields leaves them."""
+    keys: dict[int, re.Pattern[str]] = {}
+    seen: dict[str, int] = {}
+    for fld, (text, _p) in parsed.items():
+        m = _ARM_FIELD.match(fld)
+        if not m or m.group(2) != "label":
+            continue
+        k = _LABEL_KEY.match(text)
+        if not k:
+            continue
+        key = f"{k.group('w').lower()} {k.group('id').lower()}"
+        seen[key] = -1 if key in seen else int(m.group(1))
+        keys[int(m.group(1))] = re.compile(
+            rf"(?i)(?<![a-z]){re.escape(k.group('w'))}\s*[-:#]?\s*{re.escape(k.group('id'))}(?![a-z0-9])"
+        )
+    keys = {a: rx for a, rx in keys.items() if a in seen.values()}  # keys two arms share: none
+    if not keys:
+        return []
+
+    def named_arms(sentence: str, offset: int, text: str) -> set[int]:
+        out = set()
+        for a, rx in keys.items():
+            for m in rx.finditer(sentence):
+                if not _REFERENCE_BEFORE.search(
+                    text[max(0, offset + m.start() - 30) : offset + m.start()]
+                ):
+                    out.add(a)
+        return out
+
+    own: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    named: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    for fld, (text, p) in parsed.items():
+        if not (p.lengths or p.intervals) or _OUTCOME_FIELD.match(fld):
+            continue
+        m = _ARM_FIELD.match(fld)
+        mine = int(m.group(1)) if m else None
+        for span in _sentences(text):
+            sts = _statements(text, p, span)
+            if not sts:
+                continue
+            arms = named_arms(text[span[0] : span[1]], span[0], text)
+            if mine is not None and not (arms - {mine}):
+                own[mine] += [(fld, st) for st in sts]
+            elif mine != next(iter(arms), None) and len(arms) == 1:
+                named[next(iter(arms))] += [(fld, st) for st in sts]
+    rests = {fld: rest_days(text) for fld, (text, _p) in parsed.items()}
+    rows: list[dict[str, Any]] = []
+    for a in sorted(set(own) & set(named)):
+        fields = {f for f, _st in own[a] + named[a]}
+        rest, vague = _scope_rest(rests, fields)
+        if vague or rest:
+            continue
+
+        def fits(x: Any, y: Any) -> bool:
+            if x[2] and y[2]:
+                return bool(set(x[1]) & set(y[1]))
+            return _fits_interval(x[1], y[1])
+
+        if any(fits(x, y) for _f, x in own[a] for _g, y in named[a]):
+            continue
+        (f0, x), (f1, y) = own[a][0], named[a][0]
+        rows.append(
+            {
+                "record_id": record_id,
+                "field": f0,
+                "start": x[0][0],
+                "end": x[0][1],
+                "message": (
+                    f"arms[{a}] gives its regimen a period of {_fmt(x[1][0])} days here "
+                    f"('{_shown(x[3])}') but {f1} names the arm with {_fmt(y[1][0])} days "
+                    f"('{_shown(y[3])}')"
+                ),
+                "related_field": f1,
+                "related_start": y[0][0],
+                "related_end": y[0][1],
+                "severity": "warning",
+            }
+        )
     return rows
 
 

@@ -620,14 +620,17 @@ def _passages(
             else f"a {words[run]}-word passage"
         )
         row["words"] = words[run]
-        row["what"] = f"{what} ({_opening(tb[row['start'] : row['end']])})"
+        row["what"] = what
+        row["opening"] = _opening(tb[row["start"] : row["end"]])
         if same:
             row["message"] = (
-                f"{row['what']} of {_place(fa)} appears twice in it "
+                f"{what} of {_place(fa)} ({row['opening']}) appears twice in it "
                 f"(first at character {row['related_start']})"
             )
         else:
-            row["message"] = f"{row['what']} of {_place(fa)} appears again in {_place(fb)}"
+            row["message"] = (
+                f"{what} of {_place(fa)} ({row['opening']}) appears again in {_place(fb)}"
+            )
         rows.append(row)
     seen = [r["message"] for r in rows]
     for r in rows:
@@ -851,11 +854,12 @@ def _group(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 f" and {len(places) - 3} more" if len(places) > 3 else ""
             )
             first["message"] = (
-                f"{first['what']} of {_place(first['related_field'])} appears again in "
+                f"{first['what']} of {_place(first['related_field'])} ({first['opening']}) "
+                f"appears again in "
                 f"{_place(first['field'])} (and in {len(places)} more field"
                 f"{'s' if len(places) > 1 else ''}: {shown})"
             )
-        for key in ("words", "what", "twin_order", "copy_order"):
+        for key in ("words", "what", "opening", "twin_order", "copy_order"):
             first.pop(key, None)
         out.append(first)
     return out

@@ -29,10 +29,11 @@ Flow, per chunk:
    phrase ends (the population, the treatment, time, comparison: ``item_stop``; "the
    pharmacokinetics of drug X": the treatment), split into items (``item_split``), each
    reduced to its head ("the rate of X": X; "the efficacy of X": a generic aim, no item).
-   An item counts when it names a specific measured thing: not generic (``generic_words``,
-   ``generic_classes``), not the condition or the treatment, framed as a measure (``frame_words``,
-   ``measure_heads``, a synonym class) or named (a code, an instrument) in an explicit list, or
-   listed with such an item; methods, software, covariate lists and junk fragments are left out.
+   An item counts only when it is a typed endpoint phrase (``typed_kind``): a named instrument,
+   a code, a synonym class of ``typed_classes``, a PK/PD parameter, an analyte, a molecular
+   measure, an event, a response, a graded toxicity, or (outside weak statements) a measure
+   frame around something specific; never generic, the condition, the treatment, a method, a
+   covariate list, a tool's purpose or a monitoring aim.
 5. An item is covered when one registered outcome (measure, description, time frame) carries
    its key words: stemmed, fuzzy (rapidfuzz), synonym classes (``synonyms``: named in both, or
    implied in the outcome: Cmax implies pharmacokinetics, the SF-36 quality of life),
@@ -122,6 +123,17 @@ _ALLOWED = {
     "frame_words",
     "measure_heads",
     "nonmeasure_heads",
+    "typed_classes",
+    "weak_kinds",
+    "instrument_nouns",
+    "pk",
+    "analytes",
+    "molecular",
+    "events",
+    "response",
+    "graded",
+    "strong_frames",
+    "category_words",
 }
 _REQUIRED = {
     "endpoints",
@@ -444,6 +456,9 @@ _CUE_WORDS = (
     *("question", "study", "trial", "measure", "variable", "parameter", "assessment"),
     *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are "),
 )
+_CONTEXT_LABEL = re.compile(
+    r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
+)
 _FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
 _PROCEDURE_VERB = re.compile(
     r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
@@ -471,6 +486,8 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
         content_start = ls
         if _is_heading(body, cfg):
             label, left, consumed, gap = body, cfg.scope_lines, False, False
+            if _CONTEXT_LABEL.search(body):
+                label = ""  # "Context and Objectives:": background first, cues decide
             continue
         m = cfg.inline_label.match(body)
         if m:
@@ -481,6 +498,8 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 False,
             )
             content_start = text.index(":", ls) + 1
+            if _CONTEXT_LABEL.search(label):
+                label = ""
         elif label and (
             (not bulleted and cfg.generic_label.match(body) and not cfg.keep_scope.search(body))
             or (consumed and gap and not bulleted and not cfg.keep_scope.search(body))
@@ -686,7 +705,9 @@ def stem(word: str) -> str:
 
 
 def _normalised(text: str) -> str:
-    """Lower case, codes joined ("SF-36" -> "sf36"), hyphens between words spaces."""
+    """Lower case, codes joined ("SF-36" -> "sf36"), hyphens between words spaces, plural
+    abbreviations singular ("PKs" -> "pk")."""
+    text = _PLURAL_CODE.sub(r"\1", text)
     if _HAS_DIGIT.search(text):
         low = _CODE_HYPHEN.sub(r"\1\2", _CODE_SPACE.sub(r"\1\2", text).lower())
     else:
@@ -695,6 +716,7 @@ def _normalised(text: str) -> str:
     return _INTERLEUKIN.sub(r"il\1", low) if "interleukin" in low else low
 
 
+_PLURAL_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]+)s(?![A-Za-z0-9])")
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _INTERLEUKIN = re.compile(r"\binterleukin[\s-]*(\d+[a-z]?)\b")  # "interleukin 6" is "IL-6"
 
@@ -730,6 +752,13 @@ class Lexicon:
     measure_heads: frozenset[str]  # nouns that name a measured thing ("survival", "function")
     nonmeasure: frozenset[str]  # nouns that name no measured thing ("therapy", "patients")
     max_words: int
+    typed_classes: frozenset[str]  # synonym classes ("~pk") that name a specific measure
+    weak_kinds: frozenset[str]  # the kinds that count in a weak statement
+    instrument_noun: re.Pattern[str]  # "Scale", "Index", "Questionnaire" ending a name
+    typed: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, pattern): pk, analyte, event, ...
+    strong_frame: re.Pattern[str]  # "the rate of X", "X levels"
+    category: frozenset[str]  # stems that name only a category ("cytokines", "complications")
+    vocab_codes: frozenset[str]  # the vocabulary's abbreviations, normalised ("orr")
     cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -794,6 +823,19 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         methods=re.compile(_pat(params.get("methods") or r"(?!x)x"), re.I),
         not_instrument=re.compile(_pat(params.get("not_instruments") or r"(?!x)x"), re.I),
         max_words=int(params.get("item_max_words", 9)),
+        typed_classes=frozenset(f"~{k}" for k in params.get("typed_classes") or ()),
+        weak_kinds=frozenset(params.get("weak_kinds") or ("instrument", "code", "class")),
+        instrument_noun=re.compile(rf"\b(?:{_pat(params.get('instrument_nouns') or r'(?!x)x')})\b"),
+        typed=tuple(
+            (kind, re.compile(_pat(params[kind]), re.I))
+            for kind in ("pk", "analytes", "molecular", "events", "response", "graded")
+            if params.get(kind)
+        ),
+        strong_frame=re.compile(_pat(params.get("strong_frames") or r"(?!x)x"), re.I),
+        category=stems("category_words") | frozenset({"~marker"}),
+        vocab_codes=frozenset(
+            _norm_code(str(a)) for ep in params["endpoints"] for a in ep.get("abbreviations") or ()
+        ),
     )
 
 
@@ -869,7 +911,10 @@ _ROMAN = re.compile(r"(?i)^(?:[ivxl]+|[a-h])$")
 
 _LIST_AFTER = re.compile(r"\b(?:including|such\s+as|e\.g\.|i\.e\.|namely)\s*:?", re.I)
 _MODIFIER = re.compile(
-    r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b",
+    r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b"
+    r"|\b(?:tools?|apps?|applications?|devices?|instruments?|systems?|platforms?|methods?|techniques?|"
+    r"software|programs?|sensors?|wearables?)\s+(?:that\s+can\s+|which\s+can\s+)?to\s+"
+    r"(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\b",
     re.I,
 )
 _RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:[a-z]+\s+){0,2}$", re.I)
@@ -991,12 +1036,24 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
 
 
 _HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
+_PROCEDURAL_LEAD = re.compile(r"\b(?:monitor|record|collect|track|gather)(?:ed|ing|s)?\s*$", re.I)
+_TOOL_LEAD = re.compile(
+    r"\b(?:tools?|apps?|applications?|devices?|instruments?|systems?|platforms?|methods?|"
+    r"techniques?|software|programs?|sensors?|wearables?)\s+(?:(?:designed|used|developed|able)\s+)?"
+    r"to\s+(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\s*$",
+    re.I,
+)
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
 _BASELINE_ONLY = re.compile(
     r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
-    r"(?:baseline|screening|enrol+ment|inclusion|study entry|entry|admission|randomi[sz]ation)\b"
+    r"(?:baseline|screening|enrol+ment|inclusion|study entry|entry|admission|randomi[sz]ation|diagnosis)\b"
     r"(?!\s*(?:,\s*|and\s+|or\s+|to\s+|through\s+|until\s+|then\s+)(?:at|after|during|every|on|"
     r"day|week|month|year|visit|follow|the end|end|discharge|\d))",
+    re.I,
+)
+_BASELINE_FIRST = re.compile(
+    r"[^A-Za-z]*(?:only\s+)?(?:at|during|before)\s+(?:the\s+)?(?:baseline|screening|enrol+ment|"
+    r"inclusion|study entry|entry|admission|randomi[sz]ation|diagnosis)\b",
     re.I,
 )
 _IS_ENDPOINT = re.compile(
@@ -1031,7 +1088,9 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
     pharmacokinetics ..."), up to the next one; "X and Y will be assessed": the subject;
     "efficacy will be analysed by X and Y": what follows."""
     if stmt.limit < stmt.end:
-        if _BASELINE_ONLY.match(text, stmt.limit, stmt.end):
+        if _BASELINE_ONLY.match(text, stmt.limit, stmt.end) or _BASELINE_FIRST.match(
+            text, stmt.start, stmt.limit
+        ):
             return []  # "BMD was measured by DXA at baseline": a baseline characteristic
         out: list[Region] = []
         after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
@@ -1083,6 +1142,10 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         monitoring = bool(_MONITOR.search(text, prev, pos))
         prev = pos
         m = lex.lead.search(text, pos, e)
+        if _PROCEDURAL_LEAD.search(text, max(s, pos - 30), pos) or _TOOL_LEAD.search(
+            text, max(s, pos - 60), pos
+        ):
+            continue  # "to monitor adverse events", "a tool to measure pain": procedure, means
         regions.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
     return regions
 
@@ -1221,10 +1284,15 @@ class Item:
     end: int
     keys: frozenset[str]
     alternatives: tuple[frozenset[str], ...]  # the same item by an abbreviation or expansion
-    named: bool = False  # names an instrument, a code or a synonym class ("SF-36", "FEV1")
+    kind: str = "framed"  # what typed it: instrument, code, class, pk, analytes, events, ...
     strict: bool = False  # a named instrument ("Quality of Erection Questionnaire (QEQ)")
 
 
+_TREATMENT_FRAME = re.compile(
+    r"(?:the\s+|a\s+|an\s+)?(?:[a-z]+\s+)?(?:use|usage|addition|administration|application|"
+    r"implementation|introduction|delivery|provision|combination|dose|dosing|timing)",
+    re.I,
+)
 _RESPONSES_TO = re.compile(r"\s*(?:the\s+)?(?:answers|responses)\s+to\s+(?=(?:the\s+)?[A-Z])")
 
 
@@ -1242,6 +1310,8 @@ def _head(phrase: str, lex: Lexicon) -> str | None:
         hit = lex.names.search(_normalised(phrase))
         if hit and hit.start() <= len(_normalised(a)) < hit.end():
             return phrase  # "quality of life", "activities of daily living"
+    if _TREATMENT_FRAME.fullmatch(a.strip()):
+        return None  # "the use of X", "the addition of X": the treatment
     keys = key_tokens(a, lex)
     if not keys:
         return _head(b, lex)
@@ -1253,7 +1323,8 @@ def _head(phrase: str, lex: Lexicon) -> str | None:
 _BAD_START = re.compile(
     r"\s*(?:with|without|to|than|versus|vs|as|not|no|alone|then|plus|via|whose|while|because|"
     r"in|on|at|of|for|from|by|into|over|under|after|before|during|these|those|this|that|such|upon|"
-    r"although|since|so|thus|here|there|all|both|either|neither)\b",
+    r"although|since|so|thus|here|there|all|both|either|neither|sufficient|insufficient|able|unable|"
+    r"necessary|needed|required|enough|likely|possible|new|future|further)\b",
     re.I,
 )
 _INSTRUMENT_NOUN = re.compile(
@@ -1269,7 +1340,7 @@ _GERUND_START = re.compile(
     r"used|given|administered|prohibited|allowed|required|planned|expected)\b",
     re.I,
 )
-_PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|he|she|his|her|you|your|I)\b")
+_PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|its|he|she|his|her|you|your|I)\b")
 _ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
 _CODE = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])"
@@ -1289,7 +1360,7 @@ def statement_items(
     for r0, r1, explicit, named_only in item_regions(text, stmt, lex):
         correlate = bool(_CORRELATE.search(text[stmt.start : r0]))
         items = _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
-        out += [it for it in items if it.named or not (stmt.weak or named_only)]
+        out += [it for it in items if it.kind in lex.weak_kinds or not (stmt.weak or named_only)]
     return out
 
 
@@ -1308,7 +1379,7 @@ def _region_items(
     is framed as a measure ("the rate of X", "X levels", a synonym class, a measure noun such
     as "survival"), is a named instrument or code in an explicit endpoint list, or is listed
     together with such a phrase ("mortality, deep vein thrombosis and infection")."""
-    found: list[tuple[Item, bool | None, bool]] = []  # item, kind, framed
+    found: list[Item] = []
     main_specific = False
     spans = item_spans(text, r0, r1, lex, correlate)
     # "remission rates as measured by disease-free survival": the instrument defines the item
@@ -1319,13 +1390,14 @@ def _region_items(
         got = _candidate(text, s, e, inst, explicit, lex, abbrs, topic, condition, main_specific)
         if got is None:
             continue
-        item, framed, named = got
+        item, _leading = got
+        main_specific = main_specific or inst is False
+        if not item.kind:
+            continue  # a bare noun phrase: no typed endpoint
         if inst is False and by_instrument:
             item = dataclasses.replace(item, alternatives=item.alternatives + by_instrument)
-        main_specific = main_specific or not inst
-        found.append((item, inst, framed or named))
-    framed_kinds = {inst for _, inst, framed in found if framed}
-    return [item for item, inst, framed in found if framed or inst in framed_kinds]
+        found.append(item)
+    return found
 
 
 def _candidate(
@@ -1339,9 +1411,9 @@ def _candidate(
     topic: frozenset[str],
     condition: frozenset[str],
     main_specific: bool,
-) -> tuple[Item, bool, bool] | None:
-    """An item phrase as (item, framed as a measure, named in an explicit list or as an
-    instrument), or None when it names no specific measured thing."""
+) -> tuple[Item, bool] | None:
+    """An item phrase as (item, led by a measure frame such as "the rate of"), the item's kind
+    "" when it is no typed endpoint phrase; None when it names no specific measured thing."""
     phrase = text[s:e]
     main0 = " ".join(_PAREN.sub(" ", phrase).split())
     if not main0 or len(main0.split()) > lex.max_words or _WH_START.match(main0):
@@ -1379,11 +1451,6 @@ def _candidate(
     codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
     if stem(head) in lex.generic and not codes and not any(k.startswith("~") for k in keys):
         return None  # "immune markers", "clinical characteristics": no marker named
-    framed = (
-        any(k.startswith("~") for k in keys)
-        or any(stem(w) in lex.frame for w in _WORD.findall(main0.lower()))
-        or stem(head) in lex.measure_heads
-    )
     if (
         _ADJ_END.search(head)
         and stem(head) not in lex.measure_heads
@@ -1395,7 +1462,7 @@ def _candidate(
         abbrs.get(_norm_code(c)) or _norm_code(c) in lex.abbreviations for c in _CODE.findall(main)
     ):
         return None  # "EF, IS and OS": short codes the record does not expand
-    named = inst is not None and (explicit or bool(inst) or bool(codes))
+    kind = typed_kind(main0, main, keys, codes, lex, abbrs) or ""  # "": a bare noun phrase
     alts: list[frozenset[str]] = []
     for pm in _PAREN.finditer(phrase):
         inner = pm.group(0).strip(" \\()[]")
@@ -1430,14 +1497,61 @@ def _candidate(
     initials = _initials(main, lex)
     if initials:
         alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
-    strong = (
-        bool(codes)
-        or any(k.startswith("~") for k in keys)
-        or bool(_INSTRUMENT_NOUN.search(main) and _named(main))
-    )
-    instrument = bool(_INSTRUMENT_NOUN.search(main) and _named(main))
-    item = Item(s, e, keys, tuple(a for a in alts if a), strong, instrument)
-    return item, framed, named
+    if raw_keys != keys and raw_keys:
+        alts.append(raw_keys)  # coverage may name the condition too ("delirium scores")
+    item = Item(s, e, keys, tuple(a for a in alts if a), kind, kind == "instrument")
+    return item, bool(kind) and _LEADING_FRAME.match(main0) is not None
+
+
+_LEADING_FRAME = re.compile(
+    r"(?:the\s+|an?\s+)?(?:[a-z-]+\s+){0,2}?(?:rates?|incidence|proportions?|percentages?|numbers?|"
+    r"frequency|frequencies|duration|levels?|severity|occurrence)(?:\s*(?:,|and|or)\s*[a-z]+){0,3}\s+of\b",
+    re.I,
+)
+_NOT_A_NAME = re.compile(
+    r"(?i)\b(?:outcomes?|end ?points?|primary|secondary|objectives?|study|trial)\b"
+)
+_NUMBERED_CODE = re.compile(r"[a-z]{1,6}[0-9]{1,2}[a-z]?")
+
+
+def typed_kind(
+    phrase: str,
+    head: str,
+    keys: frozenset[str],
+    codes: set[str] | frozenset[str],
+    lex: Lexicon,
+    abbrs: _Abbreviations | None,
+    depth: int = 0,
+) -> str | None:
+    """What kind of endpoint an item phrase names, or None for a bare noun phrase: a named
+    instrument, a code (expanded by the record or the vocabulary into a typed phrase, or
+    numbered: "SF-36", "IL-6"), a synonym class of ``typed_classes``, a PK/PD parameter, an
+    analyte, a molecular measure, an event rate, a response, a graded toxicity, or a measure
+    frame around something specific ("the frequency of systemic involvement")."""
+    if lex.instrument_noun.search(head) and _named(head) and not _NOT_A_NAME.search(head):
+        return "instrument"
+    if depth and re.search(lex.instrument_noun.pattern, head, re.I):
+        return "instrument"  # an abbreviation's expansion: "st george's respiratory questionnaire"
+    if keys & lex.typed_classes:
+        return "class"
+    for kind, pat in lex.typed:
+        if pat.search(phrase):
+            return kind
+    for code in codes:
+        if _NUMBERED_CODE.fullmatch(code) or code in lex.abbreviations:
+            return "code"  # "SF-36", "IL-6"; the vocabulary's endpoint abbreviations
+        if code in lex.vocab_codes and len(keys) >= 2:
+            return "code"  # "CNS ORR": a vocabulary endpoint, qualified
+        long = (abbrs.get(code) if abbrs is not None else None) or lex.abbreviations.get(code)
+        if (
+            long
+            and depth == 0
+            and typed_kind(long, long, key_tokens(long, lex), set(), lex, None, 1) is not None
+        ):
+            return "code"
+    if lex.strong_frame.search(phrase) and keys - lex.generic:
+        return "framed"
+    return None
 
 
 def _initials(phrase: str, lex: Lexicon) -> str:
@@ -1737,13 +1851,21 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 for item in statement_items(text, stmt, cfg.lex, abbrs, drug_words, cond_words):
                     if any(ms < item.end and item.start < me for ms, me, _, _ in mentions):
                         continue  # the vocabulary decides
+                    before = text[max(stmt.start, item.start - 150) : item.start]
+                    if _COVARIATE_LIST.search(before):
+                        continue  # "risk factors such as age, BMI and dose": covariates
                     if item.keys in seen_items:
                         continue
                     seen_items.add(item.keys)
                     if index is None:
                         index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
-                    if covering_outcome(item.keys, index, item.strict) is not None or any(
-                        covering_outcome(a, index) is not None for a in item.alternatives
+                    if (
+                        covering_outcome(item.keys, index, item.strict) is not None
+                        or any(covering_outcome(a, index) is not None for a in item.alternatives)
+                        or _category_covered(item, outcomes, cfg.lex)
+                        or _listed_under_covered(
+                            item, text[item.start : item.end], before, index, cfg.lex
+                        )
                     ):
                         continue
                     surface = " ".join(text[item.start : item.end].split())
@@ -1751,6 +1873,56 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     msg = _message(meaning, surface, stmt, text, item.start, rtitles)
                     rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+_COVARIATE_LIST = re.compile(
+    r"\b(?:factors|variables|characteristics|covariates|predictors|confounders|demographics|"
+    r"features|determinants|moderators|mediators)\s*(?:\(|,|:)?\s*(?:such\s+as|including|like|"
+    r"e\.g\.|namely|:)[^.;:]*$",
+    re.I,
+)
+_UNDER_CLASS = re.compile(
+    r"\b(?P<cls>side[- ]effects?|adverse (?:events?|effects?|reactions?)|toxicit(?:y|ies)|"
+    r"complications?|immune responses?|pharmacokinetic\w*|biomarkers?|markers?)\b\s*(?:\(|,|:)?\s*"
+    r"(?:such\s+as|including|like|e\.g\.|namely|:)[^.;:]*$",
+    re.I,
+)
+
+
+def _listed_under_covered(
+    item: Item, surface: str, before: str, index: OutcomeIndex, lex: Lexicon
+) -> bool:
+    """ "side effects such as sore throat and changes in white cell counts": a member of a
+    list under a class is covered by an outcome of the class; an analyte by an outcome of the
+    classes it implies ("persistence of antibody" by "Immune response")."""
+    keys: set[str] = set()
+    m = _UNDER_CLASS.search(before)
+    if m is not None:
+        keys |= key_tokens(m.group("cls"), lex) & set(lex.synonym_keys)
+    if item.kind in ("analytes", "pk", "molecular"):
+        low = _normalised(surface)
+        keys |= implied_classes(low, lex) - lex.generic
+    return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
+
+
+_LEVEL_OF = re.compile(
+    r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
+)
+_PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
+
+
+def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
+    """An item that names only a category ("cytokines", "inflammatory markers",
+    "complications") is covered by any outcome of its kind (an analyte, an event)."""
+    typed = dict(lex.typed)
+    if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
+        pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
+        pats.append(_LEVEL_OF)
+        return any(p.search(o) for p in pats for o in outcomes if not _PK_OUTCOME.search(o))
+    if not item.keys or not item.keys <= lex.category:
+        return False
+    pat = typed.get(item.kind)
+    return pat is not None and any(pat.search(o) for o in outcomes)
 
 
 class _LazyAbbreviations:

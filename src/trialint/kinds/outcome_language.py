@@ -423,6 +423,8 @@ STOPWORDS = frozenset(
         "versus",
         "whether",
         "how",
+        "through",
+        "throughout",
     ]
 )
 # Words of outcome-title boilerplate that do not name what is measured.
@@ -1306,17 +1308,17 @@ def compare(
 
     # what each list of the new version names (an instrument dropped from one outcome may have
     # moved to another), made when first asked
-    named_cache: dict[int, _Mentions] = {}
+    named_cache: dict[tuple[bool, int], _Mentions] = {}
 
-    def named(rank: int) -> Callable[[], _Mentions]:
+    def named(rank: int, older: bool = False) -> Callable[[], _Mentions]:
         def get() -> _Mentions:
-            if rank not in named_cache:
+            if (older, rank) not in named_cache:
                 m = _Mentions()
-                for n in new:
+                for n in old if older else new:
                     if _rank(n.section) == rank:
                         m = m | mentions(n.text(), lex)
-                named_cache[rank] = m
-            return named_cache[rank]
+                named_cache[(older, rank)] = m
+            return named_cache[(older, rank)]
 
         return get
 
@@ -1325,7 +1327,8 @@ def compare(
         o = a.outcome
         if i in pair_of_old:
             b = pn[pair_of_old[i]]
-            changes += _pair_changes(a, b, lex, named(_rank(b.outcome.section)))
+            rank = _rank(b.outcome.section)
+            changes += _pair_changes(a, b, lex, named(rank), named(rank, older=True))
         elif i not in extra_old:  # (else merged into a paired outcome)
             section = "primary" if o.section == "primary" else "secondary"
             changes.append(
@@ -1334,9 +1337,12 @@ def compare(
     for j, b in enumerate(pn):
         n = b.outcome
         if j in extra_new:
+            rank = _rank(b.outcome.section)
             changes += [
                 c
-                for c in _pair_changes(po[extra_new[j]], b, lex, named(_rank(b.outcome.section)))
+                for c in _pair_changes(
+                    po[extra_new[j]], b, lex, named(rank), named(rank, older=True)
+                )
                 if c.kind not in ("demoted", "promoted", "reworded")
             ]
         elif j not in pair_of_new:
@@ -1386,7 +1392,11 @@ def _short(text: str, n: int = 90) -> str:
 
 
 def _pair_changes(
-    a: _Profile, b: _Profile, lex: Lexicon, rest: Callable[[], _Mentions] | None = None
+    a: _Profile,
+    b: _Profile,
+    lex: Lexicon,
+    rest: Callable[[], _Mentions] | None = None,
+    rest_old: Callable[[], _Mentions] | None = None,
 ) -> list[Change]:
     o, n = a.outcome, b.outcome
     out: list[Change] = []
@@ -1400,7 +1410,7 @@ def _pair_changes(
         return out
     section = "primary" if n.section == "primary" else "secondary"
     found = False
-    measure = measurement_change(a, b, lex, rest)
+    measure = measurement_change(a, b, lex, rest, rest_old)
     if measure:
         out.append(Change("measure", section, o, n, measure, "measure"))
         found = True
@@ -1718,11 +1728,16 @@ def _close_to_any(word: str, words: Iterable[str]) -> bool:
 
 
 def measurement_change(
-    a: _Profile, b: _Profile, lex: Lexicon, rest: Callable[[], _Mentions] | None = None
+    a: _Profile,
+    b: _Profile,
+    lex: Lexicon,
+    rest: Callable[[], _Mentions] | None = None,
+    rest_old: Callable[[], _Mentions] | None = None,
 ) -> str:
     """What measured variable or instrument changed, in words ('' when none did). ``rest``: what
-    the other outcomes of the new version's list name (an instrument that moved there was not
-    dropped)."""
+    the outcomes of the new version's list name (an instrument that moved there was not
+    dropped); ``rest_old``: the same of the old version's list (a measure that was already
+    there was not added)."""
     gained = {
         r: w
         for r, w in b.measure_key.items()
@@ -1774,12 +1789,98 @@ def measurement_change(
     added = sorted(x for x in thresholds(b.outcome.measure, compared=True) if x[0] not in units)
     if added:
         return "the title now states a criterion: " + ", ".join(f"{v:g} {u}" for u, v in added)
+    # ... or the description, unless the old title named a measure by its name or acronym,
+    # whose own definition the criterion may be (a major molecular response is BCR-ABL <= 0.1%)
+    added = sorted(x for x in thresholds(b.outcome.description, compared=True) if x[0] not in units)
+    if added and not _standard_measures(a, b):
+        return "the description now states a criterion: " + ", ".join(
+            f"{v:g} {u}" for u, v in added
+        )
     # dropped: a named measure (its long form known) the new list no longer names
     dropped = sorted(k for k, v in gone.items() if v)
     if dropped:
         return f"no longer measures {', '.join(dropped)}"
+    listed = list_item_change(a, b, lex, rest, rest_old)
+    if listed:
+        return listed
     sentences = _new_sentences(b.outcome.description, a, lex)
     return _method_added(a, b, sentences, lex) or _definition_added(a, b, sentences, lex)
+
+
+# One title that lists several measures ("height SDS and height velocity SDS", "death,
+# re-infarction or major bleeding", "precision and agreement of ..."): its items are the parts
+# between the coordinators, parentheses (abbreviations, units, criteria) left out.
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_COORDINATOR = re.compile(
+    r"\s*(?:[,;&+]|\band/or\b|\band\b|\bor\b|\bas well as\b|\bplus\b)\s*", re.I
+)
+ITEM_ADDED_TERMS = 2  # new terms a listed item must bring to count as a new measure
+
+
+# how and against what it is measured: a method, an analysis or a comparator, whose lists
+# ("based on a GEE analysis including NIHSS, mRS and Barthel Index", "Food and Drug
+# Administration (FDA)-Defined Snapshot Analysis", "compared with placebo, as determined by
+# ...") are not the measures the title lists
+_HOW_TAIL = re.compile(
+    r"\b(?:using|based on|according to|(?:as\s+)?(?:determined|measured|assessed|evaluated|"
+    r"calculated)\s+(?:by|using|with|according to)|versus|vs\.?|compared (?:to|with)|"
+    r"in comparison (?:to|with)|relative to)\b[^.;]*",
+    re.I,
+)
+
+
+def list_items(title: str | None) -> list[str]:
+    """The items of a title that lists measures (one item when it lists none)."""
+    t = _HOW_TAIL.sub(" ", _BRACKETS.sub(" ", variable_phrase(title)))
+    return [x.strip() for x in _COORDINATOR.split(t) if x.strip()]
+
+
+def _item_terms_gone(
+    a: _Profile, b: _Profile, lex: Lexicon, elsewhere: Callable[[], _Mentions] | None
+) -> list[tuple[str, dict[str, str], int]]:
+    """(item, its terms that ``b`` and the rest of its list do not name, how many terms it
+    has) of every item of ``a``'s title, when that title lists two or more items."""
+    items = list_items(a.outcome.measure)
+    if len(items) < 2:
+        return []
+    out = []
+    for item in items:
+        terms = key_terms(item, lex)
+        gone = {
+            r: w
+            for r, w in terms.items()
+            if r not in b.all_words
+            and not _expanded_abbreviation(w, b.all_text)
+            and not _close_to_any(w, b.mentions.tokens)
+        }
+        if gone and elsewhere is not None:
+            other = elsewhere()
+            gone = {r: w for r, w in gone.items() if r not in other.words}
+        if gone:
+            out.append((item, gone, len(terms)))
+    return out
+
+
+def list_item_change(
+    a: _Profile,
+    b: _Profile,
+    lex: Lexicon,
+    rest: Callable[[], _Mentions] | None = None,
+    rest_old: Callable[[], _Mentions] | None = None,
+) -> str:
+    """A measure of a listing title dropped (a term of one of its items is named nowhere in
+    the new outcome or the rest of its list: "height SDS and height velocity SDS" -> "height
+    SDS"), or one added (an item of the new title whose words are mostly new, two at least:
+    "TOF-ratios" -> "precision and agreement of TOF-ratios"). An added item must bring more:
+    titles grow words that only say more about the same measure."""
+    dropped = _item_terms_gone(a, b, lex, rest)
+    if dropped:
+        item, gone, _ = dropped[0]
+        return f"no longer measures {', '.join(sorted(gone.values()))} (of '{_short(item, 60)}')"
+    for item, gained, n in _item_terms_gone(b, a, lex, rest_old):
+        if len(gained) >= ITEM_ADDED_TERMS and 2 * len(gained) >= n:
+            return f"now also measures {', '.join(sorted(gained.values()))} ('{_short(item, 60)}')"
+    return ""
 
 
 def _in_criterion(key: str, text: str) -> bool:

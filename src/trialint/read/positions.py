@@ -87,7 +87,7 @@ class _Doc:
                 out = self._array(start, end)
             else:
                 out = None
-        except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
             out = None
         self._members[start] = out
         return out
@@ -275,7 +275,11 @@ def locate(
                 text = text.rstrip(b"\r\n")
                 try:
                     found = locate_in_text(text, [requests[i] for i in idx], first_line=n)
-                except (msgspec.DecodeError, ValueError):
+                except (
+                    msgspec.DecodeError,
+                    ValueError,
+                    RecursionError,
+                ):  # a position is best-effort
                     continue
                 for i, pos in zip(idx, found, strict=True):
                     out[i] = pos
