@@ -384,3 +384,24 @@ def test_cli_a_scheduler_that_does_not_answer_is_a_clear_error(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert _trialint_lines(done.stderr) == [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert "dask scheduler tcp://127.0.0.1:1: cannot connect" in done.stderr
+
+
+def test_worker_processes_from_a_script_on_stdin_or_without_a_main_guard(tmp_path):
+    """Spawned workers never import the caller's script again: not for `python -` (no file to
+    import) nor for a script without `if __name__ == "__main__"` (its top level would run in
+    every worker)."""
+    script = (
+        "import trialint\n"
+        f"f = trialint.check([{str(SEEDS)!r}], jobs=2)\n"
+        "print('findings', len(f.frame), f.record_count)\n"
+    )
+    piped = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300
+    )
+    assert piped.returncode == 0, piped.stderr[-2000:]
+    (tmp_path / "unguarded.py").write_text(script)
+    run_file = subprocess.run(
+        [sys.executable, "unguarded.py"], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert run_file.returncode == 0, run_file.stderr[-2000:]
+    assert piped.stdout == run_file.stdout == f"findings {len(check([SEEDS]).frame)} 2\n"
