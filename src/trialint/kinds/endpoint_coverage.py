@@ -1861,7 +1861,10 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                         index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
                     if (
                         covering_outcome(item.keys, index, item.strict) is not None
-                        or any(covering_outcome(a, index) is not None for a in item.alternatives)
+                        or any(
+                            covering_outcome(a, index, item.strict) is not None
+                            for a in item.alternatives
+                        )
                         or _category_covered(item, outcomes, cfg.lex)
                         or _listed_under_covered(
                             item, text[item.start : item.end], before, index, cfg.lex
@@ -1909,6 +1912,12 @@ _LEVEL_OF = re.compile(
     r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
 )
 _PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
+# immunogenicity: antibodies the body makes against the drug, no pharmacodynamic effect of it
+_ADA_OUTCOME = re.compile(
+    r"\b(?:immunogenicity|anti-?drug antibod\w*|ADAs?|neutrali[sz]ing antibod\w*(?:\s+against|\s+to)\s+"
+    r"(?:the\s+)?(?:study\s+)?drug)\b",
+    re.I,
+)
 
 
 def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
@@ -1918,7 +1927,12 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
         pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
         pats.append(_LEVEL_OF)
-        return any(p.search(o) for p in pats for o in outcomes if not _PK_OUTCOME.search(o))
+        return any(
+            p.search(o)
+            for p in pats
+            for o in outcomes
+            if not _PK_OUTCOME.search(o) and not _ADA_OUTCOME.search(o)
+        )
     if not item.keys or not item.keys <= lex.category:
         return False
     pat = typed.get(item.kind)
