@@ -1227,6 +1227,8 @@ def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
     toks = set(key_tokens(text, lex))
     low = _normalised(text)
     toks |= implied_classes(low, lex)
+    # its own words too, not only the class they name ("inflammatory mediators": mediators)
+    toks |= {w for w in map(stem, _WORD.findall(low)) if len(w) > 1 and w not in lex.ignore}
     return toks
 
 
