@@ -460,6 +460,16 @@ _CONTEXT_LABEL = re.compile(
     r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
 )
 _FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
+_STATS_COMPARE = re.compile(
+    r"\b(?:used|performed|done|applied)\s+to\s+(?:compare|analy[sz]e|assess|evaluate)\s+(?:the\s+)?"
+    r"(?:incidences?|instances?|rates?|frequenc(?:y|ies)|proportions?|occurrences?|numbers?)\s+of\b",
+    re.I,
+)
+_STATS_TEST = re.compile(
+    r"\b(?:chi-?squared?|fisher'?s?\s+exact|t-?tests?|anova|ancova|mann-whitney|wilcoxon|"
+    r"kaplan-meier|log-?rank|(?:logistic\s+|linear\s+|cox\s+)?regression)(?:\s+(?:analys[ie]s|tests?))?\b",
+    re.I,
+)
 _PROCEDURE_VERB = re.compile(
     r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
 )
@@ -524,7 +534,14 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                         if not cfg.cues_weak.search(sent):
                             continue
                         weak_cue = True
-            if cfg.background.search(sent) or cfg.procedural.search(sent):
+            if cfg.background.search(sent):
+                continue
+            proc = cfg.procedural.search(sent)
+            if proc is not None and _STATS_COMPARE.search(sent):
+                # "Chi-square analysis will be used to compare the incidence of X, Y and Z":
+                # the test names the method, the outcomes compared are the endpoints
+                proc = cfg.procedural.search(_STATS_TEST.sub(" ", sent))
+            if proc is not None:
                 continue
             explicit = bool(
                 (label and cfg.explicit.search(label))
