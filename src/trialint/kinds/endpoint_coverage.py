@@ -1246,6 +1246,8 @@ def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
     toks |= implied_classes(low, lex)
     # its own words too, not only the class they name ("inflammatory mediators": mediators)
     toks |= {w for w in map(stem, _WORD.findall(low)) if len(w) > 1 and w not in lex.ignore}
+    if _CAUSE_SPECIFIC.search(text) or "cause of death" in low or "causes of death" in low:
+        toks.add(_CAUSE_KEY)
     return toks
 
 
@@ -1518,10 +1520,25 @@ def _candidate(
         alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
     if raw_keys != keys and raw_keys:
         alts.append(raw_keys)  # coverage may name the condition too ("delirium scores")
-    item = Item(s, e, keys, tuple(a for a in alts if a), kind, kind == "instrument")
+    strict = kind == "instrument"
+    if "~death" in keys and _CAUSE_SPECIFIC.search(main0):
+        # "mortality from cancer", "cardiovascular death": overall survival does not measure it
+        # covered by any cause-specific death outcome ("cause specific mortality: cardiovascular")
+        keys, strict = keys | {_CAUSE_KEY}, True
+        alts = [frozenset({"~death", _CAUSE_KEY})]
+    item = Item(s, e, keys, tuple(a for a in alts if a), kind, strict)
     return item, bool(kind) and _LEADING_FRAME.match(main0) is not None
 
 
+_CAUSE_KEY = "~cause-specific"
+_CAUSE_SPECIFIC = re.compile(
+    r"\b(?:mortality|deaths?|survival)\s+(?:from|due\s+to|caused\s+by|attributable\s+to|related\s+to)\s+"
+    r"(?!any\b|all\b|other\b|whatever\b)[a-z]"
+    r"|\b(?<!all-)(?<!all\s)(?!all\b|any\b)[a-z]+[- ](?:specific|related)\s+(?:mortality|deaths?|survival)\b"
+    r"|\b(?:cancer|cardiovascular|cardiac|CV|coronary|disease|tumou?r|stroke|AIDS|HIV|malaria|TB|tuberculosis)"
+    r"[- ](?:mortality|deaths?)\b",
+    re.I,
+)
 _LEADING_FRAME = re.compile(
     r"(?:the\s+|an?\s+)?(?:[a-z-]+\s+){0,2}?(?:rates?|incidence|proportions?|percentages?|numbers?|"
     r"frequency|frequencies|duration|levels?|severity|occurrence)(?:\s*(?:,|and|or)\s*[a-z]+){0,3}\s+of\b",
