@@ -460,6 +460,16 @@ _CONTEXT_LABEL = re.compile(
     r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
 )
 _FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
+_STATS_COMPARE = re.compile(
+    r"\b(?:used|performed|done|applied)\s+to\s+(?:compare|analy[sz]e|assess|evaluate)\s+(?:the\s+)?"
+    r"(?:incidences?|instances?|rates?|frequenc(?:y|ies)|proportions?|occurrences?|numbers?)\s+of\b",
+    re.I,
+)
+_STATS_TEST = re.compile(
+    r"\b(?:chi-?squared?|fisher'?s?\s+exact|t-?tests?|anova|ancova|mann-whitney|wilcoxon|"
+    r"kaplan-meier|log-?rank|(?:logistic\s+|linear\s+|cox\s+)?regression)(?:\s+(?:analys[ie]s|tests?))?\b",
+    re.I,
+)
 _PROCEDURE_VERB = re.compile(
     r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
 )
@@ -524,7 +534,14 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                         if not cfg.cues_weak.search(sent):
                             continue
                         weak_cue = True
-            if cfg.background.search(sent) or cfg.procedural.search(sent):
+            if cfg.background.search(sent):
+                continue
+            proc = cfg.procedural.search(sent)
+            if proc is not None and _STATS_COMPARE.search(sent):
+                # "Chi-square analysis will be used to compare the incidence of X, Y and Z":
+                # the test names the method, the outcomes compared are the endpoints
+                proc = cfg.procedural.search(_STATS_TEST.sub(" ", sent))
+            if proc is not None:
                 continue
             explicit = bool(
                 (label and cfg.explicit.search(label))
@@ -1227,6 +1244,10 @@ def outcome_tokens(text: str, lex: Lexicon) -> set[str]:
     toks = set(key_tokens(text, lex))
     low = _normalised(text)
     toks |= implied_classes(low, lex)
+    # its own words too, not only the class they name ("inflammatory mediators": mediators)
+    toks |= {w for w in map(stem, _WORD.findall(low)) if len(w) > 1 and w not in lex.ignore}
+    if _CAUSE_SPECIFIC.search(text) or "cause of death" in low or "causes of death" in low:
+        toks.add(_CAUSE_KEY)
     return toks
 
 
@@ -1499,10 +1520,25 @@ def _candidate(
         alts.append(frozenset([initials]))  # "insulin-to-carbohydrate ratio" as "ICR"
     if raw_keys != keys and raw_keys:
         alts.append(raw_keys)  # coverage may name the condition too ("delirium scores")
-    item = Item(s, e, keys, tuple(a for a in alts if a), kind, kind == "instrument")
+    strict = kind == "instrument"
+    if "~death" in keys and _CAUSE_SPECIFIC.search(main0):
+        # "mortality from cancer", "cardiovascular death": overall survival does not measure it
+        # covered by any cause-specific death outcome ("cause specific mortality: cardiovascular")
+        keys, strict = keys | {_CAUSE_KEY}, True
+        alts = [frozenset({"~death", _CAUSE_KEY})]
+    item = Item(s, e, keys, tuple(a for a in alts if a), kind, strict)
     return item, bool(kind) and _LEADING_FRAME.match(main0) is not None
 
 
+_CAUSE_KEY = "~cause-specific"
+_CAUSE_SPECIFIC = re.compile(
+    r"\b(?:mortality|deaths?|survival)\s+(?:from|due\s+to|caused\s+by|attributable\s+to|related\s+to)\s+"
+    r"(?!any\b|all\b|other\b|whatever\b)[a-z]"
+    r"|\b(?<!all-)(?<!all\s)(?!all\b|any\b)[a-z]+[- ](?:specific|related)\s+(?:mortality|deaths?|survival)\b"
+    r"|\b(?:cancer|cardiovascular|cardiac|CV|coronary|disease|tumou?r|stroke|AIDS|HIV|malaria|TB|tuberculosis)"
+    r"[- ](?:mortality|deaths?)\b",
+    re.I,
+)
 _LEADING_FRAME = re.compile(
     r"(?:the\s+|an?\s+)?(?:[a-z-]+\s+){0,2}?(?:rates?|incidence|proportions?|percentages?|numbers?|"
     r"frequency|frequencies|duration|levels?|severity|occurrence)(?:\s*(?:,|and|or)\s*[a-z]+){0,3}\s+of\b",
@@ -1861,7 +1897,10 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                         index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
                     if (
                         covering_outcome(item.keys, index, item.strict) is not None
-                        or any(covering_outcome(a, index) is not None for a in item.alternatives)
+                        or any(
+                            covering_outcome(a, index, item.strict) is not None
+                            for a in item.alternatives
+                        )
                         or _category_covered(item, outcomes, cfg.lex)
                         or _listed_under_covered(
                             item, text[item.start : item.end], before, index, cfg.lex
@@ -1909,6 +1948,12 @@ _LEVEL_OF = re.compile(
     r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
 )
 _PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
+# immunogenicity: antibodies the body makes against the drug, no pharmacodynamic effect of it
+_ADA_OUTCOME = re.compile(
+    r"\b(?:immunogenicity|anti-?drug antibod\w*|ADAs?|neutrali[sz]ing antibod\w*(?:\s+against|\s+to)\s+"
+    r"(?:the\s+)?(?:study\s+)?drug)\b",
+    re.I,
+)
 
 
 def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
@@ -1918,7 +1963,12 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
         pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
         pats.append(_LEVEL_OF)
-        return any(p.search(o) for p in pats for o in outcomes if not _PK_OUTCOME.search(o))
+        return any(
+            p.search(o)
+            for p in pats
+            for o in outcomes
+            if not _PK_OUTCOME.search(o) and not _ADA_OUTCOME.search(o)
+        )
     if not item.keys or not item.keys <= lex.category:
         return False
     pat = typed.get(item.kind)
