@@ -392,6 +392,21 @@ def test_stray_quote_mid_row_is_a_read_error_and_the_rows_below_are_read():
     assert [e["record_id"] for e in rs.errors] == ["NCT00000002"]
 
 
+def test_stray_quote_before_the_id_is_one_read_error_naming_the_record():
+    # the quote opens the first cell, so the row's own quoted summary (with blank lines in it)
+    # falls out of step: the lines after it are the rest of the same broken row, not rows
+    text = (
+        "NCT Number,Study Title,Brief Summary,Conditions\n"
+        '"NCT00000002,Title two,"First paragraph.\n'
+        "\n"
+        'Second paragraph, with a comma.",Asthma\n'
+        "NCT00000003,Title three,Summary three,Diabetes\n"
+    )
+    rs = _read(text.encode(), "x.csv")
+    assert list(rs.studies["record_id"]) == ["NCT00000003"]
+    assert [(e["record_id"], e["line"]) for e in rs.errors] == [("NCT00000002", 2)]
+
+
 # --- a damaged file gives what it still holds ---------------------------------------------------
 
 

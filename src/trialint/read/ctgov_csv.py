@@ -315,6 +315,7 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
         restart: int | None = None
         reader = csv.reader(islice(lines, pos, None), delimiter=delim)
         base, taken = pos, 0
+        after_broken = False
         while True:
             first = base + taken
             try:
@@ -371,7 +372,14 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
                 end = swallowed
             nct = cells[i_nct].strip() if len(cells) > i_nct else ""
             rid = _row_id(cells, i_nct, stem, row_no)
-            if len(cells) < lay.ncols or any(c.strip() for c in cells[lay.ncols :]):
+            broken = len(cells) < lay.ncols or any(c.strip() for c in cells[lay.ncols :])
+            if broken and after_broken and not lay.row_start.match(lines[first]):
+                # lines that do not start like a row, right after a row that could not be
+                # read: the rest of that row (its quotes out of step), already reported
+                row_no -= 1
+                continue
+            after_broken = broken
+            if broken:
                 b.add_error(
                     path=path,
                     line=first + 1,
@@ -430,7 +438,12 @@ def _read(text: str, path: str, stem: str, chunk_size: int) -> Iterator[FrameBui
 
 def _row_id(cells: list[str], i_nct: int, stem: str, row_no: int) -> str:
     nct = cells[i_nct].strip() if len(cells) > i_nct else ""
-    return nct if _NCT.fullmatch(nct) else f"{stem}#{row_no}"
+    if _NCT.fullmatch(nct):
+        return nct
+    # a cell that only starts with the id (a stray quote ran the next cells into it) still
+    # names the record
+    head = re.match(r'"?(NCT[0-9]{8})(?![0-9])', nct)
+    return head.group(1) if head else f"{stem}#{row_no}"
 
 
 def _swallowed_row(lines: list[str], first: int, end: int, delim: str, lay: _Layout) -> int | None:
