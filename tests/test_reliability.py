@@ -201,6 +201,7 @@ _RULE = (
     [
         (_RULE.format(kind="[schema, other]").encode(), "r.yaml:6: `kind` must be a text"),
         (b"id: my-rule\nsummary: caf\xe9\n", "r.yaml:2: rule file is not UTF-8"),
+        (b"id: my-rule\nsummary: a\x12b\n", "r.yaml:2:11: invalid YAML: character U+0012"),
         (("id: x\nsummary: " + "[" * 3000 + "]" * 3000 + "\n").encode(), "r.yaml:2:"),
         (
             (

@@ -125,10 +125,20 @@ def load_rule_file(path: Path) -> Rule:
         raise ConfigError(f"{path}:{deep}: nested more than {MAX_FILE_NESTING} deep")
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow: no mark, a position
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}:{column}: invalid YAML: character U+{e.character:04X} is not "
+            f"allowed ({e.reason})"
+            if isinstance(e.character, int)
+            else f"{path}:{line}:{column}: invalid YAML: {e.reason}"
+        ) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from e
+        problem = " ".join(str(getattr(e, "problem", None) or e).split())  # one line
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from e
     except RecursionError as e:
         raise ConfigError(f"{path}: invalid YAML: nested too deeply") from e
     if not isinstance(data, dict):
