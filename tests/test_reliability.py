@@ -256,6 +256,11 @@ def test_internal_error_while_reading_names_the_file(tmp_path, monkeypatch):
     _one_line(result)
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _sigint_run(args: list[str], tmp_path: Path, delay: float) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -265,6 +270,10 @@ def _sigint_run(args: list[str], tmp_path: Path, delay: float) -> subprocess.Com
         text=True,
         cwd=tmp_path,
         env=env,
+        # as a terminal starts a command: Ctrl-C not ignored. A test run started in the
+        # background of a non-interactive shell (`cmd &`) hands SIGINT down ignored, and
+        # trialint, like any program, keeps an ignored SIGINT ignored.
+        preexec_fn=_sigint_default,
     )
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
