@@ -101,6 +101,43 @@ def main(debug: bool = False) -> None:
     """trialint: lint clinical-trial registry records before a registry reviewer does."""
 
 
+def _engine_options(f: Any) -> Any:
+    """How the run is spread over processes; shared by `check` and `report`."""
+    options = [
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Worker processes that read and check chunks of records in parallel (0: one "
+            "per CPU; 1: none) [default: one per CPU when the input holds more than one chunk "
+            "of records].",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help="Where chunks are checked: this machine, or a dask.distributed cluster "
+            "(pip install 'trialint[dask]'; the workers read the input files by path).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="The dask scheduler to use with --engine dask (default: a local cluster of "
+            "--jobs workers).",
+        ),
+        click.option(
+            "--profile",
+            is_flag=True,
+            help="Print the time spent in each rule and stage to stderr after the run.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _settings_options(f: Any) -> Any:
     """Options that override the config file; shared by `check` and `config`."""
     from .render import RENDERERS
@@ -202,32 +239,7 @@ def _settings(
     is_flag=True,
     help="Include suppressed findings (with their reason) in sarif, jsonl and csv output.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
-    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where chunks are checked: this machine, or a dask.distributed cluster "
-    "(pip install 'trialint[dask]'; the workers read the input files by path).",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
-)
-@click.option(
-    "--profile",
-    is_flag=True,
-    help="Print the time spent in each rule and stage to stderr after the run.",
-)
+@_engine_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
     "--pass-on-no-records",
@@ -615,32 +627,7 @@ def _write_html(findings: Any, path: Path, quiet: bool = False, title: str | Non
     help="Mark the findings that are new since a previous audit: a baseline file or the JSON "
     "output of `trialint check --format json`.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Worker processes that read and check chunks of records in parallel (0: one per CPU; "
-    "1: none) [default: one per CPU when the input holds more than one chunk of records].",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where chunks are checked: this machine, or a dask.distributed cluster "
-    "(pip install 'trialint[dask]'; the workers read the input files by path).",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="The dask scheduler to use with --engine dask (default: a local cluster of --jobs workers).",
-)
-@click.option(
-    "--profile",
-    is_flag=True,
-    help="Print the time spent in each rule and stage to stderr after the run.",
-)
+@_engine_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no notes on stderr.")
 @click.option(
     "--diff",
