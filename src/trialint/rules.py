@@ -126,13 +126,11 @@ def load_rule_file(path: Path) -> Rule:
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.reader.ReaderError as e:  # a character YAML does not allow: no mark, a position
-        line = text.count("\n", 0, e.position) + 1
-        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        at = f"{text.count(chr(10), 0, e.position) + 1}:{e.position - text.rfind(chr(10), 0, e.position)}"
         raise ConfigError(
-            f"{path}:{line}:{column}: invalid YAML: character U+{e.character:04X} is not "
-            f"allowed ({e.reason})"
+            f"{path}:{at}: invalid YAML: character U+{e.character:04X} is not allowed ({e.reason})"
             if isinstance(e.character, int)
-            else f"{path}:{line}:{column}: invalid YAML: {e.reason}"
+            else f"{path}:{at}: invalid YAML: {e.reason}"
         ) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
