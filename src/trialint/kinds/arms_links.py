@@ -51,6 +51,56 @@ _SEP = "\x1f"
 # --- arm_links -------------------------------------------------------------------------------
 
 
+def _split_list(joined: pd.Series) -> pd.Series:
+    """A '|'-joined list column as one item per row (index kept), str dtype even when empty."""
+    return joined.astype("str").str.split("|").explode().dropna().astype("str")
+
+
+def arm_intervention_links(arms: pd.DataFrame, itv: pd.DataFrame) -> pd.DataFrame:
+    """(record_id, arm, itv) row pairs linked by the intervention's arm labels or the arm's
+    intervention names ('Type: Name'); ``arm`` and ``itv`` are row numbers of the frames."""
+    if arms.empty or itv.empty:
+        return pd.DataFrame({"record_id": [], "arm": [], "itv": []}, dtype="int64")
+    a = pd.DataFrame(
+        {
+            "record_id": arms["record_id"],
+            "key": arms["label"].str.strip().str.lower(),
+            "arm": arms.index,
+        }
+    )
+    i_lab = _split_list(itv["arm_labels"])
+    i = pd.DataFrame(
+        {
+            "record_id": itv["record_id"].loc[i_lab.index],
+            "key": i_lab.str.strip().str.lower(),
+            "itv": i_lab.index,
+        }
+    )
+    by_label = a.merge(i, on=["record_id", "key"])[["record_id", "arm", "itv"]]
+    a_nm = _split_list(arms["intervention_names"])
+    a2 = pd.DataFrame(
+        {
+            "record_id": arms["record_id"].loc[a_nm.index],
+            "key": a_nm.str.replace(r"^[^:]*:", "", regex=True).str.strip().str.lower(),
+            "arm": a_nm.index,
+        }
+    )
+    i2 = pd.DataFrame(
+        {
+            "record_id": itv["record_id"],
+            "key": itv["name"].str.strip().str.lower(),
+            "itv": itv.index,
+        }
+    )
+    by_name = a2.merge(i2, on=["record_id", "key"])[["record_id", "arm", "itv"]]
+    # an intervention that lists its arms is linked by them only: names can repeat ("Drug X"
+    # listed once per dose level), labels say which arm
+    labelled = by_label["itv"].unique()
+    by_name = by_name[~by_name["itv"].isin(labelled)]
+    links = pd.concat([by_label, by_name], ignore_index=True).drop_duplicates()
+    return links.astype({"arm": "int64", "itv": "int64"})
+
+
 def validate_links(params: dict[str, Any]) -> None:
     require_keys(params, _LINK_KEYS, {"check"})
     if params["check"] not in CHECKS:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..findings import kind_frame
 from ..frames import RecordSet, arm_field
+from .arms_links import arm_intervention_links
 from .base import FunctionKind, require_keys
 from .patterns import Carried, alternatives, as_list, check_regex, compiled
 
@@ -60,44 +61,9 @@ def _check_types(params: dict[str, Any]) -> None:
 def _links(rs: RecordSet) -> pd.DataFrame:
     """(record_id, arm row, intervention row) pairs: by the intervention's arm labels, or by the
     arm's intervention names ('Type: Name') for interventions that list no arm."""
-    arms = rs.arms.reset_index(drop=True)
-    itv = rs.interventions.reset_index(drop=True)
-    if arms.empty or itv.empty:
-        return pd.DataFrame({"record_id": [], "arm": [], "itv": []}, dtype="int64")
-    a = pd.DataFrame(
-        {
-            "record_id": arms["record_id"],
-            "key": arms["label"].str.strip().str.lower(),
-            "arm": arms.index,
-        }
+    return arm_intervention_links(
+        rs.arms.reset_index(drop=True), rs.interventions.reset_index(drop=True)
     )
-    labels = itv["arm_labels"].astype("str").str.split("|").explode().dropna().astype("str")
-    i = pd.DataFrame(
-        {
-            "record_id": itv["record_id"].loc[labels.index],
-            "key": labels.str.strip().str.lower(),
-            "itv": labels.index,
-        }
-    )
-    by_label = a.merge(i, on=["record_id", "key"])[["record_id", "arm", "itv"]]
-    names = arms["intervention_names"].astype("str").str.split("|").explode().dropna().astype("str")
-    a2 = pd.DataFrame(
-        {
-            "record_id": arms["record_id"].loc[names.index],
-            "key": names.str.replace(r"^[^:]*:", "", regex=True).str.strip().str.lower(),
-            "arm": names.index,
-        }
-    )
-    i2 = pd.DataFrame(
-        {
-            "record_id": itv["record_id"],
-            "key": itv["name"].str.strip().str.lower(),
-            "itv": itv.index,
-        }
-    )
-    by_name = a2.merge(i2, on=["record_id", "key"])[["record_id", "arm", "itv"]]
-    by_name = by_name[~by_name["itv"].isin(by_label["itv"].unique())]
-    return pd.concat([by_label, by_name], ignore_index=True).drop_duplicates()
 
 
 def _text(*values: Any) -> str:

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from ..findings import kind_frame
 from ..frames import OUTCOME_KINDS, RecordSet
+from .arms_links import arm_intervention_links
 from .base import FunctionKind, require_keys
 from .patterns import mask as _mask
 
@@ -463,56 +464,6 @@ def _validate_arm(params: dict[str, Any]) -> None:
         raise ValueError("min_words must be positive and shingle_words in 2 .. min_words")
 
 
-def _explode(joined: pd.Series) -> pd.Series:
-    """A '|'-joined list column as one item per row (index kept), str dtype even when empty."""
-    return joined.astype("str").str.split("|").explode().dropna().astype("str")
-
-
-def _arm_links(arms: pd.DataFrame, itv: pd.DataFrame) -> pd.DataFrame:
-    """(record_id, arm, itv) row pairs linked by the intervention's arm labels or the arm's
-    intervention names ('Type: Name'); ``arm`` and ``itv`` are row numbers of the frames."""
-    if arms.empty or itv.empty:
-        return pd.DataFrame({"record_id": [], "arm": [], "itv": []})
-    a = pd.DataFrame(
-        {
-            "record_id": arms["record_id"],
-            "key": arms["label"].str.strip().str.lower(),
-            "arm": arms.index,
-        }
-    )
-    i_lab = _explode(itv["arm_labels"])
-    i = pd.DataFrame(
-        {
-            "record_id": itv["record_id"].loc[i_lab.index],
-            "key": i_lab.str.strip().str.lower(),
-            "itv": i_lab.index,
-        }
-    )
-    by_label = a.merge(i, on=["record_id", "key"])[["record_id", "arm", "itv"]]
-    a_nm = _explode(arms["intervention_names"])
-    a2 = pd.DataFrame(
-        {
-            "record_id": arms["record_id"].loc[a_nm.index],
-            "key": a_nm.str.replace(r"^[^:]*:", "", regex=True).str.strip().str.lower(),
-            "arm": a_nm.index,
-        }
-    )
-    i2 = pd.DataFrame(
-        {
-            "record_id": itv["record_id"],
-            "key": itv["name"].str.strip().str.lower(),
-            "itv": itv.index,
-        }
-    )
-    by_name = a2.merge(i2, on=["record_id", "key"])[["record_id", "arm", "itv"]]
-    # an intervention that lists its arms is linked by them only: names can repeat ("Drug X"
-    # listed once per dose level), labels say which arm
-    labelled = by_label["itv"].unique()
-    by_name = by_name[~by_name["itv"].isin(labelled)]
-    links = pd.concat([by_label, by_name], ignore_index=True).drop_duplicates()
-    return links.astype({"arm": "int64", "itv": "int64"})
-
-
 def _coverage(a: list[str], b: list[str], k: int) -> float:
     """Share of the words of ``a`` that lie in runs of >= k words shared with ``b``."""
     if len(a) < k or len(b) < k:
@@ -560,7 +511,7 @@ def run_arm(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     k, min_words, min_ratio = int(p["shingle_words"]), int(p["min_words"]), float(p["min_ratio"])
     arms = rs.arms.reset_index(drop=True)
     itv = rs.interventions.reset_index(drop=True)
-    links = _arm_links(arms, itv)
+    links = arm_intervention_links(arms, itv)
     if links.empty:
         return kind_frame([])
     ad = arms["description"].to_numpy(dtype=object)
