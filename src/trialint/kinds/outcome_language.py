@@ -222,9 +222,16 @@ def _key(abbr: str) -> str:
     return _NOT_ALNUM.sub("", fold(abbr))
 
 
+_CLAUSE_END = re.compile(r"[.;:!?](?:\s|$)")
+
+
 def _words_before(text: str, end: int, n: int) -> str:
-    """The last ``n`` words of ``text[:end]`` (the window a long form is looked for in)."""
-    words = list(_WORD.finditer(text, max(0, end - 300), end))
+    """The last ``n`` words of ``text[:end]`` within its sentence (the window a long form is
+    looked for in: a long form does not run across a full stop, a semicolon or a colon)."""
+    begin = max(0, end - 300)
+    for m in _CLAUSE_END.finditer(text, begin, end):
+        begin = m.end()
+    words = list(_WORD.finditer(text, begin, end))
     if not words:
         return ""
     return text[words[max(0, len(words) - n)].start() : end]
@@ -249,7 +256,8 @@ class Lexicon:
                 n = len([c for c in abbr if c.isalnum()])
                 window = _words_before(text, m.start(), min(n + 5, 2 * n))
                 lf = long_form(abbr, window) or long_form(_VERSION.sub("", abbr), window)
-                if lf and len(tokens(lf)) > 1:
+                # a long form never contains its abbreviation ('the OSDI and the SPEED ... (OSDI)')
+                if lf and len(tokens(lf)) > 1 and _key(abbr) not in tokens(lf):
                     found[_key(abbr)] = " ".join(tokens(lf))
             for m in _ABBR_BEFORE.finditer(text):  # ABBR (long form)
                 abbr, inside = m.group(1), m.group(2)
@@ -545,6 +553,7 @@ BOILERPLATE = frozenset(
         "time",
         "times",
         "period",
+        "frame",
         "day",
         "days",
         "week",
@@ -575,6 +584,13 @@ BOILERPLATE = frozenset(
         "part",
         "phase",
         "stage",
+        # anchors of time points: when, not what ("post-randomization", "after enrollment")
+        "randomization",
+        "randomized",
+        "enrollment",
+        "enrolment",
+        "post",
+        "pre",
         # doses and regimens: how it is given, not what is measured
         "dose",
         "doses",
@@ -598,6 +614,38 @@ BOILERPLATE = frozenset(
         "seconds",
         "unit",
         "units",
+        "volt",
+        "volts",
+        "millivolt",
+        "millivolts",
+        "gram",
+        "grams",
+        "milligram",
+        "milligrams",
+        "microgram",
+        "micrograms",
+        "kilogram",
+        "kilograms",
+        "liter",
+        "liters",
+        "litre",
+        "litres",
+        "milliliter",
+        "milliliters",
+        "millilitre",
+        "millilitres",
+        "millimeter",
+        "millimeters",
+        "millimetre",
+        "millimetres",
+        "centimeter",
+        "centimeters",
+        "centimetre",
+        "centimetres",
+        "meter",
+        "meters",
+        "metre",
+        "metres",
     ]
 )
 
@@ -1044,6 +1092,27 @@ def time_points(text: str | None) -> list[float]:
     for p in sorted(points):
         if not out or not same_time(out[-1], p):
             out.append(p)
+    return out
+
+
+# a sentence that gives when the measure is taken ("The BAD scale will be completed at baseline,
+# months 6, 12 and 18", "assessed at weeks 4, 8 and 12")
+_SCHEDULE = re.compile(
+    r"\b(?:assessed|measured|evaluated|completed|collected|performed|recorded|obtained|taken|"
+    r"done|administered|determined|scored|rated|repeated|drawn)\s+(?:[a-z]+\s+){0,2}?"
+    r"(?:at|on|after|during|in)\b"
+)
+_SENTENCES = re.compile(r"(?<=[.;])\s+|\n+")
+
+
+def schedule_points(text: str | None) -> list[float]:
+    """The assessment times a description gives in a sentence that says when the measure is
+    taken (the other times of a description are often of something else: a treatment, a
+    washout, a definition's duration)."""
+    out: list[float] = []
+    for sentence in _SENTENCES.split(text or ""):
+        if _SCHEDULE.search(fold(sentence)):
+            out += time_points(sentence)
     return out
 
 
@@ -1577,11 +1646,12 @@ _ANALYSIS_SENTENCE = re.compile(
     r"(?:primary|final|interim) analy[sz]is)"
 )
 # sentences describing a rating scale (its range, items, scoring, direction)
-_SCALE_WORDS = re.compile(r"\b(?:scores?|scales?|points?|rated|scored|questionnaire|rating)\b")
+_SCALE_WORDS = re.compile(r"\b(?:scores?|scales?|points?|rated|scored|questionnaires?|ratings?)\b")
 _SCALE_SENTENCE = re.compile(
     r"\b(?:ranges?|ranging|higher|lower|items?|subscales?|sub-?scores?|domains?|likert|"
     r"consists? of|composed of|comprised of|indicat(?:e|es|ing)|sum|total|"
-    r"(?:[0-9]+|four|five|seven|ten)[- ]point)\b"
+    r"(?:[0-9]+|four|five|seven|ten)[- ]point)\b|"
+    r"\bfrom\s*[0-9]+\b[^.;]{0,80}?\bto\s*[0-9]+\b"  # a range: "ratings are from 0 (...) to 4"
 )
 # endpoints whose definition (what counts as the event) belongs to the trial, not to a
 # standard instrument
@@ -1603,7 +1673,7 @@ def _is_scale_sentence(folded: str) -> bool:
     return bool(_SCALE_WORDS.search(folded) and _SCALE_SENTENCE.search(folded))
 
 
-DEFINITION_TERMS = 8  # new terms a definition must bring to count as defining the measure
+DEFINITION_TERMS = 4  # new terms a definition must bring to count as defining the measure
 
 
 def _new_sentences(description: str, a: _Profile, lex: Lexicon) -> list[str]:
@@ -1681,7 +1751,7 @@ def _standard_measures(a: _Profile, b: _Profile) -> dict[str, tuple[str, ...]]:
 
 
 def _is_named(key: str, text: str) -> bool:
-    return any(_key(m.group(1)) == key for m in _ACRONYM.finditer(text))
+    return any(key in (_key(m.group(1)), instrument_key(m.group(1))) for m in _ACRONYM.finditer(text))
 
 
 def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexicon) -> str:
@@ -1712,7 +1782,7 @@ def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: L
         return (
             "the description now defines what is measured ("
             + ", ".join(sorted(new.values())[:8])
-            + ", …)"
+            + (", …)" if len(new) > 8 else ")")
         )
     return ""
 
@@ -1942,5 +2012,24 @@ def timing_change(a: _Profile, b: _Profile) -> str:
     lost = _missing(pa, pb)
     gained = _missing(pb, pa)
     if not lost and not gained:
-        return ""
+        return _schedule_dropped(a, b)
     return f"assessed at {now}, was {was}"
+
+
+def _schedule_dropped(a: _Profile, b: _Profile) -> str:
+    """Time points of the old description's assessment schedule ("completed at baseline, months
+    6, 12 and 18") that the new outcome names nowhere: assessments dropped. (Times a new
+    description adds are mostly detail of the same time frame: not counted.)"""
+    if not a.outcome.time_frame.strip():
+        return ""  # the old description's times are already the old outcome's time points
+    schedule = [p for p in schedule_points(a.outcome.description) if p >= 1]
+    if not schedule:
+        return ""
+    anywhere = time_points(b.outcome.text())
+    dropped = _missing(schedule, anywhere)
+    if not dropped:
+        return ""
+    return (
+        f"no longer assessed at {', '.join(days_text(p) for p in dropped)} (the older "
+        f"description's schedule: {', '.join(days_text(p) for p in _merge(schedule))})"
+    )
