@@ -1870,6 +1870,9 @@ def measurement_change(
     dropped = sorted(k for k, v in gone.items() if v)
     if dropped:
         return f"no longer measures {', '.join(dropped)}"
+    narrower = qualifier_added(a, b, gained)
+    if narrower:
+        return narrower
     listed = list_item_change(a, b, lex, rest, rest_old)
     if listed:
         return listed
@@ -1951,6 +1954,45 @@ def list_item_change(
         if len(gained) >= ITEM_ADDED_TERMS and 2 * len(gained) >= n:
             return f"now also measures {', '.join(sorted(gained.values()))} ('{_short(item, 60)}')"
     return ""
+
+
+# words set before a variable that do not narrow it: verbs and participles ("achieve",
+# "dose-normalized": how, not what), and the specimen an analyte is measured in ("plasma HIV
+# RNA" is HIV RNA)
+_NOT_QUALIFIER = re.compile(
+    r"(?:[a-z]+(?:ed|ing)|achieve|attain|reach|experience|show|have|develop|require|receive|"
+    r"undergo|maintain|plasma|serum|blood|urine|urinary|whole|venous|capillary|arterial)$"
+)
+
+
+def qualifier_added(a: _Profile, b: _Profile, gained: dict[str, str]) -> str:
+    """The new title narrows the old one's variable by words set before it ("Blood Pressure
+    Reduction" -> "Office Systolic Blood Pressure Reduction", "lymph cysts" -> "symptomatic
+    lymph cysts"): new words of the title right before a word naming what the old title
+    measured. Words in brackets, after 'using' / 'compared with', or spelling out an
+    abbreviation the old outcome uses ('LV mass' -> 'left ventricular mass') are left out."""
+    if not gained:
+        return ""
+    kept = set(a.measure_key) & set(b.measure_key)
+    if not kept:
+        return ""
+    words = tokens(_HOW_TAIL.sub(" ", _BRACKETS.sub(" ", variable_phrase(b.outcome.measure))))
+    run: list[str] = []
+    for i, w in enumerate(words):
+        if root(w) in gained and not _NOT_QUALIFIER.match(w):
+            run.append(w)
+            continue
+        if run and root(w) in kept and not _spells_out(run, a.mentions.tokens):
+            return f"now measures a narrower variable: {' '.join(run)} {' '.join(words[i:i + 3])}"
+        run = []
+    return ""
+
+
+def _spells_out(run: Sequence[str], old_tokens: set[str]) -> bool:
+    """The initials of the run's words (or of its last words) are a word of the old text: an
+    abbreviation spelled out."""
+    initials = "".join(w[0] for w in run)
+    return any(initials[k:] in old_tokens for k in range(len(initials) - 1))
 
 
 def _in_criterion(key: str, text: str) -> bool:
