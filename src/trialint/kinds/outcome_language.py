@@ -1627,7 +1627,10 @@ _METHOD_TOOL = re.compile(
 )
 _METHOD_USED = re.compile(
     r"(?i)(?:^|[.;:]\s*)(?:the\s+|a\s+|an\s+)?(?P<what>[a-z][^.;:,()]{2,60}?)\s+(?:was|were|is|are|"
-    r"will be)\s+used\s+to\s+(?:assess|measure|determine|evaluate|quantify|calculate|estimate)"
+    r"will be)\s+used\s+to\s+(?:assess|measure|determine|evaluate|quantify|calculate|estimate)|"
+    # "using TempTest to assess critical temperature thresholds"
+    r"\b(?:using|with)\s+(?:the\s+|a\s+|an\s+)?(?P<what2>[^.;:,()]{2,60}?)\s+to\s+"
+    r"(?:assess|measure|determine|evaluate|quantify|calculate|estimate|detect)\b"
 )
 # what a method phrase names that is a scale's range or an analysis, not a way of measuring
 _NOT_METHOD = re.compile(
@@ -1702,7 +1705,7 @@ def _method_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexic
             *_METHOD_USED.finditer(text),
             *_METHOD_TOOL.finditer(text),
         ):
-            what = m.group("what")
+            what = m.group("what") or m.groupdict().get("what2") or ""
             if _NOT_METHOD.search(fold(what)):
                 continue
             terms = {r for r in key_terms(what, lex) if r not in a.all_words}
