@@ -1880,7 +1880,45 @@ def measurement_change(
     if listed:
         return listed
     sentences = _new_sentences(b.outcome.description, a, lex)
-    return _method_added(a, b, sentences, lex) or _definition_added(a, b, sentences, lex)
+    return (
+        _method_added(a, b, sentences, lex)
+        or _instrument_added(a, sentences, lex, rest_old)
+        or _definition_added(a, b, sentences, lex)
+    )
+
+
+def _instrument_added(
+    a: _Profile, sentences: Sequence[str], lex: Lexicon, rest_old: Callable[[], _Mentions] | None
+) -> str:
+    """A new sentence of the description names a standard instrument (a scale, an index, a
+    questionnaire, with its name spelled out: "Glasgow Coma Scale (GCS)") that the old outcome
+    and the rest of the old list never mention: it is now (also) measured with it."""
+    if (
+        not sentences
+        or any(_standard(k, v) for k, v in a.instruments.items())
+        or _STANDARD.search(fold(a.outcome.measure))
+    ):
+        return ""  # (the definition of a standard measure the old title names may name others)
+    for sentence in sentences:
+        if _ANALYSIS_SENTENCE.search(fold(sentence)):
+            continue
+        for k, v in instruments(sentence, lex).items():
+            if not v or not _INSTRUMENT.search(" ".join(v)) or a.mentions.names(k, v):
+                continue
+            content = [w for w in v if w not in STOPWORDS and not w[0].isdigit()]
+            if all(root(w) in a.all_words or _close_to_any(w, a.mentions.tokens) for w in content):
+                continue  # named in other words, or misspelt ('apnea-hyopnea index')
+            if rest_old is not None and rest_old().names(k, v):
+                continue
+            return f"the description now names {k.upper()} ({' '.join(v)})"
+    return ""
+
+
+# the words that make a name an instrument's (not a body's: 'American Thoracic Society')
+_INSTRUMENT = re.compile(
+    r"\b(?:scale|index|inventory|questionnaire|score|test|survey|checklist|profile|instrument|"
+    r"battery|assessment)\b"
+)
 
 
 # One title that lists several measures ("height SDS and height velocity SDS", "death,
