@@ -1102,7 +1102,6 @@ _SCHEDULE = re.compile(
     r"done|administered|determined|scored|rated|repeated|drawn)\s+(?:[a-z]+\s+){0,2}?"
     r"(?:at|on|after|during|in)\b"
 )
-_SENTENCES = re.compile(r"(?<=[.;])\s+|\n+")
 
 
 def schedule_points(text: str | None) -> list[float]:
@@ -1110,7 +1109,7 @@ def schedule_points(text: str | None) -> list[float]:
     taken (the other times of a description are often of something else: a treatment, a
     washout, a definition's duration)."""
     out: list[float] = []
-    for sentence in _SENTENCES.split(text or ""):
+    for sentence in _SENTENCE.split(text or ""):
         if _SCHEDULE.search(fold(sentence)):
             out += time_points(sentence)
     return out
@@ -1638,7 +1637,10 @@ _NOT_METHOD = re.compile(
     r"algorithm|population|intent(?:ion)?[- ]to[- ]treat|itt|statistic|model|imputation|"
     r"method|snapshot|investigator|sponsor|site|visit|guideline|kaplan|formula of)\b)"
 )
-_SENTENCE = re.compile(r"(?<=[.;])\s+|\n+")
+# a sentence ends at a full stop or semicolon, not at the stop of "i.e.", "e.g.", "vs." or "approx."
+_SENTENCE = re.compile(
+    r"(?<![^a-z]i\.e\.)(?<![^a-z]e\.g\.)(?<![^a-z]vs\.)(?<!approx\.)(?<=[.;])\s+|\n+", re.I
+)
 # sentences about the analysis (censoring, confidence intervals, imputation, algorithms): how the
 # results were analysed, not what was measured
 _ANALYSIS_SENTENCE = re.compile(
@@ -1881,10 +1883,52 @@ def measurement_change(
         return listed
     sentences = _new_sentences(b.outcome.description, a, lex)
     return (
-        _method_added(a, b, sentences, lex)
+        _definition_cut(a, b, lex)
+        or _method_added(a, b, sentences, lex)
         or _instrument_added(a, sentences, lex, rest_old)
         or _definition_added(a, b, sentences, lex)
     )
+
+
+def _definition_cut(a: _Profile, b: _Profile, lex: Lexicon) -> str:
+    """A sentence of the old description that the new one keeps, edited to define the measure
+    more broadly: words of it that name what counts ("passage of solid stool" -> "passage of
+    stool", "(lesion size to total labial tooth area, %)" dropped) are named nowhere in the new
+    outcome, and the edit adds none. Sentences on how it is measured or analysed are left out
+    (an instrument's edition, a method's detail)."""
+    new_sentences = [
+        (s, set(content_words(s, lex))) for s in _SENTENCE.split(b.outcome.description or "")
+    ]
+    for sentence in _SENTENCE.split(a.outcome.description or ""):
+        f = fold(sentence)
+        if (
+            _ANALYSIS_SENTENCE.search(f)
+            or _METHOD.search(sentence)
+            or _METHOD_USED.search(sentence)
+            or _METHOD_TOOL.search(sentence)
+        ):
+            continue
+        words = set(content_words(sentence, lex))
+        if len(words) < 3:
+            continue
+        best, kept = max(
+            ((w, len(words & w)) for _, w in new_sentences), key=lambda x: x[1], default=(set(), 0)
+        )
+        if kept < 0.6 * len(words) or kept == len(words):
+            continue
+        if any(r not in a.all_words for r in best):
+            continue  # the edit also adds words: a rewording
+        lost = {
+            r: w
+            for r, w in key_terms(sentence, lex).items()
+            if r not in b.all_words and not _close_to_any(w, b.mentions.tokens)
+        }
+        if lost:
+            return (
+                f"the description no longer says {', '.join(sorted(lost.values()))} "
+                f"(of '{_short(sentence.strip(), 80)}')"
+            )
+    return ""
 
 
 def _instrument_added(
@@ -1910,7 +1954,7 @@ def _instrument_added(
                 continue  # named in other words, or misspelt ('apnea-hyopnea index')
             if rest_old is not None and rest_old().names(k, v):
                 continue
-            return f"the description now names {k.upper()} ({' '.join(v)})"
+            return f"the description now names {' '.join(v)}, which the older version does not"
     return ""
 
 
