@@ -313,7 +313,12 @@ def test_time_points_in_days():
     (w12,) = time_points("12 weeks")
     assert time_points("Week 12") == [w12]
     (m3,) = time_points("3 months")
-    assert same_time(w12, m3)
+    assert not same_time(w12, m3)  # 91 days is not 84 days
+    (d85,) = time_points("Day 85")
+    assert same_time(w12, d85)  # a visit day for week 12
+    assert same_time(time_points("1 year")[0], time_points("Week 52")[0])
+    assert same_time(time_points("6 months")[0], time_points("26 weeks")[0])
+    assert not same_time(time_points("18 months")[0], time_points("17 months")[0])
     assert time_points("Baseline to Week 16") == time_points("16 weeks")
     assert time_points("0, 4, 8 and 12 weeks") == [28.0, 56.0, 84.0]
     assert time_points("EQ-5D-5L at 6 months") == time_points("6 months")

@@ -1116,8 +1116,10 @@ def schedule_points(text: str | None) -> list[float]:
 
 
 def same_time(a: float, b: float) -> bool:
-    """Two times in days are the same point: within 10% (3 months == 12 weeks) or half a day."""
-    return abs(a - b) <= max(0.5, 0.1 * max(a, b))
+    """Two times in days are the same point once their units are converted: within 3% or half
+    a day ('Day 85' == 'Week 12', '1 year' == '52 weeks', '6 months' == '26 weeks'), but
+    '3 months' (91 days) is not '12 weeks' (84 days), nor '18 months' '17 months'."""
+    return abs(a - b) <= max(0.5, 0.03 * max(a, b))
 
 
 def _missing(points: Sequence[float], other: Sequence[float]) -> list[float]:
@@ -1987,6 +1989,25 @@ _HOW_TAIL = re.compile(
 )
 
 
+# one measure in other words: safety and tolerability are measured as adverse events, side
+# effects, toxicity
+SAFETY = frozenset(
+    root(w)
+    for w in (
+        "safety",
+        "tolerability",
+        "tolerance",
+        "adverse",
+        "event",
+        "side",
+        "effect",
+        "toxicity",
+        "toxicities",
+        "reaction",
+    )
+)
+
+
 def list_items(title: str | None) -> list[str]:
     """The items of a title that lists measures (one item when it lists none)."""
     t = _HOW_TAIL.sub(" ", _BRACKETS.sub(" ", variable_phrase(title)))
@@ -2014,6 +2035,8 @@ def _item_terms_gone(
         if gone and elsewhere is not None:
             other = elsewhere()
             gone = {r: w for r, w in gone.items() if r not in other.words}
+        if gone and set(gone) <= SAFETY and SAFETY & b.all_words:
+            gone = {}  # adverse events are how safety is measured: the same measure
         if gone:
             out.append((item, gone, len(terms)))
     return out
