@@ -1829,6 +1829,11 @@ def measurement_change(
         and not _expanded_abbreviation(w, b.all_text)
         and not _close_to_any(w, b.mentions.tokens)
     }
+    # safety in other words (adverse events, toxicity): the same measure
+    if SAFETY & a.all_words:
+        gained = {r: w for r, w in gained.items() if r not in SAFETY}
+    if SAFETY & b.all_words:
+        lost = {r: w for r, w in lost.items() if r not in SAFETY}
     replaced = (
         gained
         and lost
