@@ -2167,8 +2167,37 @@ def timing_change(a: _Profile, b: _Profile) -> str:
     lost = _missing(pa, pb)
     gained = _missing(pb, pa)
     if not lost and not gained:
-        return _schedule_dropped(a, b)
+        return _window_changed(a, b, now) or _schedule_dropped(a, b)
     return f"assessed at {now}, was {was}"
+
+
+# a period up to a time, rather than the time itself ("up to 2 days", "within 16 weeks")
+_WINDOW = re.compile(r"\b(?:up to|within|until|till|throughout|no later than|at the latest)\b")
+
+
+def _window_in_time_frame(time_frame: str) -> bool:
+    """The time frame gives a period up to a time of a day or more ("up to 2 days")."""
+    t = fold(time_frame)
+    return any(
+        any(p >= 1 for p in time_points(t[m.end() : m.end() + 30])) for m in _WINDOW.finditer(t)
+    )
+
+
+def _window_changed(a: _Profile, b: _Profile, now: str) -> str:
+    """The same time, but the time frame now gives a period up to it where the outcome gave a
+    time point, or the reverse ("2 days" -> "up to 2 days"). A period the title gives ("wound
+    closure within the treatment time") counts for its side, but only a time frame's period
+    makes a change."""
+    wa_tf, wb_tf = _window_in_time_frame(a.outcome.time_frame), _window_in_time_frame(
+        b.outcome.time_frame
+    )
+    wa = wa_tf or bool(_WINDOW.search(fold(a.outcome.measure)))
+    wb = wb_tf or bool(_WINDOW.search(fold(b.outcome.measure)))
+    if wb_tf and not wa:
+        return f"now a period up to {now}, was a time point ({b.outcome.time_frame.strip()[:60]!r})"
+    if wa_tf and not wb:
+        return f"now a time point ({now}), was a period up to it ({a.outcome.time_frame.strip()[:60]!r})"
+    return ""
 
 
 def _schedule_dropped(a: _Profile, b: _Profile) -> str:
