@@ -3,8 +3,8 @@
 An outcome measure says *what* is measured (a variable or instrument: "HbA1c", "Beck Depression
 Inventory"), *how* it is summarised (its aggregation: change from baseline, proportion of
 participants, time to an event, a rate) and *when* (its time points: "Week 12", "12 weeks",
-"3 months" are one point, 84 days, within tolerance). This module models each of the three, so
-that a new version of an outcome can be told apart from a reworded one:
+"Day 85" are one point, 84 days within 3%; "3 months", 91 days, is another). This module models
+each of the three, so that a new version of an outcome can be told apart from a reworded one:
 
 - ``Lexicon``: abbreviations defined anywhere in the record's two versions ("Progression-Free
   Survival (PFS)" and "PFS (progression-free survival)"), plus a few universal ones; text is
