@@ -1758,7 +1758,9 @@ def _standard_measures(a: _Profile, b: _Profile) -> dict[str, tuple[str, ...]]:
 
 
 def _is_named(key: str, text: str) -> bool:
-    return any(key in (_key(m.group(1)), instrument_key(m.group(1))) for m in _ACRONYM.finditer(text))
+    return any(
+        key in (_key(m.group(1)), instrument_key(m.group(1))) for m in _ACRONYM.finditer(text)
+    )
 
 
 def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexicon) -> str:
@@ -2096,7 +2098,7 @@ def qualifier_added(a: _Profile, b: _Profile, gained: dict[str, str]) -> str:
             run.append(w)
             continue
         if run and root(w) in kept and not _spells_out(run, a.mentions.tokens):
-            return f"now measures a narrower variable: {' '.join(run)} {' '.join(words[i:i + 3])}"
+            return f"now measures a narrower variable: {' '.join(run)} {' '.join(words[i : i + 3])}"
         run = []
     return ""
 
@@ -2188,8 +2190,9 @@ def _window_changed(a: _Profile, b: _Profile, now: str) -> str:
     time point, or the reverse ("2 days" -> "up to 2 days"). A period the title gives ("wound
     closure within the treatment time") counts for its side, but only a time frame's period
     makes a change."""
-    wa_tf, wb_tf = _window_in_time_frame(a.outcome.time_frame), _window_in_time_frame(
-        b.outcome.time_frame
+    wa_tf, wb_tf = (
+        _window_in_time_frame(a.outcome.time_frame),
+        _window_in_time_frame(b.outcome.time_frame),
     )
     wa = wa_tf or bool(_WINDOW.search(fold(a.outcome.measure)))
     wb = wb_tf or bool(_WINDOW.search(fold(b.outcome.measure)))
