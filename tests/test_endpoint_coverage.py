@@ -598,3 +598,35 @@ def test_false_hit_kinds_are_not_endpoints(rule: Rule, summary: str) -> None:
 def test_typed_phrases_covered_by_kind(rule: Rule, summary: str, outcome: str) -> None:
     found = _found(rule, _record(summary, [_outcome(outcome)], title="Drug X"))
     assert found.empty, found["message"].tolist()
+
+
+def test_inline_enumeration_members_are_phrases_of_their_own(rule: Rule) -> None:
+    # each member is cut where it ends, not where the first one does ("with a ..." ends i)
+    summary = (
+        "The main outcomes to be measured are: a) the coverage of drug X, b) the compliance "
+        "with dosing, c) the infection prevalence and d) the haemoglobin level."
+    )
+    outcomes = [_outcome("Coverage of drug X"), _outcome("Compliance"), _outcome("Haemoglobin")]
+    found = _found(rule, _record(summary, outcomes, title="Delivery of drug X in pregnancy"))
+    assert len(found) == 1 and "infection prevalence" in found["message"][0], found["message"]
+
+
+def test_inline_enumeration_continued_after_the_verb(rule: Rule) -> None:
+    # "i) X and ii) Y will be assessed, iii) Z": the list goes on after the cue
+    summary = (
+        "Additionally, the i) percentage of participants with a 50% reduction in attacks and "
+        "ii) attack pain intensity will be assessed over the treatment period, iii) number of "
+        "patients with improvement in the Clinical Global Impressions Scale (CGI) by diary."
+    )
+    outcomes = [_outcome("Change in weekly attack frequency"), _outcome("Change in pain NRS")]
+    found = _found(rule, _record(summary, outcomes, title="Drug X for cluster headache"))
+    assert len(found) == 1 and "Clinical Global Impressions Scale" in found["message"][0]
+    # registered: nothing to report
+    outcomes.append(_outcome("Clinical Global Impression of Change"))
+    assert _found(rule, _record(summary, outcomes, title="Drug X for cluster headache")).empty
+
+
+def test_major_adverse_events_covered_by_an_adverse_event_outcome(rule: Rule) -> None:
+    summary = "Secondary endpoints will be a) Incidence of MAE (Death, MI, Stroke), b) PSV."
+    outcomes = [_outcome("PSV change"), _outcome("Adverse events", "cardiovascular events")]
+    assert _found(rule, _record(summary, outcomes, title="Endovascular therapy")).empty

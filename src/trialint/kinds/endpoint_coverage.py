@@ -1042,6 +1042,9 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     for m in re.finditer(r"\sof\s+(?!(?:and|or)\b)", text[start:end]):
         if any(a <= m.start() < b for a, b in protected):
             continue
+        before = text[start : start + m.start()]
+        if before.count("(") > before.count(")"):
+            continue  # "recovery (ECOG score of 0 or 1)": inside a parenthesis, no treatment
         if _NAME_OF.match(text, max(start, start + m.start() - 30), start + m.end() + 30):
             continue  # "the Quality of Erection Questionnaire": a name
         left = _spans_between(text, start, start + m.start(), lex.split)
@@ -1110,6 +1113,10 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         ):
             return []  # "BMD was measured by DXA at baseline": a baseline characteristic
         out: list[Region] = []
+        if _ENUM_MARK.search(text, stmt.start, stmt.limit):
+            more = _ENUM_MARK.search(text, stmt.limit, stmt.end)
+            if more is not None:  # "i) X and ii) Y will be assessed, iii) Z": the list goes on
+                out.append(Region(more.start(), stmt.end, False))
         after = _AFTER_CUE.match(text, stmt.limit, stmt.end)
         if after is not None:  # "X will be assessed by Y", "efficacy will be analysed by Y"
             out.append(Region(after.end(), stmt.end, False))
@@ -1380,8 +1387,27 @@ def statement_items(
     out: list[Item] = []
     for r0, r1, explicit, named_only in item_regions(text, stmt, lex):
         correlate = bool(_CORRELATE.search(text[stmt.start : r0]))
-        items = _region_items(text, r0, r1, explicit, correlate, lex, abbrs, topic, condition)
-        out += [it for it in items if it.kind in lex.weak_kinds or not (stmt.weak or named_only)]
+        for m0, m1 in _enumerated(text, r0, r1):
+            items = _region_items(text, m0, m1, explicit, correlate, lex, abbrs, topic, condition)
+            out += [
+                it for it in items if it.kind in lex.weak_kinds or not (stmt.weak or named_only)
+            ]
+    return out
+
+
+_ENUM_MARK = re.compile(r"(?:^|(?<=[\s,;:]))\(?(?:[ivx]{1,4}|[0-9]{1,2}|[a-h])\)\s+", re.I)
+
+
+def _enumerated(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """ "the i) percentage of X with Y, ii) Z and iii) W": an inline enumeration's members are
+    phrases of their own (each is cut where it ends, not where the first one does). A region
+    without two such markers is one piece."""
+    marks = list(_ENUM_MARK.finditer(text, start, end))
+    if len(marks) < 2:
+        return [(start, end)]
+    out = [(start, marks[0].start())] if text[start : marks[0].start()].strip(" \t\n,;:") else []
+    for i, m in enumerate(marks):
+        out.append((m.end(), marks[i + 1].start() if i + 1 < len(marks) else end))
     return out
 
 
