@@ -630,3 +630,29 @@ def test_major_adverse_events_covered_by_an_adverse_event_outcome(rule: Rule) ->
     summary = "Secondary endpoints will be a) Incidence of MAE (Death, MI, Stroke), b) PSV."
     outcomes = [_outcome("PSV change"), _outcome("Adverse events", "cardiovascular events")]
     assert _found(rule, _record(summary, outcomes, title="Endovascular therapy")).empty
+
+
+def test_data_collected_on_named_measures_are_endpoints(rule: Rule) -> None:
+    # "to collect X data, including A and B": measured data, not a procedure; only named
+    # things count (a synonym class here)
+    summary = (
+        "Wearable technology will be used to collect biometric health data, including heart "
+        "rate and sleep, for up to 10 months."
+    )
+    outcomes = [_outcome("Heart rate variability")]
+    found = _found(rule, _record(summary, outcomes, title="Meditation retreat"))
+    assert len(found) == 1 and '"sleep"' in found["message"][0], found["message"]
+    # collecting samples or unnamed data stays procedure
+    for procedure in (
+        "Nurses will be used to collect blood samples, including serum and plasma.",
+        "A web form will be used to collect demographic data, including age and sex.",
+    ):
+        assert _found(rule, _record(procedure, outcomes, title="Meditation retreat")).empty
+
+
+def test_analysis_of_named_data_is_an_endpoint_statement(rule: Rule) -> None:
+    summary = "An interim analysis (IA1) on pharmacokinetic (PK) data was performed at Week 12."
+    found = _found(rule, _record(summary, [_outcome("Tolerated dose")], title="Antibody Q"))
+    assert len(found) == 1 and "pharmacokinetic" in found["message"][0], found["message"]
+    outcomes = [_outcome("Tolerated dose"), _outcome("Cmax of antibody Q")]
+    assert _found(rule, _record(summary, outcomes, title="Antibody Q")).empty

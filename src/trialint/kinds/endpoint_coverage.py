@@ -454,7 +454,7 @@ def logical_lines(text: str, cfg: Config) -> list[tuple[int, int] | None]:
 _CUE_WORDS = (
     *("end point", "endpoint", "end-point", "objective", "outcome", "aim", "purpose", "goal"),
     *("question", "study", "trial", "measure", "variable", "parameter", "assessment"),
-    *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are "),
+    *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are ", "analys", "analyz"),
 )
 _CONTEXT_LABEL = re.compile(
     r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
@@ -1063,6 +1063,16 @@ _TOOL_LEAD = re.compile(
     r"to\s+(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\s*$",
     re.I,
 )
+# "biometric health data, including X" / "data on X": what data are collected on
+_DATA_ON = re.compile(
+    r"\s*(?:the\s+)?(?:[A-Za-z-]+\s+){0,3}?data\s*(?:,?\s*(?=including|such\s+as|e\.g\.|namely)|"
+    r"\s*(?:on|about|regarding|of)\s+)",
+    re.I,
+)
+# "an analysis of the PK and PD data": the data analysed are measured
+_ANALYSIS_DATA = re.compile(
+    r"\banaly[sz](?:is|es)(?:\s*\([^()]{1,20}\))?\s+(?:of|on)\s+(?:the\s+)?(?P<what>[^.;:]{3,120}?)\s+data\b", re.I
+)
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
 _BASELINE_ONLY = re.compile(
     r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
@@ -1148,6 +1158,9 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         re.search(r"end ?points?|outcomes?|measures?|variables?", stmt.label, re.I)
     )
     if m is None:
+        data = _ANALYSIS_DATA.search(text, s, e)
+        if data is not None:  # "an interim analysis on PK and PD data was performed"
+            return [Region(data.start("what"), data.end("what"), False, True)]
         # a bare list line under an endpoint heading ("ORR, DCR, PFS"), not a sentence
         if label_list and not _FINITE.search(text, s, e):
             return [Region(s, e, True)]
@@ -1166,11 +1179,18 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         monitoring = bool(_MONITOR.search(text, prev, pos))
         prev = pos
         m = lex.lead.search(text, pos, e)
-        if _PROCEDURAL_LEAD.search(text, max(s, pos - 30), pos) or _TOOL_LEAD.search(
-            text, max(s, pos - 60), pos
-        ):
-            continue  # "to monitor adverse events", "a tool to measure pain": procedure, means
-        regions.append(Region(pos, m.start() if m else e, explicit or label_list, monitoring))
+        end = m.start() if m else e
+        if _TOOL_LEAD.search(text, max(s, pos - 60), pos):
+            continue  # "a tool to measure pain": the means
+        if _PROCEDURAL_LEAD.search(text, max(s, pos - 30), pos):
+            data = _DATA_ON.match(text, pos, end)
+            if data is None:
+                continue  # "to monitor adverse events", "to collect blood": procedure
+            # "to collect biometric data, including heart rate and sleep": measured data;
+            # only named things count
+            regions.append(Region(data.end(), end, False, True))
+            continue
+        regions.append(Region(pos, end, explicit or label_list, monitoring))
     return regions
 
 
