@@ -656,3 +656,28 @@ def test_analysis_of_named_data_is_an_endpoint_statement(rule: Rule) -> None:
     assert len(found) == 1 and "pharmacokinetic" in found["message"][0], found["message"]
     outcomes = [_outcome("Tolerated dose"), _outcome("Cmax of antibody Q")]
     assert _found(rule, _record(summary, outcomes, title="Antibody Q")).empty
+
+
+def test_what_defines_efficacy_is_an_endpoint_list(rule: Rule) -> None:
+    # "Efficacy will be analyzed by X, Y and Z": the operational endpoints of the aim
+    summary = "Efficacy will be analyzed by objective response rate and life-quality."
+    found = _found(rule, _record(summary, [_outcome("Response rate")]))
+    assert len(found) == 1 and "life-quality" in found["message"][0], found["message"]
+    assert _found(rule, _record(summary, [_outcome("Response rate"), _outcome("QoL")])).empty
+    # safety defined by adverse events is monitoring, even beside an efficacy definition
+    summary = (
+        "The efficacy is evaluated by the IIEF and the safety is evaluated by laboratory tests, "
+        "vital signs and adverse events."
+    )
+    outcomes = [_outcome("Change in IIEF score")]
+    assert _found(rule, _record(summary, outcomes, title="Drug X in erectile dysfunction")).empty
+
+
+def test_a_name_inside_a_named_instrument_is_the_instrument(rule: Rule) -> None:
+    summary = (
+        "Clinical assessments will be measured using the Psoriasis Area and Severity Index "
+        "(PASI) and the Dermatology Life Quality Index (DLQI)."
+    )
+    outcomes = [_outcome("Change in PASI")]
+    found = _found(rule, _record(summary, outcomes, title="Diet in psoriasis"))
+    assert len(found) == 1 and "Dermatology Life Quality Index" in found["message"][0]

@@ -470,6 +470,20 @@ _STATS_TEST = re.compile(
     r"kaplan-meier|log-?rank|(?:logistic\s+|linear\s+|cox\s+)?regression)(?:\s+(?:analys[ie]s|tests?))?\b",
     re.I,
 )
+# "Efficacy will be analyzed by ORR, symptom control and QoL": what defines a generic aim is
+# the list of its endpoints (not safety: "safety will be assessed by AEs" is monitoring)
+_SAFETY_DEFINED = re.compile(
+    r"\b(?:safety|tolerability|toxicity)\s+(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
+    r"(?:assessed|evaluated|measured|monitored|analy[sz]ed|determined)\s+(?:by|with|through|using|via)\b",
+    re.I,
+)
+_AIM_DEFINED = re.compile(
+    r"\b(?:efficacy|effectiveness|(?:clinical|anti-?tumou?r)\s+(?:activity|benefit))\s+"
+    r"(?:will|shall|is|are|was|were)\s+(?:be\s+)?(?:primarily\s+|mainly\s+)?"
+    r"(?:assessed|evaluated|measured|analy[sz]ed|determined)\s+"
+    r"(?:by|with|through|using|via|in\s+terms\s+of|as)\b",
+    re.I,
+)
 _PROCEDURE_VERB = re.compile(
     r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
 )
@@ -528,7 +542,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 low = sent.lower()
                 if not any(w in low for w in _CUE_WORDS):
                     continue  # no cue can match: not an endpoint statement
-                if not cfg.cues.search(sent):
+                if not cfg.cues.search(sent) and not _AIM_DEFINED.search(sent):
                     m_before = cfg.cues_before.search(text, s, e)
                     if m_before is None:
                         if not cfg.cues_weak.search(sent):
@@ -547,6 +561,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 (label and cfg.explicit.search(label))
                 or cfg.explicit_cue.search(sent)
                 or _IS_ENDPOINT.search(sent)
+                or (_AIM_DEFINED.search(sent) and not _SAFETY_DEFINED.search(sent))
             )
             if m_before is None:
                 out.append(Statement(s, e, label, e, explicit, weak_cue))
@@ -1143,7 +1158,7 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
             return out  # "A CA125 and an ultrasound will be done": the procedure
         return [Region((m.end() if m else s), stmt.limit, False), *out]
     s, e = stmt.start, stmt.end
-    subject = _IS_ENDPOINT.search(text, s, e)
+    subject = _IS_ENDPOINT.search(text, s, e) or _AIM_DEFINED.search(text, s, e)
     used = _USED_TO.search(text, s, e)
     if subject is not None or used is not None:
         # "QoL and ADL will be secondary outcome measures as assessed by the SF-36": the
@@ -1779,7 +1794,9 @@ def find_mentions(text: str, cfg: Config) -> list[Mention]:
         if group not in cfg.name_groups:
             continue
         ep = cfg.endpoints[cfg.name_groups.index(group)]
-        if _part_of_other_term(text, m.start(), m.end(), ep):
+        if _part_of_other_term(text, m.start(), m.end(), ep) or _inside_named_instrument(
+            text, m.start(), m.end()
+        ):
             continue
         end = m.end()
         own = re.match(r"\s*\\?[(\[]\s*([A-Za-z]+)\s*\\?[)\]]", text[end : end + 20])
@@ -1809,6 +1826,18 @@ def _in_statement(
         if not cfg.not_after.search(text[max(stmt.start, mention[0] - 50) : mention[0]]):
             out.append(mention)
     return out
+
+
+_NAME_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z'’-]+\s+$")
+_NOUN_AFTER = re.compile(r"\s+(?:Index|Indices|Questionnaires?|Scales?|Inventory|Instruments?)\b")
+
+
+def _inside_named_instrument(text: str, start: int, end: int) -> bool:
+    """ "Dermatology Life Quality Index": a name inside a named instrument is the instrument
+    (an open item of its own), not the vocabulary endpoint."""
+    return bool(
+        _NAME_BEFORE.search(text, max(0, start - 40), start) and _NOUN_AFTER.match(text, end)
+    )
 
 
 def _part_of_other_term(text: str, start: int, end: int, ep: Endpoint) -> bool:
