@@ -681,3 +681,20 @@ def test_a_name_inside_a_named_instrument_is_the_instrument(rule: Rule) -> None:
     outcomes = [_outcome("Change in PASI")]
     found = _found(rule, _record(summary, outcomes, title="Diet in psoriasis"))
     assert len(found) == 1 and "Dermatology Life Quality Index" in found["message"][0]
+
+
+def test_instrument_in_lower_case_listed_with_named_instruments(rule: Rule) -> None:
+    # "through the Oswestry Disability Index, Physical activity survey and SF-36": an
+    # instrument too, and a registered outcome must name it (function by the ODI is not it)
+    summary = (
+        "Assessment of daily living will be performed after 8 weeks through Oswestry Disability "
+        "Index, Physical activity survey and SF-36 respectively."
+    )
+    outcomes = [_outcome("Oswestry Disability Index"), _outcome("SF-36 score")]
+    found = _found(rule, _record(summary, outcomes, title="Exercise after microdiscectomy"))
+    assert len(found) == 1 and "Physical activity survey" in found["message"][0]
+    outcomes.append(_outcome("Physical activity survey score"))
+    assert _found(rule, _record(summary, outcomes, title="Exercise after microdiscectomy")).empty
+    # alone, a lower-case phrase is no named instrument
+    alone = "Assessment of daily living will be performed through Physical activity survey."
+    assert _found(rule, _record(alone, outcomes[:1], title="Exercise after microdiscectomy")).empty

@@ -1446,6 +1446,11 @@ def _enumerated(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+_LOWER_INSTRUMENT = re.compile(
+    r"(?<![A-Za-z])[A-Z][a-z]+(?:\s+[a-z]+){0,3}\s+(?:survey|questionnaire|scale|index|inventory|checklist)s?\b(?!\s*[A-Za-z])"
+)
+
+
 def _region_items(
     text: str,
     r0: int,
@@ -1468,7 +1473,33 @@ def _region_items(
     by_instrument = tuple(
         k for k in (key_tokens(text[s:e], lex) - topic for s, e, inst in spans if inst) if k
     )
+    # "through the Oswestry Disability Index, Physical activity survey and SF-36": a phrase
+    # ending in an instrument noun, listed with named instruments, is one too
+    named = sum(
+        1
+        for s, e, inst in spans
+        if inst and lex.instrument_noun.search(text[s:e]) and _named(text[s:e])
+    )
     for s, e, inst in spans:
+        if (
+            inst
+            and named
+            and not _named(text[s:e])
+            and _LOWER_INSTRUMENT.search(text, s, e)
+            and not lex.not_instrument.search(text[s:e])
+        ):
+            # its own words, not the class they name: the ODI measures function, but is no
+            # physical activity survey
+            low = _normalised(text[s:e])
+            keys = frozenset(
+                w
+                for w in map(stem, _WORD.findall(low))
+                if len(w) > 1 and w not in lex.ignore and w not in lex.frame
+            )
+            keys = _minus(keys - topic, condition)
+            if keys and not keys <= lex.generic:
+                found.append(Item(s, e, keys, (), "instrument", True))
+            continue
         got = _candidate(text, s, e, inst, explicit, lex, abbrs, topic, condition, main_specific)
         if got is None:
             continue
