@@ -1086,7 +1086,8 @@ _DATA_ON = re.compile(
 )
 # "an analysis of the PK and PD data": the data analysed are measured
 _ANALYSIS_DATA = re.compile(
-    r"\banaly[sz](?:is|es)(?:\s*\([^()]{1,20}\))?\s+(?:of|on)\s+(?:the\s+)?(?P<what>[^.;:]{3,120}?)\s+data\b", re.I
+    r"\banaly[sz](?:is|es)(?:\s*\([^()]{1,20}\))?\s+(?:of|on)\s+(?:the\s+)?(?P<what>[^.;:]{3,120}?)\s+data\b",
+    re.I,
 )
 _MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
 _BASELINE_ONLY = re.compile(
