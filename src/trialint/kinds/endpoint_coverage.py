@@ -471,7 +471,8 @@ _STATS_TEST = re.compile(
     re.I,
 )
 # "Efficacy will be analyzed by ORR, symptom control and QoL": what defines a generic aim is
-# the list of its endpoints (not safety: "safety will be assessed by AEs" is monitoring)
+# the list of its endpoints (not safety: "safety will be assessed by AEs" is monitoring);
+# every match holds a `statement_words` phrase ("be assessed", "is evaluated"): the prefilter
 _SAFETY_DEFINED = re.compile(
     r"\b(?:safety|tolerability|toxicity)\s+(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|monitored|analy[sz]ed|determined)\s+(?:by|with|through|using|via)\b",
@@ -479,7 +480,7 @@ _SAFETY_DEFINED = re.compile(
 )
 _AIM_DEFINED = re.compile(
     r"\b(?:efficacy|effectiveness|(?:clinical|anti-?tumou?r)\s+(?:activity|benefit))\s+"
-    r"(?:will|shall|is|are|was|were)\s+(?:be\s+)?(?:primarily\s+|mainly\s+)?"
+    r"(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|analy[sz]ed|determined)\s+"
     r"(?:by|with|through|using|via|in\s+terms\s+of|as)\b",
     re.I,
