@@ -59,10 +59,30 @@ class Score:
         return len(self.tp) + len(self.fn)
 
 
+PARTS: tuple[str, ...] = ("dev", "held", "held-open", "held-blind")
+
+
+def _bucket(record_id: str) -> int:
+    return int(hashlib.md5(record_id.encode()).hexdigest(), 16) % 10
+
+
 def part_of(record_id: str) -> str:
-    """'dev' (~70%, looked at while developing the rules) or 'held' (~30%, only measured):
-    a fixed split by the MD5 of the record id, the one the rules' measured figures quote."""
-    return "dev" if int(hashlib.md5(record_id.encode()).hexdigest(), 16) % 10 < 7 else "held"
+    """'dev' (~70%, looked at while developing the rules) or 'held' (~30%): a fixed split by
+    the MD5 of the record id, the one the rules' measured figures quote."""
+    return "dev" if _bucket(record_id) < 7 else "held"
+
+
+def in_part(record_id: str, part: str) -> bool:
+    """Whether a record is in ``part``: 'dev' (MD5 % 10 in 0-6), 'held' (7-9), and the two
+    slices of the held-back part: 'held-open' (7, 8: opened for development in round 5) and
+    'held-blind' (9: never read; only its totals are printed)."""
+    b = _bucket(record_id)
+    return {
+        "dev": b < 7,
+        "held": b >= 7,
+        "held-open": b in (7, 8),
+        "held-blind": b == 9,
+    }[part]
 
 
 def load_labels(path: Path = LABELS) -> dict[str, dict[str, str]]:
@@ -135,14 +155,14 @@ def score(
     only_format: str | None = None,
     part: str | None = None,
 ) -> dict[str, Score]:
-    """Scores per rule; ``part``: only the development ('dev') or held-back ('held') records."""
+    """Scores per rule; ``part``: only the records of that part (see ``in_part``)."""
     out: dict[str, Score] = {}
     for rule in fired:
         s = Score(rule)
         for rid, label in sorted(labels.get(rule, {}).items()):
             if rid not in fmt or (only_format and not fmt[rid].startswith(only_format)):
                 continue
-            if part is not None and part_of(rid) != part:
+            if part is not None and not in_part(rid, part):
                 continue
             hit = rid in fired[rule]
             if label == "unsure":
@@ -180,7 +200,12 @@ def report(scores: dict[str, Score], found: object | None = None, details: bool 
         frame = getattr(found, "frame", None)
         for rule, s in scores.items():
             for what, ids in (("false positive", s.fp), ("false negative", s.fn)):
+                blind = [rid for rid in ids if in_part(rid, "held-blind")]
+                if blind:
+                    lines.append(f"  {rule}: {what}: {len(blind)} in held-blind (not listed)")
                 for rid in ids:
+                    if in_part(rid, "held-blind"):
+                        continue
                     lines.append(f"  {rule}: {what}: {rid}")
                     if frame is not None and what == "false positive":
                         hits = frame[(frame["record_id"] == rid) & (frame["rule"] == rule)]
@@ -196,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument(
         "--part",
-        choices=["dev", "held"],
-        help="only the development (~70%%) or held-back (~30%%) records (split by MD5 of the id)",
+        choices=list(PARTS),
+        help="only the development (~70%%), held-back (~30%%) records, or a slice of the"
+        " held-back part: held-open (~20%%, opened in round 5) or held-blind (~10%%, totals"
+        " only: its records are never listed) (split by MD5 of the id)",
     )
     args = ap.parse_args(argv)
     labels = load_labels()
@@ -211,12 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     scores = score(labels, fired, fmt, prefix, args.part)
     if args.part:
         print(f"part: {args.part}")
-    print(report(scores, found, args.details))
+    # the blind slice is never read: its totals only, never the records behind its errors
+    print(report(scores, found, args.details and args.part != "held-blind"))
     if not args.part:
-        for part in ("dev", "held"):
+        for part in PARTS:
             for rule, s in score(labels, fired, fmt, prefix, part).items():
                 print(
-                    f"  {part:4} {rule:32} precision {_pct(s.precision)}  recall {_pct(s.recall)}"
+                    f"  {part:10} {rule:32} precision {_pct(s.precision)}  recall {_pct(s.recall)}"
                     f"  ({len(s.tp)} TP, {len(s.fp)} FP, {len(s.fn)} FN)"
                 )
     failed = [
