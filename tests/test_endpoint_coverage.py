@@ -698,3 +698,107 @@ def test_instrument_in_lower_case_listed_with_named_instruments(rule: Rule) -> N
     # alone, a lower-case phrase is no named instrument
     alone = "Assessment of daily living will be performed through Physical activity survey."
     assert _found(rule, _record(alone, outcomes[:1], title="Exercise after microdiscectomy")).empty
+
+
+# --- round 5: constructs seen in the held-back records' misses --------------------------------
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        # the study as the subject of a present-tense verb, with an adverb
+        "The study primarily evaluates safety, tolerability, pharmacokinetics, "
+        "pharmacodynamics, and preliminary efficacy.",
+        # "a study examining ...": a participle after the study
+        "This is a Phase 2, open-label, multicenter study examining the safety, "
+        "pharmacokinetics and pharmacodynamics, and best overall response to escalating doses.",
+    ],
+)
+def test_the_study_evaluates_or_a_study_examining_names_its_endpoints(
+    rule: Rule, summary: str
+) -> None:
+    outcomes = [
+        _outcome("Number of participants with adverse events"),
+        _outcome("Cmax of drug X"),
+        _outcome("Best overall response rate"),
+    ]
+    found = _found(rule, _record(summary, outcomes))
+    assert len(found) == 1 and '"pharmacodynamics"' in found["message"][0]
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "The purpose of this study is to evaluate the safety, pharmacokinetics (PK) "
+        "pharmacodynamics and preliminary antitumor activity of drug X.",
+        "This is a Phase II trial to evaluate the safety, efficacy, and PK/ pharmacodynamic "
+        "profiles of drug X.",
+    ],
+)
+def test_two_classes_run_together_are_two_endpoints(rule: Rule, summary: str) -> None:
+    # a PK outcome measures pharmacokinetics, not the pharmacodynamics named beside it
+    outcomes = [_outcome("Number of participants with adverse events"), _outcome("Cmax of drug X")]
+    found = _found(rule, _record(summary, outcomes))
+    assert len(found) == 1 and "pharmacodynamic" in found["message"][0]
+    outcomes.append(_outcome("Change in serum IL-6 level"))
+    assert _found(rule, _record(summary, outcomes)).empty
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "Mean trough concentration of drug X",  # the drug's own concentration: PK
+        "Prostate-specific antigen (PSA) response rate",  # a tumour marker's response
+        # "PD" in an outcome the record defines as progressive disease
+        "Progression-free survival: time from first dose to first documented PD or death",
+    ],
+)
+def test_what_does_not_measure_pharmacodynamics(rule: Rule, other: str) -> None:
+    summary = (
+        "The study is designed to characterize safety, pharmacokinetics (PK), and "
+        "pharmacodynamics. Tumor assessments are performed until progressive disease (PD)."
+    )
+    outcomes = [
+        _outcome("Number of participants with adverse events"),
+        _outcome("Cmax"),
+        _outcome(other),
+    ]
+    found = _found(rule, _record(summary, outcomes))
+    assert len(found) == 1 and '"pharmacodynamics"' in found["message"][0]
+
+
+def test_treatment_history_of_the_population_is_no_procedure(rule: Rule) -> None:
+    # "who have previously received standard of care": the people, not how the study runs
+    summary = (
+        "This is a Phase II trial to evaluate the safety and pharmacokinetics of drug X in "
+        "participants who have previously received standard of care (SOC) therapy."
+    )
+    outcomes = [_outcome("Overall survival")]
+    found = _found(rule, _record(summary, outcomes))
+    assert len(found) == 1 and "pharmacokinetics" in found["message"][0]
+    per_soc = "Drug X will be given as per standard of care to evaluate the pharmacokinetics."
+    assert _found(rule, _record(per_soc, outcomes)).empty
+
+
+def test_the_maximum_tolerated_dose_is_an_endpoint_a_dlt_outcome_measures(rule: Rule) -> None:
+    summary = (
+        "OBJECTIVES:\n- Determine the maximum tolerated dose (MTD) of drug X in these patients."
+    )
+    found = _found(rule, _record(summary, [_outcome("Overall survival")]))
+    assert len(found) == 1 and "maximum tolerated dose" in found["message"][0]
+    dlt = [_outcome("Number of participants with dose-limiting toxicities")]
+    assert _found(rule, _record(summary, dlt)).empty
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "This is a randomized clinical trial evaluating RPT904, a next-generation anti-IgE "
+        "monoclonal antibody, in people with food allergy.",
+        "Several endpoints will be assessed.\n\nIn addition to the endpoints, the following "
+        "input features will be collected:\n* Preoperative (baseline) VAS-BP",
+    ],
+)
+def test_the_drug_and_a_baseline_covariate_are_no_endpoints(rule: Rule, summary: str) -> None:
+    outcomes = [_outcome("Oswestry Disability Index"), _outcome("Tolerated dose of peanut protein")]
+    assert _found(rule, _record(summary, outcomes, title="Drug X")).empty

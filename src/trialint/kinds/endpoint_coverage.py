@@ -1266,6 +1266,7 @@ def outcome_index(
     for text in outcomes:
         toks = outcome_tokens(text, lex)
         present = set(words(text)) | {_norm_code(c) for c in _CODE.findall(text)}
+        toks -= _classes_of_other_meaning(text, present, abbrs, lex)
         for code in present & longs.keys():
             toks |= longs[code][1]
         for code, (keys, _) in longs.items():
@@ -1273,6 +1274,33 @@ def outcome_index(
                 toks.add(code)
         sets.append(frozenset(toks))
     return OutcomeIndex(sets, [sorted(s) for s in sets], titles)
+
+
+def _classes_of_other_meaning(
+    text: str, present: set[str], abbrs: dict[str, str], lex: Lexicon
+) -> set[str]:
+    """The classes an outcome names only by a code the record spells out as something else:
+    "first documented PD" where the record defines "progressive disease (PD)" is no
+    pharmacodynamics."""
+    out: set[str] = set()
+    for code in present & abbrs.keys():
+        named = {f"~{k}" for k in _named_classes(code, lex)}
+        if not named:
+            continue
+        own = set(key_tokens(abbrs[code], lex)) | implied_classes(_normalised(abbrs[code]), lex)
+        other = named - own
+        if not other:
+            continue
+        rest = re.sub(rf"(?i)(?<![A-Za-z0-9]){re.escape(code)}s?(?![A-Za-z0-9])", " ", text)
+        out |= other - outcome_tokens(rest, lex)
+    return out
+
+
+def _named_classes(code: str, lex: Lexicon) -> list[str]:
+    m = lex.names.fullmatch(code)
+    if m is None:
+        return []
+    return [lex.synonym_keys[int(g[1:])][1:] for g, v in m.groupdict().items() if v is not None]
 
 
 def _long_tokens(long: str, lex: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
@@ -1540,6 +1568,8 @@ def _candidate(
         main0 = main0[lead.end() :].strip()
     if not main0 or lex.junk.search(main0) or _GERUND_START.match(main0):
         return None
+    if _BASELINE_ITEM.search(phrase):
+        return None  # "Preoperative (baseline) VAS-BP": a covariate measured once, up front
     main = _head(main0, lex)
     if main is None:
         return None
@@ -1559,8 +1589,10 @@ def _candidate(
         return None  # "the 5'-exonuclease test (TaqMan SNP genotyping assay)": a method
     last = _WORD.findall(main.lower())
     head = last[-1] if last else ""
-    if head in lex.nonmeasure or stem(head) in lex.nonmeasure or stem(head) in topic:
-        return None
+    if (
+        head in lex.nonmeasure or stem(head) in lex.nonmeasure or stem(head) in topic
+    ) and not _class_named_at_end(main, lex):
+        return None  # the treatment, the people; not "the maximum tolerated dose" (a class)
     if _COMPOUND.search(main):
         return None  # "WR279396", "BMS-986340": an investigational product's code
     codes = {_norm_code(c) for c in _CODE.findall(main)} - topic - condition
@@ -1644,6 +1676,13 @@ _NOT_A_NAME = re.compile(
 _NUMBERED_CODE = re.compile(r"[a-z]{1,6}[0-9]{1,2}[a-z]?")
 
 
+def _class_named_at_end(phrase: str, lex: Lexicon) -> bool:
+    """Whether a synonym class's name ends the phrase ("the maximum tolerated dose (MTD)",
+    "the recommended phase 2 dose"): the class is what it names, whatever its last noun."""
+    low = _normalised(_PAREN.sub("", phrase)).rstrip(" .,;:")
+    return any(m.end() == len(low) for m in lex.names.finditer(low))
+
+
 def typed_kind(
     phrase: str,
     head: str,
@@ -1697,6 +1736,9 @@ _FUNCTION_WORDS = frozenset(
         *("or", "as", "its", "their", "this", "these", "those"),
     )
 )
+
+
+_BASELINE_ITEM = re.compile(r"^\s*(?:the\s+)?baseline\b|\(\s*baseline\s*\)", re.I)
 
 
 def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
@@ -2003,16 +2045,17 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     seen_items.add(item.keys)
                     if index is None:
                         index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
-                    if (
-                        covering_outcome(item.keys, index, item.strict) is not None
+                    if all(
+                        covering_outcome(part.keys, index, part.strict) is not None
                         or any(
-                            covering_outcome(a, index, item.strict) is not None
-                            for a in item.alternatives
+                            covering_outcome(a, index, part.strict) is not None
+                            for a in part.alternatives
                         )
-                        or _category_covered(item, outcomes, cfg.lex)
+                        or _category_covered(part, outcomes, cfg.lex)
                         or _listed_under_covered(
-                            item, text[item.start : item.end], before, index, cfg.lex
+                            part, text[item.start : item.end], before, index, cfg.lex
                         )
+                        for part in _class_parts(item)
                     ):
                         continue
                     surface = " ".join(text[item.start : item.end].split())
@@ -2020,6 +2063,16 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     msg = _message(meaning, surface, stmt, text, item.start, rtitles)
                     rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+def _class_parts(item: Item) -> list[Item]:
+    """An item naming two synonym classes run together ("PK/ pharmacodynamic profiles",
+    "pharmacokinetics (PK) pharmacodynamics") is two endpoints: each class must be measured
+    by an outcome of its own (an outcome on one does not cover the other in part)."""
+    classes = sorted(k for k in item.keys if k.startswith("~") and k != _CAUSE_KEY)
+    if len(classes) < 2:
+        return [item]
+    return [dataclasses.replace(item, keys=frozenset([k]), alternatives=()) for k in classes]
 
 
 _COVARIATE_LIST = re.compile(
@@ -2055,11 +2108,24 @@ def _listed_under_covered(
 _LEVEL_OF = re.compile(
     r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
 )
-_PK_OUTCOME = re.compile(r"\b(?:study drugs?|pharmacokinetic|C ?max|AUC|half-life)", re.I)
+# a drug's own concentration (peak, trough, over the dosing interval) is pharmacokinetics
+_PK_OUTCOME = re.compile(
+    r"\b(?:study drugs?|pharmacokinetic|C ?max|C ?min|C ?trough|T ?max|AUC|half-life|clearance|"
+    r"(?:trough|peak|maximum|minimum)\s+(?:observed\s+)?(?:plasma\s+|serum\s+)?concentration)",
+    re.I,
+)
 # immunogenicity: antibodies the body makes against the drug, no pharmacodynamic effect of it
 _ADA_OUTCOME = re.compile(
     r"\b(?:immunogenicity|anti-?drug antibod\w*|ADAs?|neutrali[sz]ing antibod\w*(?:\s+against|\s+to)\s+"
     r"(?:the\s+)?(?:study\s+)?drug)\b",
+    re.I,
+)
+
+
+# a tumour marker's response or progression (PSA, CA-125) measures the disease, not the drug
+_TUMOUR_MARKER = re.compile(
+    r"\b(?:PSA|prostate[- ]specific antigen|CA[- ]?125|CA[- ]?19-?9|CA[- ]?15-?3|CEA|"
+    r"carcinoembryonic antigen|AFP|alpha[- ]?fetoprotein|M[- ]protein|paraprotein)\b",
     re.I,
 )
 
@@ -2075,7 +2141,9 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
             p.search(o)
             for p in pats
             for o in outcomes
-            if not _PK_OUTCOME.search(o) and not _ADA_OUTCOME.search(o)
+            if not _PK_OUTCOME.search(o)
+            and not _ADA_OUTCOME.search(o)
+            and not _TUMOUR_MARKER.search(o)
         )
     if not item.keys or not item.keys <= lex.category:
         return False
