@@ -288,6 +288,31 @@ _OTHER_MODULES = frozenset({"referencesModule", "contactsLocationsModule", "ipdS
 # --- frame construction ----------------------------------------------------------------------
 
 
+def isin(column: pd.Series, values: Iterable[Any]) -> Any:
+    """``column.isin(values).to_numpy()`` (the same answers: a missing value matches when
+    ``values`` holds one; values that are not text never match a text column), as a numpy mask,
+    computed by one pyarrow ``is_in``. For a text column and many values (a chunk's record ids,
+    keys): pandas converts each value to a pyarrow scalar in Python first, which costs far more
+    than the test."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.dtype != "str":
+        return column.isin(list(values)).to_numpy(dtype=bool)
+    texts: set[str] = set()
+    missing = False
+    for v in values:
+        if isinstance(v, str):
+            texts.add(v)
+        elif v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            missing = True
+    arr = pa.array(column.array, from_pandas=True)
+    wanted = pa.array([*texts, *([None] if missing else [])], type=arr.type)
+    hit = pc.is_in(arr, value_set=wanted, skip_nulls=False)
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def empty_frame(columns: Iterable[str]) -> pd.DataFrame:
     return typed_frame([], tuple(columns))
 
@@ -389,13 +414,12 @@ class RecordSet:
         mask = np.asarray(keep, dtype=bool)
         if mask.all():
             return self
-        ids = self.studies["record_id"][mask]
-        wanted = set(ids)
+        wanted = set(self.studies["record_id"][mask])
 
         def narrow(df: pd.DataFrame) -> pd.DataFrame:
             if df.empty:
                 return df
-            return df[df["record_id"].isin(wanted)].reset_index(drop=True)
+            return df[isin(df["record_id"], wanted)].reset_index(drop=True)
 
         return RecordSet(
             studies=self.studies[mask].reset_index(drop=True),
