@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import RecordSet
+from ..frames import RecordSet, isin
 from .base import FunctionKind, require_keys
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -311,14 +311,23 @@ _REST_PHRASE = re.compile(
 )
 
 
-def rest_days(text: str) -> tuple[set[float], bool]:
-    """The rest periods a text states (days), and whether it names a rest without its length."""
+# every rest pattern (``_REST``, ``_REST_LEN``) holds one of these words: a text without any
+# states no rest, and one case-insensitive scan for them is much cheaper than the two patterns
+_REST_WORD = re.compile(r"free|rest|recover|off|break|washout", re.I)
+
+
+@functools.lru_cache(maxsize=512)
+def rest_days(text: str) -> tuple[frozenset[float], bool]:
+    """The rest periods a text states (days), and whether it names a rest without its length.
+    Cached: the length, schedule and label checks of a record ask for each of its texts."""
+    if not _REST_WORD.search(text):
+        return frozenset(), False
     found: set[float] = set()
     for m in _REST_LEN.finditer(text):
         n = m.group("n") or m.group("n2") or m.group("n3")
         u = (m.group("u") or m.group("u2") or m.group("u3")).lower()
         found.add(_num(n) * (7.0 if u.startswith("w") else 1.0))
-    return found, bool(_REST.search(text)) and not found
+    return frozenset(found), bool(_REST.search(text)) and not found
 
 
 _PERIODIC_HEAD = re.compile(r"(?:every|each|per|q)\s*$", re.I)
@@ -490,12 +499,18 @@ def _finditer_free(pat: re.Pattern[str], text: str, occupied: _Spans) -> Iterabl
         pos = m.end()
 
 
+_CYCLE_OR_COURSE = re.compile(r"cycle|course", re.I)
+
+
 def parse(text: str, marks: bool = True) -> Parsed:
     """Cycle lengths, cycle positions and durations mentioned in one text; with ``marks`` also
     its dosing intervals and treatment-day lists (``schedule_marks``)."""
     out = Parsed()
     taken = _Spans()
-    for pat in _LEN_PATTERNS:
+    # the length, end, count and cycle patterns all hold "cycle" or "course": a text without
+    # either (an outcome title that gives only a duration) is not scanned with them
+    cyclic = bool(_CYCLE_OR_COURSE.search(text))
+    for pat in _LEN_PATTERNS if cyclic else ():
         for m in pat.finditer(text):
             if _overlaps(m.span(), taken) or not _treatment_cycle(text, m.start("subj")):
                 continue
@@ -555,11 +570,11 @@ def parse(text: str, marks: bool = True) -> Parsed:
             n = int(_num(m.groupdict().get("n") or m.groupdict().get("o") or "0"))
             in_cycle = [int(d) for d in re.findall(r"[0-9]+", m.group("d"))]
             add_point(m, "day", [(n, d) for d in in_cycle] if n > 0 else [])
-    for pat in _END_PATTERNS:
+    for pat in _END_PATTERNS if cyclic else ():
         for m in pat.finditer(text):
             n = int(_num(m.groupdict().get("n") or m.groupdict().get("o") or "0"))
             add_point(m, "end", [(n, 0)] if n > 0 else [])
-    for m in _COUNT_PATTERN.finditer(text):
+    for m in _COUNT_PATTERN.finditer(text) if cyclic else ():
         vals, is_range = _numbers(m.group("n"))
         if any(v != int(v) or v <= 0 or v > 200 for v in vals):
             continue
@@ -567,7 +582,7 @@ def parse(text: str, marks: bool = True) -> Parsed:
         form = "periodic" if m.group("pre") or _PERIODIC_HEAD.search(head) else "count"
         bound = "up" if re.search(r"(?:up\s+to|within|maximum\s+of|max\.?)\s*$", head, re.I) else ""
         add_point(m, form, [(int(v), 0) for v in vals], bound)
-    for pat in _CYCLE_PATTERNS:
+    for pat in _CYCLE_PATTERNS if cyclic else ():
         for m in pat.finditer(text):
             if m.groupdict().get("o"):
                 vals, is_range = [_num(m.group("o"))], False
@@ -1171,9 +1186,9 @@ def _length_records(rs: RecordSet) -> tuple[pd.DataFrame, np.ndarray]:
 
     has_cycle, has_num = match(_PREFILTER), match(_NUMBER_PREFILTER)
     has_len = match(_LENGTH_PREFILTER)
-    rid = texts["record_id"].to_numpy()
-    hit = np.intersect1d(rid[has_cycle & has_num], rid[has_len])
-    return texts, np.isin(rid, hit)
+    ids = texts["record_id"]
+    hit = set(ids[has_cycle & has_num]) & set(ids[has_len])
+    return texts, isin(ids, hit)
 
 
 def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
@@ -1181,7 +1196,7 @@ def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     texts, in_hit = _length_records(rs)
     if texts.empty:
         return np.zeros(len(rs.studies), dtype=bool)
-    return rs.studies["record_id"].isin(texts.loc[in_hit, "record_id"]).to_numpy()
+    return isin(rs.studies["record_id"], texts.loc[in_hit, "record_id"])
 
 
 def _candidates(rs: RecordSet) -> pd.DataFrame:
@@ -1204,9 +1219,9 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     if cand.empty:
         return kind_frame([])
     ids = cand["record_id"].unique()
-    n_arms = rs.arms.loc[rs.arms["record_id"].isin(ids), "record_id"].value_counts()
+    n_arms = rs.arms.loc[isin(rs.arms["record_id"], ids), "record_id"].value_counts()
     n_ints = rs.interventions.loc[
-        rs.interventions["record_id"].isin(ids), "record_id"
+        isin(rs.interventions["record_id"], ids), "record_id"
     ].value_counts()
     links, names = _arm_links(rs, [str(r) for r in ids])
     rows: list[dict[str, Any]] = []
@@ -1233,8 +1248,8 @@ def _arm_links(
     """For the records ``ids``: {record: {arm position: {intervention positions}}} linked by the
     intervention's arm labels or the arm's intervention names ('Type: Name'), and {record:
     {intervention position: name}}."""
-    arms = rs.arms[rs.arms["record_id"].isin(ids)]
-    itv = rs.interventions[rs.interventions["record_id"].isin(ids)]
+    arms = rs.arms[isin(rs.arms["record_id"], ids)]
+    itv = rs.interventions[isin(rs.interventions["record_id"], ids)]
     links: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     names: dict[str, dict[int, str]] = defaultdict(dict)
     by_label: dict[tuple[str, str], int] = {}
@@ -1295,7 +1310,7 @@ def judge_record(
     narrative = [text for fld, (text, _p) in parsed.items() if not fld.startswith("eligibility")]
     # "4-week cycles followed by a 14-day infusion-free period": whether a "cycle" includes the
     # rest is a matter of wording, so every length the record states may apply
-    has_rest = any(_REST.search(text) for text in narrative)
+    has_rest = any(_REST_WORD.search(text) and _REST.search(text) for text in narrative)
     phased = n_arms > 1 or any(_phased(text) for text in narrative)
 
     record_lengths = _distinct(record_lengths)
@@ -1449,10 +1464,12 @@ _PHASES = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=512)
 def _phased(text: str) -> bool:
     """Whether ``text`` names treatment phases or parts where it speaks of treatment (a phase
     named in a sentence with a cycle or a dose; "after induction therapy, MRD is prognostic" in
-    the background is none)."""
+    the background is none). Cached: the claim, length and schedule checks of a record ask for
+    each of its texts."""
     for m in _PHASES.finditer(text):
         sentence = _sentence(text, m.start(), m.end())
         if _CYCLE_MENTION.search(sentence) or _DOSE_CUE.search(sentence):
@@ -1849,13 +1866,13 @@ def _which(ln: Length, word: str = "") -> str:
 
 
 def _scope_rest(
-    rests: dict[str, tuple[set[float], bool]], scope: set[str]
+    rests: dict[str, tuple[frozenset[float], bool]], scope: set[str]
 ) -> tuple[set[float], bool]:
     """The rest periods stated in a scope's fields, and whether one is named without a length."""
     days: set[float] = set()
     vague = False
     for fld in scope:
-        r, v = rests.get(fld, (set(), False))
+        r, v = rests.get(fld, (frozenset(), False))
         days |= r
         vague = vague or v
     return days, vague
