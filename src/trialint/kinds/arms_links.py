@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import RecordSet, arm_field, carries, intervention_field
+from ..frames import RecordSet, arm_field, carries, intervention_field, isin
 from .base import FunctionKind, require_keys
 from .randomization_single_arm import arrow_match
 
@@ -154,8 +154,8 @@ def run_links(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     if skip and params["check"] == "arm-without-intervention":
         ok &= ~st["study_type"].isin(skip).fillna(False).astype(bool)
     recs = st.loc[ok, "record_id"]
-    arms = rs.arms[rs.arms["record_id"].isin(recs)]
-    ivs = rs.interventions[rs.interventions["record_id"].isin(recs)]
+    arms = rs.arms[isin(rs.arms["record_id"], recs)]
+    ivs = rs.interventions[isin(rs.interventions["record_id"], recs)]
     if arms.empty:
         return kind_frame([])
     prefix = params.get("name_prefix", DEFAULT_NAME_PREFIX)
@@ -175,7 +175,7 @@ def run_links(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         exempt = params.get("exempt_arm_types", [])
         linked = set(_key(iv_links["record_id"], iv_links["label_link"]))
         linked |= set(_key(arm_links["record_id"], arm_links["label"]))
-        bad = arms[~arm_key.isin(linked) & ~arms["type"].isin(exempt).fillna(False).astype(bool)]
+        bad = arms[~isin(arm_key, linked) & ~arms["type"].isin(exempt).fillna(False).astype(bool)]
         for rid, pos, label, typ in bad[["record_id", "position", "label", "type"]].itertuples(
             index=False
         ):
@@ -195,11 +195,11 @@ def run_links(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                 }
             )
     elif check == "intervention-without-arm":
-        has_arms = ivs["record_id"].isin(arms["record_id"])
+        has_arms = isin(ivs["record_id"], arms["record_id"])
         linked = set(_key(iv_links["record_id"], iv_links["name"]))
         linked |= set(_key(arm_links["record_id"], arm_links["name_bare"]))
         linked |= set(_key(arm_links["record_id"], arm_links["name_link"]))
-        bad = ivs[has_arms & ~iv_key.isin(linked)]
+        bad = ivs[has_arms & ~isin(iv_key, linked)]
         for rid, pos, name, typ in bad[["record_id", "position", "name", "type"]].itertuples(
             index=False
         ):
@@ -220,8 +220,8 @@ def run_links(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             )
     else:  # unmatched-arm-label
         known_arms = set(arm_key)
-        iv_l = iv_links[iv_links["record_id"].isin(arms["record_id"])]
-        bad = iv_l[~_key(iv_l["record_id"], iv_l["label_link"]).isin(known_arms)]
+        iv_l = iv_links[isin(iv_links["record_id"], arms["record_id"])]
+        bad = iv_l[~isin(_key(iv_l["record_id"], iv_l["label_link"]), known_arms)]
         for rid, pos, name, label in bad[
             ["record_id", "position", "name", "label_link"]
         ].itertuples(index=False):
@@ -241,9 +241,9 @@ def run_links(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
             )
         known_ivs = set(iv_key)
         a_l = arm_links
-        missing = ~_key(a_l["record_id"], a_l["name_bare"]).isin(known_ivs) & ~_key(
-            a_l["record_id"], a_l["name_link"]
-        ).isin(known_ivs)
+        missing = ~isin(_key(a_l["record_id"], a_l["name_bare"]), known_ivs) & ~isin(
+            _key(a_l["record_id"], a_l["name_link"]), known_ivs
+        )
         names_of = ivs.groupby("record_id")["name"]
         for rid, pos, label, name in a_l.loc[
             missing, ["record_id", "position", "label", "name_link"]

@@ -64,6 +64,7 @@ from ..frames import (
     RecordSet,
     field_label,
     field_pattern,
+    isin,
 )
 from .base import FunctionKind, require_keys
 from .patterns import alternatives as _alternatives
@@ -216,7 +217,7 @@ def _texts(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     t = pd.concat(parts, ignore_index=True)
     t = t[t["text"].notna() & (t["text"].str.len() > 0)]
     if keep_ids is not None:
-        t = t[t["record_id"].isin(keep_ids)]
+        t = t[isin(t["record_id"], keep_ids)]
     return t.reset_index(drop=True)
 
 
@@ -372,7 +373,7 @@ def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     if ids:
         found = pd.concat(ids)
         if len(found):
-            keep |= st["record_id"].isin(set(found)).to_numpy()
+            keep |= isin(st["record_id"], found)
     if params.get("protocol_only"):
         keep &= protocol_only(st, params.get("no_results_statuses", _DEFAULT_NO_RESULTS)).to_numpy()
     return keep

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import STUDY_FIELD_PATHS, RecordSet, carries
+from ..frames import STUDY_FIELD_PATHS, RecordSet, carries, isin
 from .base import FunctionKind, require_keys
 from .randomization_single_arm import (
     candidate_texts,
@@ -89,7 +89,7 @@ def _arm_summary(
     rs: RecordSet, record_ids: pd.Series, max_labels: int
 ) -> dict[str, tuple[int, str]]:
     """record_id -> (number of arm groups, "'A', 'B', ...") for the records given."""
-    arms = rs.arms[rs.arms["record_id"].isin(record_ids)]
+    arms = rs.arms[isin(rs.arms["record_id"], record_ids)]
     out: dict[str, tuple[int, str]] = {}
     for rid, grp in arms.groupby("record_id", sort=False):
         labels = [f"'{x}'" for x in grp["label"].dropna().astype(str).head(max_labels)]
@@ -195,7 +195,7 @@ def _text_rows(rs: RecordSet, params: dict[str, Any]) -> list[dict[str, Any]]:
     if not parts:
         return []
     cand = pd.concat(parts, ignore_index=True)
-    ids = own_ids_by_record(st[st["record_id"].isin(cand["record_id"])])
+    ids = own_ids_by_record(st[isin(st["record_id"], cand["record_id"])])
     design = dict(zip(st["record_id"], alloc.fillna("") + "|" + model.fillna(""), strict=True))
     names = item_names(rs, cand["record_id"], cand["field"])
     # one cause per record: the first place that randomizes, naming the others
@@ -300,7 +300,7 @@ def prefilter(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
         ids = st["record_id"][not_rand]
         if len(ids):
             cand = candidate_texts(rs, ids, fields)
-            keep |= st["record_id"].isin(set(cand["record_id"])).to_numpy(dtype=bool)
+            keep |= isin(st["record_id"], cand["record_id"])
     return keep
 
 

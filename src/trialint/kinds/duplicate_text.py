@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import STUDY_FIELD_PATHS, RecordSet
+from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
 
 _WORD_RE = re.compile(r"[^\W_]+")  # a word: a run of letters/digits (Unicode)
@@ -670,7 +670,7 @@ def prefilter_narrative(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     many = set(total.index[total.to_numpy() >= 2 * least])
     pa_f, pb_f = p["pair"]
     both = set(t.loc[t["field"] == pa_f, "record_id"]) & set(t.loc[t["field"] == pb_f, "record_id"])
-    return st["record_id"].isin(many | both).to_numpy()
+    return isin(st["record_id"], many | both)
 
 
 def _opening(passage: str, words: int = 6) -> str:

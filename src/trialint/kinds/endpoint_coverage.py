@@ -85,7 +85,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from ..findings import kind_frame
-from ..frames import STUDY_FIELD_PATHS, RecordSet
+from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
 
 _ALLOWED = {
@@ -737,9 +737,11 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=4096)
 def _normalised(text: str) -> str:
     """Lower case, codes joined ("SF-36" -> "sf36"), hyphens between words spaces, plural
-    abbreviations singular ("PKs" -> "pk")."""
+    abbreviations singular ("PKs" -> "pk"). Cached: an outcome's text is normalised for its
+    key tokens, its own words and its codes."""
     text = _PLURAL_CODE.sub(r"\1", text)
     if _HAS_DIGIT.search(text):
         low = _CODE_HYPHEN.sub(r"\1\2", _CODE_SPACE.sub(r"\1\2", text).lower())
@@ -1789,7 +1791,7 @@ def _checkable(rs: RecordSet) -> np.ndarray:
     if st.empty or oc.empty:
         return np.zeros(len(st), dtype=bool)
     measured = oc["measure"].notna() & (oc["measure"].str.strip().str.len() > 0)
-    ok = st["record_id"].isin(oc["record_id"][measured]).to_numpy(dtype=bool, copy=True)
+    ok = isin(st["record_id"], oc["record_id"][measured])
     if "present_fields" in st:
         pf = st["present_fields"]
         per_kind = pf.str.contains("outcomes[", regex=False).fillna(False).to_numpy(dtype=bool)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import RecordSet
+from ..frames import RecordSet, isin
 from .base import FunctionKind, require_keys
 
 
@@ -48,7 +48,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 
 def prefilter(rs: RecordSet, params: dict[str, Any]) -> Any:
-    return rs.studies["record_id"].isin(set(rs.issues["record_id"])).to_numpy()
+    return isin(rs.studies["record_id"], rs.issues["record_id"])
 
 
 KINDS = (FunctionKind("field-shape", run, validate, prefilter),)

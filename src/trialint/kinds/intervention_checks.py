@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import kind_frame
-from ..frames import RecordSet, arm_field
+from ..frames import RecordSet, arm_field, isin
 from .arms_links import arm_intervention_links
 from .base import FunctionKind, require_keys
 from .patterns import Carried, alternatives, as_list, check_regex, compiled
@@ -90,7 +90,7 @@ def validate_placebo(params: dict[str, Any]) -> None:
 def prefilter_placebo(rs: RecordSet, params: dict[str, Any]) -> np.ndarray:
     arms = rs.arms
     ids = arms.loc[arms["type"] == "PLACEBO_COMPARATOR", "record_id"]
-    return rs.studies["record_id"].isin(set(ids)).to_numpy()
+    return isin(rs.studies["record_id"], ids)
 
 
 def run_placebo(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
@@ -182,7 +182,7 @@ def run_phase(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     excl = compiled(alternatives(exclude), re.IGNORECASE) if exclude else None
     proc = compiled(alternatives(procedure), re.IGNORECASE) if procedure else None
     links = _links(rs)
-    links = links[links["record_id"].isin(ids)]
+    links = links[isin(links["record_id"], ids)]
     message = params.get("message", _PHASE_MESSAGE)
     rows = []
     for rid, group in links.groupby("record_id"):

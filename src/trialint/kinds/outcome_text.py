@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import OUTCOME_KINDS, RecordSet, outcome_field
+from ..frames import OUTCOME_KINDS, RecordSet, isin, outcome_field
 from .base import FunctionKind, require_keys
 from .patterns import as_list as _as_list
 from .patterns import check_regex as _check_regex
@@ -739,7 +739,7 @@ def run_abbreviation(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     oc = _rows(rs.outcomes, params)
     required = params.get("requires_fields", [])
     if required and not oc.empty:
-        oc = oc[oc["record_id"].isin(_carrying(rs.studies, required))]
+        oc = oc[isin(oc["record_id"], _carrying(rs.studies, required))]
     if oc.empty:
         return kind_frame([])
     fields = params.get("fields", ["measure"])
@@ -832,7 +832,7 @@ def _core_token(token: str) -> str:
 
 def _intervention_names(rs: RecordSet, ids: set[str]) -> dict[str, str]:
     iv = rs.interventions
-    iv = iv[iv["record_id"].isin(ids)]
+    iv = iv[isin(iv["record_id"], ids)]
     if iv.empty:
         return {}
     text = (iv["name"].fillna("") + "|" + iv["other_names"].fillna("")).str.lower()
@@ -866,15 +866,15 @@ def _record_texts(rs: RecordSet, ids: set[str]) -> dict[str, str]:
     """All free text of the given records (studies, outcomes, arms, interventions, conditions,
     keywords, other names), joined per record."""
     t = rs.texts()
-    t = t[t["record_id"].isin(ids)]
+    t = t[isin(t["record_id"], ids)]
     parts = [t[["record_id", "text"]]]
     terms = rs.terms
     if len(terms):
-        tt = terms[terms["record_id"].isin(ids)]
+        tt = terms[isin(terms["record_id"], ids)]
         parts.append(pd.DataFrame({"record_id": tt["record_id"], "text": tt["term"]}))
     iv = rs.interventions
     if len(iv):
-        ivs = iv[iv["record_id"].isin(ids) & iv["other_names"].notna()]
+        ivs = iv[isin(iv["record_id"], ids) & iv["other_names"].notna()]
         parts.append(pd.DataFrame({"record_id": ivs["record_id"], "text": ivs["other_names"]}))
     allt = pd.concat(parts, ignore_index=True).dropna()
     joined: dict[str, list[str]] = {}

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..findings import kind_frame
-from ..frames import STUDY_FIELD_PATHS, RecordSet
+from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
 
 # --- pyarrow helpers -------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def item_names(
     keys = fields.str.replace(r"\.(description|time_frame|measure)$", ".measure", regex=True)
     keys = keys.str.replace(r"^(arms\[[0-9]+\])\.(label|description)$", r"\1.label", regex=True)
     t = rs.texts()
-    t = t[t["record_id"].isin(record_ids) & t["field"].isin(keys)]
+    t = t[isin(t["record_id"], record_ids) & t["field"].isin(keys)]
     names = dict(zip(zip(t["record_id"], t["field"], strict=True), t["text"], strict=True))
     return {
         (r, f): _short(names.get((r, k)))
@@ -667,7 +667,7 @@ def candidate_texts(
 ) -> pd.DataFrame:
     """texts() of ``record_ids`` in ``fields`` that contain randomization wording (pyarrow prefilter)."""
     t = rs.texts()
-    t = t[t["record_id"].isin(record_ids)]
+    t = t[isin(t["record_id"], record_ids)]
     if t.empty:
         return t
     t = t[arrow_match(t["field"], "|".join(f"(?:{f})" for f in fields))]
@@ -686,7 +686,7 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
     if cand.empty:
         return kind_frame([])
     how = dict(zip(design["record_id"], design["design"], strict=True))
-    ids = own_ids_by_record(rs.studies[rs.studies["record_id"].isin(cand["record_id"])])
+    ids = own_ids_by_record(rs.studies[isin(rs.studies["record_id"], cand["record_id"])])
     names = item_names(rs, cand["record_id"], cand["field"])
     rows: list[dict[str, Any]] = []
     for rid, field, text in zip(cand["record_id"], cand["field"], cand["text"], strict=True):
