@@ -25,6 +25,7 @@ PREFILTERED_KINDS = (
     "drug_trial_phase_na",
     "outcome_pattern",
     "design_conflict",
+    "field-shape",
 )
 COLUMNS = ["record_id", "rule", "field", "start", "end", "message"]
 
