@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .findings import (
@@ -54,9 +55,10 @@ def run_rule(rs: RecordSet, rule: Rule, prefilter: bool = True) -> pd.DataFrame:
     if prefilter and len(rs):
         keep = kind.prefilter(rs, rule.params)
         if keep is not None:
-            rs = rs.subset(keep)
-            if not len(rs):
+            keep = np.asarray(keep, dtype=bool)
+            if not keep.any():  # nothing to check: no narrowed copy of every frame
                 return empty_findings()
+            rs = rs.subset(keep)
     raw = kind.run(rs, rule.params)
     if raw.empty:
         return empty_findings()

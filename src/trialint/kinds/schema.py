@@ -3,11 +3,19 @@
 The pandera schema of a frame is validated once per chunk (lazily, all failures collected);
 each `schema-*` rule keeps the failure cases of the checks it names (`checks`: pandera check
 names such as str_length, isin, str_matches) on the columns it names (`columns`, optional).
+
+pandera itself costs about 0.3 s to import and load, more than the rest of a one-record check,
+so a schema that uses only what ``plain_failures`` evaluates (nullable columns with isin,
+str_matches and upper str_length checks: every built-in schema) is evaluated by the same pandas
+calls pandera's checks make, with pandera's failure cases as the result (tests compare both on
+the corpus); anything else (a missing column, a null in a non-nullable column, a column that
+is not text) goes to pandera.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -28,20 +36,123 @@ def load_schema(name: str) -> Any:
     return pa.DataFrameSchema.from_yaml(builtin_schemas_dir() / f"{name}.yaml")
 
 
-def failures(rs: RecordSet, frame: str) -> pd.DataFrame:
-    """pandera failure cases for one frame of the chunk (cached on the RecordSet)."""
-    import pandera.errors as pe
+FAILURE_COLUMNS = ["column", "check", "failure_case", "index"]
 
+
+def failures(rs: RecordSet, frame: str) -> pd.DataFrame:
+    """pandera failure cases for one frame of the chunk (cached on the RecordSet): the rows of
+    the failing values (column, check, failure_case, index)."""
     cache: dict[str, pd.DataFrame] = rs.__dict__.setdefault(_CACHE_ATTR, {})
     if frame not in cache:
         df = getattr(rs, frame)
-        try:
-            load_schema(frame).validate(df, lazy=True)
-            cache[frame] = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
-        except pe.SchemaErrors as e:
-            fc = e.failure_cases
-            cache[frame] = fc[fc["index"].notna()].copy()
+        plain = plain_failures(frame, df)
+        cache[frame] = plain if plain is not None else pandera_failures(frame, df)
     return cache[frame]
+
+
+def pandera_failures(frame: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The failing values of ``df`` under pandera's lazy validation of the frame's schema."""
+    import pandera.errors as pe
+
+    try:
+        load_schema(frame).validate(df, lazy=True)
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    except pe.SchemaErrors as e:
+        fc = e.failure_cases
+        return fc[fc["index"].notna()].copy()
+
+
+# A column of a plain schema: its name and its checks as (pandera's name of the check, the
+# function of a str Series giving True where a value passes).
+_PlainColumn = tuple[str, list[tuple[str, Callable[[pd.Series], pd.Series]]]]
+_PLAIN_KEYS = {"schema_type", "api", "name", "columns"}
+
+
+@functools.cache
+def plain_schema(name: str) -> list[_PlainColumn] | None:
+    """The frame's schema (schemas/NAME.yaml, pandera's YAML format) as plain checks, when it
+    uses nothing but nullable columns without dtype and the checks isin(list), str_matches(pattern)
+    and str_length(max_value); None otherwise (pandera evaluates it)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec = yaml.load(
+        (builtin_schemas_dir() / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader
+    )
+    if not isinstance(spec, dict) or set(spec) - _PLAIN_KEYS or spec.get("api") != "pandas":
+        return None
+    if spec.get("schema_type") != "dataframe" or not isinstance(spec.get("columns"), dict):
+        return None
+    out: list[_PlainColumn] = []
+    for column, stats in spec["columns"].items():
+        stats = stats or {}
+        if not isinstance(column, str) or not isinstance(stats, dict):
+            return None
+        checks: list[tuple[str, Callable[[pd.Series], pd.Series]]] = []
+        for key, value in stats.items():
+            if key == "nullable" and isinstance(value, bool):
+                continue
+            check = _plain_check(key, value)
+            if check is None:
+                return None
+            checks.append(check)
+        if checks and stats.get("nullable") is not True:
+            return None  # pandera's not_nullable failures: not evaluated here
+        out.append((column, checks))
+    return out
+
+
+def _plain_check(key: str, value: Any) -> tuple[str, Callable[[pd.Series], pd.Series]] | None:
+    """pandera's error text of a built-in check and the pandas call it makes (as in
+    pandera.backends.pandas.builtin_checks), for the checks ``plain_schema`` evaluates."""
+    if key == "isin" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        allowed = list(value)
+        return f"isin({allowed})", lambda s: s.isin(allowed)
+    if key == "str_matches" and isinstance(value, str):
+        return f"str_matches('{value}')", lambda s: s.str.match(value, na=False)
+    if key == "str_length" and isinstance(value, dict):
+        top = value.get("max_value")
+        others = {k: v for k, v in value.items() if k != "max_value"}
+        if (
+            isinstance(top, int)
+            and all(v is None for v in others.values())
+            and set(others) <= {"min_value", "exact_value"}
+        ):
+            return f"str_length(None, {top})", lambda s: s.str.len() <= top
+    return None
+
+
+def plain_failures(frame: str, df: pd.DataFrame) -> pd.DataFrame | None:
+    """``pandera_failures`` without pandera, for a plain schema (``plain_schema``) over str
+    columns; None when pandera must judge (a column missing or not of the str dtype)."""
+    schema = plain_schema(frame)
+    if schema is None:
+        return None
+    columns: list[str] = []
+    checks: list[str] = []
+    cases: list[Any] = []
+    index: list[Any] = []
+    for column, column_checks in schema:
+        if column not in df.columns:
+            return None  # pandera reports the column and checks the others: its way
+        if not column_checks:
+            continue
+        s = df[column]
+        if not isinstance(s.dtype, pd.StringDtype):
+            return None
+        values = s[s.notna()]  # a nullable column: pandera checks the values that are there
+        if values.empty:
+            continue
+        for name, passes in column_checks:
+            failing = values[~passes(values).to_numpy(dtype=bool, na_value=False)]
+            columns += [column] * len(failing)
+            checks += [name] * len(failing)
+            cases += failing.tolist()
+            index += failing.index.tolist()
+    return pd.DataFrame(
+        {"column": columns, "check": checks, "failure_case": cases, "index": index},
+        columns=FAILURE_COLUMNS,
+    )
 
 
 def _field(frame: str, column: str, row: pd.Series) -> str:
