@@ -37,6 +37,7 @@ import pandas as pd
 from ..findings import kind_frame
 from ..frames import RecordSet, arm_field, carries, intervention_field, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 from .randomization_single_arm import arrow_match
 
 CHECKS = ("arm-without-intervention", "intervention-without-arm", "unmatched-arm-label")
@@ -292,7 +293,7 @@ _LUMP_REGEX = (
     "not_product",
     "shared_suffix",
 )
-_LETTER = re.compile(r"[^\W\d_]")
+_LETTER = LazyPattern(r"[^\W\d_]")
 
 
 def validate_lumped(params: dict[str, Any]) -> None:

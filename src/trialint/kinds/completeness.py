@@ -56,7 +56,7 @@ from ..frames import (
     carries,
 )
 from .base import FunctionKind, require_keys
-from .patterns import Carried
+from .patterns import Carried, LazyPattern
 
 # list element -> (canonical field path, frame, kind column values or None, carries() name)
 _LIST_ELEMENTS: dict[str, tuple[str, str, tuple[str, ...] | None, str]] = {
@@ -95,11 +95,11 @@ _DEFAULT_PLACEHOLDER_MESSAGE = "{label} only say '{text}': no actual criteria ({
 _PLACEHOLDER_COLUMNS = {*NARRATIVE_STUDY_COLUMNS, "eligibility_criteria"}
 _ELEMENT_KEYS = {"field", "label", "ref", "when", "unless", "placeholders"}
 # what is set aside before a text is compared with the placeholders
-_HEADING = re.compile(
+_HEADING = LazyPattern(
     r"(?im)^[ \t]*(?:key |main |major |general )?(?:inclusion|exclusion|eligibility)"
     r"(?: criteria)?[ \t]*:?[ \t]*$"
 )
-_NOISE = re.compile(r"[\s*\-•·.,;:!()\[\]\"'`_\\/]+")
+_NOISE = LazyPattern(r"[\s*\-•·.,;:!()\[\]\"'`_\\/]+")
 
 
 # --- conditions --------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def run_required(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 # --- eligibility_structure -------------------------------------------------------------------
 
-_GROUP_HEADING = re.compile(
+_GROUP_HEADING = LazyPattern(
     r"(?m)^[ \t]*[^\n*\-•]{2,120}:[ \t]*\n(?:[ \t]*\n)*[ \t]*(?:[*\-•]|[0-9]{1,2}[.)])"
 )
 

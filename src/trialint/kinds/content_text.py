@@ -67,6 +67,7 @@ from ..frames import (
     isin,
 )
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
 from .patterns import as_list as _as_list
@@ -101,7 +102,7 @@ _DEFAULT_MESSAGE = "{label}: '{sentence}'"
 # A sentence ends at . ! ? before a capital, digit, bracket, quote or bullet; at a blank line;
 # or at a line break before a list item. Single line breaks (hard-wrapped legacy XML) do not
 # end a sentence.
-_SPLIT = re.compile(
+_SPLIT = LazyPattern(
     r"(?<=[.!?])[\s\"')\]]+(?=[A-Z0-9(\[\"'•*-])"
     r"|\n[ \t]*\n\s*"
     r"|\n(?=[ \t]*(?:[-•*]|[0-9]{1,2}[.)][ \t]))"
@@ -110,7 +111,7 @@ _SPLIT = re.compile(
     r"|Background|BACKGROUND|Objectives?|OBJECTIVES?|Discussion|DISCUSSION)[ \t]*:)"
 )
 # a piece ending in one of these abbreviations does not end a sentence
-_ABBREV_END = re.compile(
+_ABBREV_END = LazyPattern(
     r"(?:^|[^A-Za-z])(?:vs|al|e\.g|i\.e|approx|fig|figs|no|dr|mr|ms|mrs|prof|st|ca|cf|etc|resp"
     r"|incl|ref|refs|eq|vol|pp|min|max|mo|wk|wks|hr|hrs|sec|rs)\.$",
     re.IGNORECASE,

@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import RecordSet, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 
 # --- numbers ---------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ def _unit(u: str) -> str:
 # --- mentions --------------------------------------------------------------------------------
 
 # words before "cycle" that make it something other than a treatment cycle
-_NOT_TREATMENT = re.compile(
+_NOT_TREATMENT = LazyPattern(
     r"(?:menstrual|cell|sleep|wake|life|duty|estrous|oestrous|ovarian|ovulatory|ovulation|"
     r"respiratory|breathing|cardiac|gait|circadian|thaw|feeding|light|dark|ivf|transfer|"
     r"stimulation|embryo|natural|vicious|krebs|urea|pedaling|pedalling|breath|walking|"
@@ -157,10 +158,10 @@ _LEN_VAL = (
 _LEN_NUM = (
     rf"(?P<n>{_NUM}(?:\s*(?:-|–|to|or|/)\s*{_NUM})?)\s*[- ]?(?P<u>days?|weeks?|wks?)(?![A-Za-z])"
 )
-_APPROX_BEFORE = re.compile(rf"{_APPROX}\s*$", re.I)
+_APPROX_BEFORE = LazyPattern(rf"{_APPROX}\s*$", re.I)
 _CYCLE_WORDS = r"(?:treatment|chemotherapy|chemo|dosing|therapy|study|drug|induction|maintenance|consolidation|medication|administration|dose|infusion|trial|regimen)"
-_LEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_LEN_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         # each cycle is 28 days / cycle length = 28 days / Cycle 1 is 21 days / cycles of 3 weeks
         rf"(?:(?<![A-Za-z])(?:each|every|one|1|a|per|the)\s+(?:{_CYCLE_WORDS}\s+)?)?(?P<subj>{_CYCLE}\s*(?P<q>[0-9]+(?:\s*(?:onwards|onward|\+|and\s+(?:beyond|after|onwards|later|subsequent)|and\s+above|(?:-|–|to|through)\s*(?:cycles?\s*)?[0-9]+))?)?)"
@@ -205,8 +206,8 @@ _LEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 
-_DAY_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_DAY_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         # Cycle 3 Day 1 / C3D1 / Cycle 3, Day 1 / Cycle 1 Days 2, 3 and 8
         rf"(?<![A-Za-z])(?:cycle|course|cy|c)\s*\.?\s*(?P<n>[0-9]+)\s*[,:]?\s*(?:days?|d)\s*(?P<d>[0-9]+(?:{_SEP}[0-9]+)*)(?![0-9])",
@@ -215,8 +216,8 @@ _DAY_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         rf"(?:(?:cycles?|courses?|c)\s*(?P<n>[0-9]+)(?![0-9])|(?P<o>{_ORD})\s+(?:{_CYCLE_WORDS}\s+)?(?:cycle|course))",
     )
 )
-_END_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_END_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         rf"(?<![A-Za-z])(?:end|completion|conclusion|finish|completing|complete|completed|after|following|post)\s+"
         rf"(?:of\s+)?(?:the\s+)?(?:{_CYCLE_WORDS}\s+)?(?:cycle|course)\s*(?P<n>[0-9]+)(?![0-9])",
@@ -224,21 +225,21 @@ _END_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         rf"(?:of\s+)?(?:the\s+)?(?P<o>{_ORD})\s+(?:{_CYCLE_WORDS}\s+)?(?:cycle|course)(?![A-Za-z])",
     )
 )
-_COUNT_PATTERN = re.compile(
+_COUNT_PATTERN = LazyPattern(
     r"(?P<pre>(?<![A-Za-z])(?:every|each|q)\s+)?(?:(?:the\s+)?(?:first|initial|last)\s+)?"
     rf"(?P<n>{_NUMLIST})\s+(?:(?:treatment|chemotherapy|chemo|study|complete|completed|full|additional|more|{_CYCLE_WORDS})\s+)?"
     r"(?:cycles?|courses?)(?![A-Za-z])",
     re.I,
 )
-_CYCLE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_CYCLE_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         rf"(?<![A-Za-z])(?:cycles?|courses?)\s*(?P<n>[0-9]+(?:(?:{_SEP}|{_RANGE})[0-9]+)*)(?![0-9])",
         rf"(?<![A-Za-z])(?P<o>{_ORD})\s+(?:{_CYCLE_WORDS}\s+)?(?:cycle|course)(?![A-Za-z])",
     )
 )
-_DUR_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_DUR_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         # 18 weeks / approximately 9 or 18 weeks / up to ~56 days / 6-month
         rf"(?P<n>{_NUMLIST})\s*[- ]?(?P<u>days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?)(?![A-Za-z])",
@@ -248,44 +249,44 @@ _DUR_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 )
 # "after treatment with tislelizumab for", "after receiving drug X for": the duration that
 # follows is a time point (so long into the treatment)
-_ELAPSED_BEFORE = re.compile(
+_ELAPSED_BEFORE = LazyPattern(
     r"(?i)(?<![a-z])after\s+(?:(?:the\s+)?(?:study\s+)?(?:treatment|therapy|dosing|administration)|"
     r"(?:being\s+)?(?:treated|receiving|taking|dosed))(?:\s+(?:with|of)(?:\s+[^\s.;,()]+){1,4}?)?\s*$"
 )
-_LIST_SEP = re.compile(r"\s*(?:,|/|&|and|or)\s*(?:(?:and|or)\s+)?", re.I)
+_LIST_SEP = LazyPattern(r"\s*(?:,|/|&|and|or)\s*(?:(?:and|or)\s+)?", re.I)
 # before a duration: its qualifiers
-_DUR_PRE = re.compile(
+_DUR_PRE = LazyPattern(
     r"(?:(?<![A-Za-z])(?:up\s+to|within|at\s+least|at\s+most|no\s+more\s+than|no\s+later\s+than|more\s+than|"
     rf"less\s+than|over|beyond|past|by|at|after|for|until|to|a\s+maximum\s+of|maximum\s+of|maximum|max\.?|total\s+of|{_APPROX})\s*"
     r"|[≥≤><=~≈∼]\s*)+$",
     re.I,
 )
 # after a duration: relative to something other than the start of treatment
-_RELATIVE_TAIL = re.compile(
+_RELATIVE_TAIL = LazyPattern(
     r"^\s*(?:\)\s*)?(?:after|post|before|prior|from|since|following|later|earlier|beyond|following|past|"
     r"pre|of\s+(?:follow|the\s+last|last|end)|into)",
     re.I,
 )
-_START_ANCHOR = re.compile(
+_START_ANCHOR = LazyPattern(
     r"^\s*(?:after|post|from|since|following)[- ]+(?:the\s+)?(?:first|1st|initial|start|starting|initiation|"
     r"beginning|commencement|onset)\s*(?:of\s+)?(?:the\s+)?(?:study\s+)?(?:dose|dosing|treatment|therapy|"
     r"infusion|administration|drug|day|cycle)?|^\s*(?:after|post|from|since)\s+(?:cycle\s*1\s*day\s*1|c1d1|day\s*1|baseline|"
     r"treatment\s+(?:start|initiation)|enrol+ment|randomi[sz]ation|first\s+dose)",
     re.I,
 )
-_OPENS_HEAD = re.compile(
+_OPENS_HEAD = LazyPattern(
     r"(?:from|since|starting(?:\s+(?:at|on|from|with))?|beginning(?:\s+(?:at|on|with))?|between)\s+(?:the\s+)?(?:(?:day\s*1|d1)\s+of\s+)?$",
     re.I,
 )
-_OPENS_TAIL = re.compile(
+_OPENS_TAIL = LazyPattern(
     r"\s*(?:\([^)]*\)\s*)?(?:to|until|till|through|thru|and\s+thereafter|onwards?)(?![A-Za-z])",
     re.I,
 )
-_CLEAN_TAIL = re.compile(
+_CLEAN_TAIL = LazyPattern(
     r"^\s*(?:$|[)\],;.:/]|and\s|or\s|overall|in\s+total|total|of\s+(?:study\s+)?(?:treatment|therapy)(?![A-Za-z])\s*(?:$|[)\],;.]))",
     re.I,
 )
-_REST = re.compile(
+_REST = LazyPattern(
     r"(?:treatment|drug|infusion|dose|dosing|therapy|chemotherapy)[- ]free\s+(?:period|interval|week|days?)|"
     r"rest(?:ing)?\s+(?:period|week|interval)|recovery\s+period|(?:days?|weeks?)\s+(?:off|of\s+rest|rest)(?![A-Za-z])|"
     r"off[- ]treatment\s+(?:period|week)|treatment\s+break|(?:a|one|[0-9]+)[- ](?:day|week)\s+break",
@@ -294,7 +295,7 @@ _REST = re.compile(
 # a rest with its length: "a 7-day rest", "one week of rest", "an infusion-free period of 14
 # days", "2 weeks off"
 _REST_FREE = r"(?:(?:treatment|drug|infusion|dose|dosing|therapy|chemotherapy)[- ]free|rest(?:ing)?|recovery|off[- ]treatment|break|washout)"
-_REST_LEN = re.compile(
+_REST_LEN = LazyPattern(
     rf"(?P<n>{_NUM})\s*[- ]?(?P<u>days?|weeks?)\s*(?:of\s+)?(?:a\s+)?{_REST_FREE}"
     rf"|{_REST_FREE}\s*(?:period|interval|phase|week|time)?\s*(?:of|for|lasting|:)?\s*(?P<n2>{_NUM})\s*[- ]?(?P<u2>days?|weeks?)"
     rf"|(?P<n3>{_NUM})\s*[- ]?(?P<u3>days?|weeks?)\s+off(?![A-Za-z])",
@@ -303,7 +304,7 @@ _REST_LEN = re.compile(
 
 
 # "followed by an infusion-free period of 14 days": a rest within the cycle, no other phase
-_REST_PHRASE = re.compile(
+_REST_PHRASE = LazyPattern(
     r"(?:followed\s+by|then|and|with|plus)\s+(?:an?\s+|one\s+|the\s+)?"
     rf"(?:{_NUM}\s*[- ]?(?:days?|weeks?)[- ]?)?(?:of\s+)?{_REST_FREE}"
     rf"(?:\s*(?:period|interval|phase|week|time))?(?:\s*(?:of|for)\s*{_NUM}\s*[- ]?(?:days?|weeks?))?",
@@ -330,13 +331,13 @@ def rest_days(text: str) -> tuple[frozenset[float], bool]:
     return frozenset(found), bool(_REST.search(text)) and not found
 
 
-_PERIODIC_HEAD = re.compile(r"(?:every|each|per|q)\s*$", re.I)
-_BOUND_UP = re.compile(
+_PERIODIC_HEAD = LazyPattern(r"(?:every|each|per|q)\s*$", re.I)
+_BOUND_UP = LazyPattern(
     r"up\s+to|within|at\s+most|no\s+more\s+than|no\s+later\s+than|less\s+than|maximum|max|≤|<|until|by",
     re.I,
 )
-_BOUND_LOW = re.compile(r"at\s+least|more\s+than|over|beyond|past|≥|>", re.I)
-_APPROX_RE = re.compile(_APPROX, re.I)
+_BOUND_LOW = LazyPattern(r"at\s+least|more\s+than|over|beyond|past|≥|>", re.I)
+_APPROX_RE = LazyPattern(_APPROX, re.I)
 
 
 @dataclass
@@ -356,8 +357,10 @@ class Length:
         return self.cycles is not None
 
 
-_FIRST_BEFORE = re.compile(r"(?:first|1st|initial)\s+(?:treatment\s+|therapy\s+|dosing\s+)?$", re.I)
-_COUNT_BEFORE = re.compile(rf"{_NUM}[\s-]*(?:{_CYCLE_WORDS}\s+)?$", re.I)
+_FIRST_BEFORE = LazyPattern(
+    r"(?:first|1st|initial)\s+(?:treatment\s+|therapy\s+|dosing\s+)?$", re.I
+)
+_COUNT_BEFORE = LazyPattern(rf"{_NUM}[\s-]*(?:{_CYCLE_WORDS}\s+)?$", re.I)
 
 
 def _cycles(q: str | None) -> tuple[int, float] | None:
@@ -482,7 +485,9 @@ def _treatment_cycle(text: str, subj_start: int) -> bool:
     return not _NOT_TREATMENT.search(text[max(0, subj_start - 40) : subj_start])
 
 
-def _finditer_free(pat: re.Pattern[str], text: str, occupied: _Spans) -> Iterable[re.Match[str]]:
+def _finditer_free(
+    pat: re.Pattern[str] | LazyPattern, text: str, occupied: _Spans
+) -> Iterable[re.Match[str]]:
     """Matches of ``pat`` whose number does not overlap an occupied span; a match that does is
     retried just after the span it runs into ("Cycle 1 Day 1 to 12 months")."""
     pos = 0
@@ -663,8 +668,8 @@ def parse(text: str, marks: bool = True) -> Parsed:
 
 # --- dosing intervals and treatment days -----------------------------------------------------
 
-_INTERVAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.I)
+_INTERVAL_PATTERNS: tuple[LazyPattern, ...] = tuple(
+    LazyPattern(p, re.I)
     for p in (
         # every 3 weeks / every three weeks / every-three-week / once every 21 days / every other week
         rf"(?<![A-Za-z])(?:once\s+)?every[\s-]+(?:(?P<other>other)[\s-]+)?"
@@ -674,40 +679,40 @@ _INTERVAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 # an interval of something other than treatment: assessments, visits, follow-up, samples
-_NOT_DOSING = re.compile(
+_NOT_DOSING = LazyPattern(
     r"(?i)(?:^|[^a-z])(?:assess\w*|evaluat\w*|scans?|scanning|imag\w*|ct|mri|pet|radiolog\w*|recist|"
     r"follow-?ups?|follow(?:ed)?\s+up|visits?|monitor\w*|measur\w*|collect\w*|sampl\w*|tests?|testing|questionnaires?|"
     r"surveys?|labs?|laborator\w*|draws?|ecgs?|ekgs?|exam\w*|check\w*|responses?|reviews?|contact\w*|"
     r"calls?|telephone|phone|diar(?:y|ies)|record\w*|interviews?|echocardio\w*|biops\w*|counts?|"
     r"surveillance|observ\w*|report\w*|obtain\w*|perform\w*|check-?ups?|tumou?r\s+assessments?)(?:[^a-z]|$)"
 )
-_DOSE_CUE = re.compile(
+_DOSE_CUE = LazyPattern(
     r"(?i)[0-9]\s*(?:mg|µg|mcg|ug|g|ml|iu|units?)(?![a-z])|mg/|/m2|/m\^?2|/kg|(?:^|[^a-z])(?:iv|po|sc|sq|im)(?:[^a-z]|$)|"
     r"intraven|orally|(?:^|[^a-z])oral(?:[^a-z]|$)|subcutan|intramusc|infus|inject|administ|given|receiv|dosed|"
     r"(?:^|[^a-z])doses?(?:[^a-z]|$)"
 )
 # tied to the cycle in its own clause: "Q2W on Day 1 of each cycle"
-_CYCLE_TIE = re.compile(
+_CYCLE_TIE = LazyPattern(
     r"(?i)(?:day\s*1\s+of\s+(?:each|every|the)\s+(?:\w+\s+)?(?:cycle|course)|(?:each|every|per)\s+(?:[\w-]+\s+)?(?:cycle|course)(?![a-z]))"
 )
 # the schedule of the whole treatment: "Treatment repeats every 2 weeks", "repeated every 21 days",
 # "chemotherapy is administered every 21 days", "every-three-week chemotherapy"
-_REGIMEN_BEFORE = re.compile(
+_REGIMEN_BEFORE = LazyPattern(
     r"(?i)(?:(?P<rx>treatment|therapy|chemotherapy|regimen|schedule|administration|dosing|infusions?)\s+"
     r"(?:is\s+|are\s+|will\s+be\s+)?(?:repeated|repeats?|given|administered|continues?|occurs?|cycles?)"
     r"|(?:repeated|repeats?|recurs?))\s*(?:\w+\s+){0,1}?$"
 )
-_REGIMEN_AFTER = re.compile(
+_REGIMEN_AFTER = LazyPattern(
     r"(?i)^[\s-]*(?:chemotherapy|chemo|treatment|regimen|schedule|dosing|therapy|administration)(?![a-z])"
 )
-_CLAUSE_END = re.compile(r"[.;](?:\s|$)|\n\s*\n")
-_DAYS_RE = re.compile(
+_CLAUSE_END = LazyPattern(r"[.;](?:\s|$)|\n\s*\n")
+_DAYS_RE = LazyPattern(
     r"(?<![A-Za-z])(?:on\s+)?days?\s*(?P<d>[0-9]{1,3}(?:\s*(?:-|–|to|through)\s*[0-9]{1,3})?"
     r"(?:\s*(?:,|and|&)\s*(?:days?\s*)?[0-9]{1,3}(?:\s*(?:-|–|to|through)\s*[0-9]{1,3})?)*)(?![0-9])",
     re.I,
 )
 # days counted from something else: "day 7 after surgery", "days -7 to -1", "study day 43"
-_DAYS_NOT_IN_CYCLE = re.compile(
+_DAYS_NOT_IN_CYCLE = LazyPattern(
     r"(?i)^\s*(?:after|post|from|before|prior|following|of\s+(?:the\s+)?(?:study|follow|radio|hospital))"
 )
 
@@ -786,7 +791,7 @@ def schedule_marks(text: str, out: Parsed, label: bool = False) -> None:
             out.day_lists.append(DayList(m.start(), m.end(), max(nums), m.group(0)))
 
 
-_ANCHOR = re.compile(
+_ANCHOR = LazyPattern(
     r"cycle|courses?\s*(?:[0-9]|repeat|(?:is|are)\s+repeated)|(?:[0-9]|one|two|three|four|five|six|first|second|third|each|every)"
     r"[- ](?:[a-z]+[- ])?courses?|(?<![A-Za-z])c[0-9]+\s?d[0-9]",
     re.I,
@@ -1002,7 +1007,7 @@ _UNIT_NAMES = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 # --- scoping ---------------------------------------------------------------------------------
 
-_CONNECTOR = re.compile(
+_CONNECTOR = LazyPattern(
     r"^[\s,;:(\[=–—-]*(?:(?:i\.?\s?e\.?|that\s+is|which\s+is|which\s+equals|equals?|equal\s+to|equivalent\s+to|"
     r"corresponding\s+to|corresponds\s+to|=|in\s+total|total|overall|of\s+(?:the\s+)?(?:study\s+)?"
     r"(?:treatment|therapy|chemotherapy|dosing|study\s+drug)|of\s+(?:study\s+)?treatment)[\s,;:(\[=–—-]*)*$",
@@ -1158,7 +1163,7 @@ _LENGTH_PREFILTER = (
     r"(?:cycle|course)[^\n]{0,100}?" + _NUM_WORD + r"[^\n]{0,6}?(?:day|week|wk)"
     r"|" + _NUM_WORD + r"[ -]*(?:days?|weeks?|wks?)[^\n]{0,80}?(?:cycle|course)"
 )
-_OUTCOME_FIELD = re.compile(r"^outcomes\[(\w+)\]\[(\d+)\]\.(measure|description|time_frame)$")
+_OUTCOME_FIELD = LazyPattern(r"^outcomes\[(\w+)\]\[(\d+)\]\.(measure|description|time_frame)$")
 _PARAMS = {"week_tolerance_days", "month_tolerance_days", "approx_slack", "check_lengths"}
 
 
@@ -1413,7 +1418,7 @@ def check_record(
 
 
 # words near a cycle length that tie it to one arm, drug, phase or part of the treatment
-_DISTINGUISHERS = re.compile(
+_DISTINGUISHERS = LazyPattern(
     r"(?i)(?:^|[^a-z])(?:arms?|groups?|cohorts?|parts?|phases?|stages?|periods?|induction|maintenance|"
     r"consolidation|intensification|re-?induction|regimens?|schedules?|q[0-9]+w|then|thereafter|followed|"
     r"subsequent(?:ly)?|onwards?|dose\s+levels?|monotherapy|combination|plus|versus|vs\.?|placebo|control|"
@@ -1424,7 +1429,7 @@ _DISTINGUISHERS = re.compile(
 )
 # the distinguishers that name another arm, drug, phase or part (not the ordinals and sequence
 # words a cycle-specific length uses itself: "Cycle 1 = 28 days; cycle 2 onwards = 21 days")
-_SCOPE_WORDS = re.compile(
+_SCOPE_WORDS = LazyPattern(
     r"(?i)(?:^|[^a-z])(?:arms?|groups?|cohorts?|parts?|phases?|stages?|induction|maintenance|"
     r"consolidation|intensification|re-?induction|regimens?|monotherapy|combination|plus|versus|vs\.?|"
     r"placebo|control|escalation|expansion|extension|adjuvant|neoadjuvant|radiotherapy|surgery|"
@@ -1443,7 +1448,7 @@ _STOP_ITEM = (
     r"toxicit(?:y|ies)|death|withdrawal(?:\s+of\s+(?:informed\s+)?consent)?|consent\s+withdrawal|"
     r"(?:the\s+)?(?:patient|participant|subject|investigator)(?:'s)?\s+(?:refusal|request|decision|choice))"
 )
-_STOP_RULE = re.compile(
+_STOP_RULE = LazyPattern(
     r"(?i)(?:in\s+the\s+absence\s+of|until|unless|absent|till|or\s+until)\s+"
     rf"{_STOP_ITEM}(?:\s*(?:,\s*(?:or|and/or)?|or|and/or|and)\s+{_STOP_ITEM})*(?![a-z])"
     r"|(?i:(?:the|this|study|drug|treatment)\s+combination)(?!\s+(?:arms?|groups?|cohorts?|parts?|phases?))"
@@ -1456,7 +1461,7 @@ def _neutral(text: str) -> str:
 
 
 # treatment phases or parts anywhere in a record: its cycle lengths may belong to different ones
-_PHASES = re.compile(
+_PHASES = LazyPattern(
     r"(?i)(?:^|[^a-z])(?:induction|maintenance|consolidation|intensification|re-?induction|"
     r"part\s+(?:[0-9]+|[a-d]|i{1,3}|iv)|cohorts?|arm\s+(?:[0-9]+|[a-d]|i{1,3}|iv)|stage\s+(?:[0-9]+|i{1,3})\s*(?:treatment|therapy)|"
     r"adjuvant|neoadjuvant|pre-?surgery|post-?surgery|pre-?operative(?:ly)?|post-?operative(?:ly)?|"
@@ -1477,7 +1482,7 @@ def _phased(text: str) -> bool:
     return False
 
 
-_SENTENCE_END = re.compile(r"(?<![0-9])[.;](?:\s|$)|(?<=[0-9])\.(?=\s+[A-Z])|\n")
+_SENTENCE_END = LazyPattern(r"(?<![0-9])[.;](?:\s|$)|(?<=[0-9])\.(?=\s+[A-Z])|\n")
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -1497,11 +1502,11 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 # --- scopes: which fields speak of the same cycle --------------------------------------------
 
-_CYCLE_MENTION = re.compile(
+_CYCLE_MENTION = LazyPattern(
     r"(?i)(?<![a-z])(?:cycles?|courses?)(?![a-z])|(?<![a-z])c[0-9]+ ?d[0-9]"
 )
-_ARM_FIELD = re.compile(r"^arms\[(\d+)\]\.(label|description)$")
-_ITV_FIELD = re.compile(r"^interventions\[(\d+)\]\.(name|description)$")
+_ARM_FIELD = LazyPattern(r"^arms\[(\d+)\]\.(label|description)$")
+_ITV_FIELD = LazyPattern(r"^interventions\[(\d+)\]\.(name|description)$")
 
 
 # full-width and CJK punctuation, digits and spaces as their ASCII counterparts, one character for
@@ -1595,7 +1600,7 @@ def _clash(a: Length, b: Length) -> bool:
 
 # an outcome title that opens with the part of the study it is for: "Phase 1 (Dose Escalation):
 # Serum Concentrations of X", "Part A: ...", "Dose expansion - ..."
-_PART_PREFIX = re.compile(
+_PART_PREFIX = LazyPattern(
     r"^\s*(?P<key>(?:(?:phase|part|stage|cohort|period|arm)\s*[0-9A-Za-z]{1,4}\s*(?:\([^)]{1,40}\))?"
     r"|(?:dose[- ])?(?:escalation|expansion|verification|optimi[sz]ation|confirmation)"
     r"(?:\s+(?:phase|part|stage|cohort))?)(?:\s*[:,-]\s*(?:dose[- ])?(?:escalation|expansion)(?:\s+(?:phase|part|stage|cohort))?)?)"
@@ -1650,14 +1655,14 @@ def _scopes(
 
 
 # intervention names whose first word names no drug: they are mentioned in any regimen's text
-_GENERIC_NAME = re.compile(
+_GENERIC_NAME = LazyPattern(
     r"(?i)^(?:chemotherapy|chemo|therapy|treatment|placebo|adjuvant|neoadjuvant|standard|radiation|"
     r"radiotherapy|surgery|surgical|conventional|laboratory|biomarker|quality|questionnaire|"
     r"pharmacological|pharmacokinetic|best|supportive|control|drug|study|combination|high-dose|"
     r"low-dose|dose|intensive|induction|maintenance|consolidation|biological|autologous|allogeneic)$"
 )
 # names of arms, groups or cohorts: a regimen's text that names one is that arm's, not every arm's
-_ARM_WORDS = re.compile(r"(?i)(?<![a-z])(?:arms?|groups?|cohorts?|parts?)(?![a-z])")
+_ARM_WORDS = LazyPattern(r"(?i)(?<![a-z])(?:arms?|groups?|cohorts?|parts?)(?![a-z])")
 
 
 def _regimen_context(text: str, start: int, end: int, drugs: dict[int, str]) -> str:
@@ -1918,16 +1923,16 @@ def _interval_groups(text: str, intervals: Sequence[Interval]) -> list[list[Inte
 
 
 # sentence breaks where a legacy XML text block's hard line wraps are not: . ; blank lines, list items
-_SENT_BREAK = re.compile(
+_SENT_BREAK = LazyPattern(
     r"(?<![0-9])[.;](?:\s|$)|(?<=[0-9])\.(?=\s+[A-Z])|\n[ \t\r]*\n|\n[ \t]*(?:[-*•]|[0-9]+[.)])\s"
 )
 # "Courses repeat every 21 days": the cycle length itself ("Treatment repeats every 14 days"
 # may be the interval between doses)
-_COURSES_REPEAT = re.compile(
+_COURSES_REPEAT = LazyPattern(
     r"(?i)(?:courses?|cycles?)\s+(?:is\s+|are\s+|will\s+be\s+)?(?:repeat|recur)"
 )
 _REACH = 600  # characters around an interval or a day list where its cycle length may be stated
-_REPEAT_LENGTH = re.compile(r"(?i)repeat|recur|^every|^q\s?[0-9]")
+_REPEAT_LENGTH = LazyPattern(r"(?i)repeat|recur|^every|^q\s?[0-9]")
 
 
 def schedule_conflicts(
@@ -2109,12 +2114,12 @@ def schedule_conflicts(
 
 # an arm label that names the arm by a letter or number ("Regimen B", "Arm II", "Cohort 2: ..."):
 # other fields can refer to the arm by it
-_LABEL_KEY = re.compile(
+_LABEL_KEY = LazyPattern(
     r"(?i)^\s*(?P<w>arm|group|cohort|regimen|schedule|part|stratum)\s*[-:#]?\s*"
     r"(?P<id>[a-z]|[0-9]{1,2}|[ivx]{1,4})(?![a-z0-9])"
 )
 # a mention that compares with or refers to the arm rather than stating its own schedule
-_REFERENCE_BEFORE = re.compile(
+_REFERENCE_BEFORE = LazyPattern(
     r"(?i)(?:as\s+(?:in|for|with)|like|same\s+as|than|from|to|versus|vs\.?|compared\s+(?:to|with)|"
     r"unlike|except)\s+(?:the\s+|that\s+of\s+|those\s+(?:of|in)\s+)?$"
 )
@@ -2238,7 +2243,7 @@ def label_conflicts(record_id: str, parsed: dict[str, tuple[str, Parsed]]) -> li
 
 
 # the length of the whole treatment: "6 weeks of protocol treatment", "treatment duration of 24 weeks"
-_TOTAL_DURATION = re.compile(
+_TOTAL_DURATION = LazyPattern(
     rf"(?P<n>{_NUM})\s*[- ]?(?P<u>weeks?|months?)\s+of\s+(?:protocol\s+|study\s+|active\s+)?"
     r"(?:treatment|therapy|chemotherapy)(?![A-Za-z])"
     rf"|(?:treatment|therapy)\s+(?:duration|period)\s+(?:of|is|was|:)\s*(?P<n2>{_NUM})\s*[- ]?(?P<u2>weeks?|months?)",
@@ -2295,12 +2300,12 @@ def _single_drug(fld: str, group: set[str]) -> bool:
 
 
 # a dose-limiting-toxicity window given as the first cycle, and as a duration elsewhere
-_DLT = re.compile(r"(?i)(?<![a-z])(?:dlts?|dose[- ]limiting\s+toxicit(?:y|ies))(?![a-z])")
-_FIRST_CYCLE = re.compile(
+_DLT = LazyPattern(r"(?i)(?<![a-z])(?:dlts?|dose[- ]limiting\s+toxicit(?:y|ies))(?![a-z])")
+_FIRST_CYCLE = LazyPattern(
     r"(?i)(?:during|in|within|over|throughout|of|at\s+the\s+end\s+of)\s+(?:the\s+)?"
     r"(?:first\s+(?:treatment\s+)?(?:cycle|course)|cycle\s*1(?![0-9])|c1(?![0-9d]))"
 )
-_WINDOW_DAYS = re.compile(
+_WINDOW_DAYS = LazyPattern(
     r"(?i)(?:within|during|over|in|first|up\s+to|for)\s+(?:the\s+)?(?:first\s+)?(?P<n>[0-9]{1,3})\s*(?P<u>days?|weeks?)"
     r"(?:\s+(?:after|following|from|of)\s+(?:the\s+)?(?:first|initial|start|1st)[^.;]{0,30})?"
     r"|^\s*(?P<n2>[0-9]{1,3})\s*(?P<u2>days?|weeks?)(?:\s+(?:after|following|from)\s+(?:the\s+)?(?:first|initial|start|1st)[^.;]{0,30})?\s*\.?\s*$"

@@ -27,6 +27,7 @@ import pandas as pd
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, carries, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 from .randomization_single_arm import (
     candidate_texts,
     extension_studies,
@@ -249,10 +250,10 @@ _START_EVENT = (
     r"day\s*1|baseline|initiation|dosing|dose|treatment|allocation|assignment|consent|surgery|"
     r"transplant|study\s+drug|cohort)"
 )
-_ALT_AFTER = re.compile(
+_ALT_AFTER = LazyPattern(
     rf"\s*(?:\([^()]{{0,60}}\)\s*)?(?:/|\bor\b|\band/or\b)\s*{_START_EVENT}", re.I
 )
-_ALT_BEFORE = re.compile(
+_ALT_BEFORE = LazyPattern(
     rf"{_START_EVENT}[a-z]*(?:\s+\w+){{0,2}}\s*(?:\([^()]{{0,60}}\)\s*)?(?:/|\bor\b|\band/or\b)\s*"
     r"(?:the\s+)?(?:(?:date|day|time)\s+of\s+)?$",
     re.I,

@@ -48,7 +48,7 @@ import pandas as pd
 from ..findings import kind_frame
 from ..frames import STUDY_COLUMNS, STUDY_FIELD_PATHS, STUDY_TEXT_COLUMNS, RecordSet
 from .base import FunctionKind, require_keys
-from .patterns import Carried
+from .patterns import Carried, LazyPattern
 from .randomization_single_arm import PREFILTER as RANDOMIZATION_PREFILTER
 from .randomization_single_arm import (
     arrow_match,
@@ -90,10 +90,10 @@ _TESTS = {"in", "not_in", "missing", "not_within"}
 
 # Sentence limits: . ! ? ; followed by space, a colon ending a line, blank lines, bullets.
 # A bare line break is not one: legacy XML text is hard-wrapped mid-sentence.
-_SENT_END = re.compile(
+_SENT_END = LazyPattern(
     r"[.!?;](?=\s|$)|:[ \t]*\r?\n|\n[ \t\r]*\n|\n(?=[ \t]*(?:[*•\-–]|[0-9]+[.)])[ \t])|•"
 )
-_WORD = re.compile(r"[A-Za-z0-9ⅠⅡⅢⅣ]+(?:[-'/.][A-Za-z0-9ⅠⅡⅢⅣ]+)*")
+_WORD = LazyPattern(r"[A-Za-z0-9ⅠⅡⅢⅣ]+(?:[-'/.][A-Za-z0-9ⅠⅡⅢⅣ]+)*")
 _WHERE = {
     "brief_title": "the title",
     "official_title": "the official title",

@@ -44,6 +44,7 @@ from ..findings import FINDING_COLUMNS, coerce_findings, empty_findings
 from ..frames import STUDY_FIELD_PATHS, RecordSet
 from ..read.registry_ids import find_ids, trial_key
 from .base import require_keys
+from .patterns import LazyPattern
 
 KEY_COLUMNS = (
     "record_id",
@@ -176,7 +177,7 @@ _STOP = frozenset(
         "diseases",
     ]
 )
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORD = LazyPattern(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Row = dict[str, Any]
 
 

@@ -35,12 +35,13 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 
-_WORD_RE = re.compile(r"[^\W_]+")  # a word: a run of letters/digits (Unicode)
+_WORD_RE = LazyPattern(r"[^\W_]+")  # a word: a run of letters/digits (Unicode)
 _ARROW_SEP = r"[^\p{L}\p{N}]+"  # the same, as a separator for RE2 (pyarrow)
 # words joined by hyphens before a letter ("post-surgical", "5-FU") count as one word
-_JOINED_WORD_RE = re.compile(r"[^\W_]+(?:[-\u2010\u2011](?=[^\W\d_])[^\W_]+)*")
-_HYPHENS = re.compile(r"[-\u2010\u2011]")
+_JOINED_WORD_RE = LazyPattern(r"[^\W_]+(?:[-\u2010\u2011](?=[^\W\d_])[^\W_]+)*")
+_HYPHENS = LazyPattern(r"[-\u2010\u2011]")
 _NO_HYPHENS = {ord("-"): None, 0x2010: None, 0x2011: None}
 _ARROW_JOIN = r"([\p{L}\p{N}])[-\x{2010}\x{2011}](\p{L})"
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -285,7 +286,7 @@ def covered(runs: list[tuple[int, int, int]], side: int, size: int) -> np.ndarra
     return mask
 
 
-_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+_SENTENCE_END_RE = LazyPattern(r"[.!?](?=\s|$)")
 
 
 def sentence_count(text: str) -> int:
@@ -296,8 +297,8 @@ def sentence_count(text: str) -> int:
 
 # paragraphs: blocks between blank lines (legacy XML text is hard-wrapped inside them) and
 # single lines (API v2 text often puts one paragraph or list item per line)
-_BLOCK_RE = re.compile(r"\S(?:[^\n]|\n(?![ \t\r]*(?:\n|$)))*")
-_LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
+_BLOCK_RE = LazyPattern(r"\S(?:[^\n]|\n(?![ \t\r]*(?:\n|$)))*")
+_LINE_RE = LazyPattern(r"[^\n]*\S[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -548,7 +549,7 @@ def _row(
     }
 
 
-_HAS_WORD = re.compile(r"[^\W_]")
+_HAS_WORD = LazyPattern(r"[^\W_]")
 
 
 def written_words(text: str) -> int:

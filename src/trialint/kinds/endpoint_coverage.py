@@ -87,6 +87,7 @@ from rapidfuzz import fuzz, process
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 
 _ALLOWED = {
     "fields",
@@ -156,8 +157,8 @@ _STOPWORDS = frozenset(
 # "(ABBR)" or "[ABBR]" (markdown-escaped or not), possibly "(ABBR; ..." / "(ABBR, ..."
 _PAREN_OPEN = r"\\?[(\[]\s*"
 _PAREN_CLOSE = r"\s*(?:\\?[)\]]|[;,])"
-_BULLET = re.compile(r"^(?:[-*•·▪◦‣>]+|\(?[0-9]{1,2}[.)]|\(?[ivxIVX]{1,5}[.)]|\(?[a-hA-H][.)])\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=。)")
+_BULLET = LazyPattern(r"^(?:[-*•·▪◦‣>]+|\(?[0-9]{1,2}[.)]|\(?[ivxIVX]{1,5}[.)]|\(?[a-hA-H][.)])\s*")
+_SENTENCE_END = LazyPattern(r"(?<=[.!?])\s+(?=\S)|(?<=。)")
 
 
 @dataclass(frozen=True)
@@ -456,16 +457,16 @@ _CUE_WORDS = (
     *("question", "study", "trial", "measure", "variable", "parameter", "assessment"),
     *("evaluation", "used to", "to ", "will ", "was ", "were ", "is ", "are ", "analys", "analyz"),
 )
-_CONTEXT_LABEL = re.compile(
+_CONTEXT_LABEL = LazyPattern(
     r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
 )
-_FUTURE = re.compile(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
-_STATS_COMPARE = re.compile(
+_FUTURE = LazyPattern(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
+_STATS_COMPARE = LazyPattern(
     r"\b(?:used|performed|done|applied)\s+to\s+(?:compare|analy[sz]e|assess|evaluate)\s+(?:the\s+)?"
     r"(?:incidences?|instances?|rates?|frequenc(?:y|ies)|proportions?|occurrences?|numbers?)\s+of\b",
     re.I,
 )
-_STATS_TEST = re.compile(
+_STATS_TEST = LazyPattern(
     r"\b(?:chi-?squared?|fisher'?s?\s+exact|t-?tests?|anova|ancova|mann-whitney|wilcoxon|"
     r"kaplan-meier|log-?rank|(?:logistic\s+|linear\s+|cox\s+)?regression)(?:\s+(?:analys[ie]s|tests?))?\b",
     re.I,
@@ -473,19 +474,19 @@ _STATS_TEST = re.compile(
 # "Efficacy will be analyzed by ORR, symptom control and QoL": what defines a generic aim is
 # the list of its endpoints (not safety: "safety will be assessed by AEs" is monitoring);
 # every match holds a `statement_words` phrase ("be assessed", "is evaluated"): the prefilter
-_SAFETY_DEFINED = re.compile(
+_SAFETY_DEFINED = LazyPattern(
     r"\b(?:safety|tolerability|toxicity)\s+(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|monitored|analy[sz]ed|determined)\s+(?:by|with|through|using|via)\b",
     re.I,
 )
-_AIM_DEFINED = re.compile(
+_AIM_DEFINED = LazyPattern(
     r"\b(?:efficacy|effectiveness|(?:clinical|anti-?tumou?r)\s+(?:activity|benefit))\s+"
     r"(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|analy[sz]ed|determined)\s+"
     r"(?:by|with|through|using|via|in\s+terms\s+of|as)\b",
     re.I,
 )
-_PROCEDURE_VERB = re.compile(
+_PROCEDURE_VERB = LazyPattern(
     r"(?:\s*\S+){0,3}?\s*\b(?:performed|done|conducted|carried out)\b", re.I
 )
 
@@ -708,15 +709,15 @@ def covered(meaning: Meaning, outcome_text: str) -> bool:
 # efficacy") and is covered when some registered outcome carries each of its content words
 # (stemmed, fuzzy, synonyms and abbreviations resolved both ways).
 
-_WORD = re.compile(r"[a-z0-9]+")
-_CODE_HYPHEN = re.compile(r"(?<![a-z0-9])([a-z]{1,6})[-_]?(\d{1,3}[a-z]?)(?![a-z0-9])")
-_CODE_SPACE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})[ -](\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
+_WORD = LazyPattern(r"[a-z0-9]+")
+_CODE_HYPHEN = LazyPattern(r"(?<![a-z0-9])([a-z]{1,6})[-_]?(\d{1,3}[a-z]?)(?![a-z0-9])")
+_CODE_SPACE = LazyPattern(r"(?<![A-Za-z0-9])([A-Z]{2,6})[ -](\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
 _SUFFIXES = (
     *("ically", "ical", "ities", "ity", "isms", "ism", "ions", "ion", "ings", "ing"),
     *("ies", "es", "ed", "ic", "al", "s", "e"),
 )
-_PAREN = re.compile(r"\s*\\?[(\[][^()\[\]]*\\?[)\]]")
-_ABBR_WORD = re.compile(
+_PAREN = LazyPattern(r"\s*\\?[(\[][^()\[\]]*\\?[)\]]")
+_ABBR_WORD = LazyPattern(
     r"(?<![A-Za-z0-9-])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]{1,11}(?![A-Za-z0-9])"
 )
 
@@ -751,12 +752,12 @@ def _normalised(text: str) -> str:
     return _INTERLEUKIN.sub(r"il\1", low) if "interleukin" in low else low
 
 
-_PLURAL_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]+)s(?![A-Za-z0-9])")
-_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
-_INTERLEUKIN = re.compile(r"\binterleukin[\s-]*(\d+[a-z]?)\b")  # "interleukin 6" is "IL-6"
+_PLURAL_CODE = LazyPattern(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]+)s(?![A-Za-z0-9])")
+_WORD_HYPHEN = LazyPattern(r"(?<=[a-z])-(?=[a-z])")
+_INTERLEUKIN = LazyPattern(r"\binterleukin[\s-]*(\d+[a-z]?)\b")  # "interleukin 6" is "IL-6"
 
 
-_HAS_DIGIT = re.compile(r"[0-9]")
+_HAS_DIGIT = LazyPattern(r"[0-9]")
 
 
 def words(text: str) -> list[str]:
@@ -902,7 +903,7 @@ def _key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
     return frozenset(keys)
 
 
-_PROTECT_AND = re.compile(
+_PROTECT_AND = LazyPattern(
     r"(?:[A-Z][\w'’-]*\s+){1,6}(?:and|&)\s+(?:[A-Z][\w'’-]*\s+){0,5}"
     r"(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
     r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
@@ -931,35 +932,35 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-_WH_START = re.compile(r"\s*(?:whether|if|how|what|why|which|who|whom|when|where)\b", re.I)
-_INTRO = re.compile(
+_WH_START = LazyPattern(r"\s*(?:whether|if|how|what|why|which|who|whom|when|where)\b", re.I)
+_INTRO = LazyPattern(
     r"\s*(?:(?:in|at|during|after|before|for|on|from|within|throughout|as|additionally|also|"
     r"finally|furthermore|moreover|then|secondly|thirdly|lastly|further|in addition)\b[^,;:]{0,80},)",
     re.I,
 )
-_FINITE = re.compile(
+_FINITE = LazyPattern(
     r"\b(?:is|are|was|were|will|would|shall|should|has|have|had|can|could|may|might|must|does|do|did)\b",
     re.I,
 )
-_ROMAN = re.compile(r"(?i)^(?:[ivxl]+|[a-h])$")
+_ROMAN = LazyPattern(r"(?i)^(?:[ivxl]+|[a-h])$")
 
 
-_LIST_AFTER = re.compile(r"\b(?:including|such\s+as|e\.g\.|i\.e\.|namely)\s*:?", re.I)
-_MODIFIER = re.compile(
+_LIST_AFTER = LazyPattern(r"\b(?:including|such\s+as|e\.g\.|i\.e\.|namely)\s*:?", re.I)
+_MODIFIER = LazyPattern(
     r"\b(?:aimed|designed|intended|developed|used|known|shown|thought|believed)\s+(?:at|to|for)\b"
     r"|\b(?:tools?|apps?|applications?|devices?|instruments?|systems?|platforms?|methods?|techniques?|"
     r"software|programs?|sensors?|wearables?)\s+(?:that\s+can\s+|which\s+can\s+)?to\s+"
     r"(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\b",
     re.I,
 )
-_RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:[a-z]+\s+){0,2}$", re.I)
-_COVARIATES = re.compile(
+_RELATIVE = LazyPattern(r"\b(?:which|that|who)\s+(?:[a-z]+\s+){0,2}$", re.I)
+_COVARIATES = LazyPattern(
     r"\b(?:factors|variables|influences|characteristics|covariates|predictors|moderators|"
     r"confounders|mediators|demographics)\W*$",
     re.I,
 )
-_CORRELATIVE = re.compile(r"predict|correlat|associat|relat", re.I)
-_CORRELATE = re.compile(r"\bcorrelat\w*\s*$", re.I)
+_CORRELATIVE = LazyPattern(r"predict|correlat|associat|relat", re.I)
+_CORRELATE = LazyPattern(r"\bcorrelat\w*\s*$", re.I)
 
 
 def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
@@ -1048,7 +1049,7 @@ def _segment_items(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[
     return parts
 
 
-_NAME_OF = re.compile(r".*\b[A-Z][A-Za-z]+\s+of\s+(?:the\s+)?[A-Z]", re.S)
+_NAME_OF = LazyPattern(r".*\b[A-Z][A-Za-z]+\s+of\s+(?:the\s+)?[A-Z]", re.S)
 
 
 def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
@@ -1073,50 +1074,50 @@ def _cut_treatment_tail(text: str, start: int, end: int, lex: Lexicon) -> int:
     return end
 
 
-_HYPOTHESIS = re.compile(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
-_PROCEDURAL_LEAD = re.compile(r"\b(?:monitor|record|collect|track|gather)(?:ed|ing|s)?\s*$", re.I)
-_TOOL_LEAD = re.compile(
+_HYPOTHESIS = LazyPattern(r"\bhypothes[ie][sz]e?s?\b|\bhypothesi[sz]ed\b", re.I)
+_PROCEDURAL_LEAD = LazyPattern(r"\b(?:monitor|record|collect|track|gather)(?:ed|ing|s)?\s*$", re.I)
+_TOOL_LEAD = LazyPattern(
     r"\b(?:tools?|apps?|applications?|devices?|instruments?|systems?|platforms?|methods?|"
     r"techniques?|software|programs?|sensors?|wearables?)\s+(?:(?:designed|used|developed|able)\s+)?"
     r"to\s+(?:measure|assess|monitor|evaluate|detect|quantify|record|track)\s*$",
     re.I,
 )
 # "biometric health data, including X" / "data on X": what data are collected on
-_DATA_ON = re.compile(
+_DATA_ON = LazyPattern(
     r"\s*(?:the\s+)?(?:[A-Za-z-]+\s+){0,3}?data\s*(?:,?\s*(?=including|such\s+as|e\.g\.|namely)|"
     r"\s*(?:on|about|regarding|of)\s+)",
     re.I,
 )
 # "an analysis of the PK and PD data": the data analysed are measured
-_ANALYSIS_DATA = re.compile(
+_ANALYSIS_DATA = LazyPattern(
     r"\banaly[sz](?:is|es)(?:\s*\([^()]{1,20}\))?\s+(?:of|on)\s+(?:the\s+)?(?P<what>[^.;:]{3,120}?)\s+data\b",
     re.I,
 )
-_MONITOR = re.compile(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
-_BASELINE_ONLY = re.compile(
+_MONITOR = LazyPattern(r"\b(?:monitor|record|collect|observe|track|gather|follow)\b", re.I)
+_BASELINE_ONLY = LazyPattern(
     r"[a-z ]{0,40}?\b(?:by|using|with)?\s*(?:[A-Za-z-]+\s+){0,3}?(?:at|during|before)\s+(?:the\s+)?"
     r"(?:baseline|screening|enrol+ment|inclusion|study entry|entry|admission|randomi[sz]ation|diagnosis)\b"
     r"(?!\s*(?:,\s*|and\s+|or\s+|to\s+|through\s+|until\s+|then\s+)(?:at|after|during|every|on|"
     r"day|week|month|year|visit|follow|the end|end|discharge|\d))",
     re.I,
 )
-_BASELINE_FIRST = re.compile(
+_BASELINE_FIRST = LazyPattern(
     r"[^A-Za-z]*(?:only\s+)?(?:at|during|before)\s+(?:the\s+)?(?:baseline|screening|enrol+ment|"
     r"inclusion|study entry|entry|admission|randomi[sz]ation|diagnosis)\b",
     re.I,
 )
-_IS_ENDPOINT = re.compile(
+_IS_ENDPOINT = LazyPattern(
     r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
     r"(?:(?:primary|secondary|main|key|co-?primary|exploratory|tertiary|other|additional)\s+)+"
     r"(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b",
     re.I,
 )
-_USED_TO = re.compile(
+_USED_TO = LazyPattern(
     r"\b(?:is|are|was|were|will\s+be)\s+(?:also\s+)?(?:used|administered|employed|applied)\s+"
     r"to\s+(?:assess|measure|evaluate|quantify|determine|record|capture)\b",
     re.I,
 )
-_AFTER_CUE = re.compile(
+_AFTER_CUE = LazyPattern(
     r"(?:will|would|shall|to|can|may|is|are|was|were)\s+(?:also\s+|further\s+|then\s+)?"
     r"(?:be\s+)?(?P<verb>[a-z]+ed)(?:\s+out)?\s+(?:by|with|through|using|via|in\s+terms\s+of|for|to)\b",
     re.I,
@@ -1216,10 +1217,10 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
 # --- coverage of open items -------------------------------------------------------------------
 
 
-_LONG_SHORT = re.compile(
+_LONG_SHORT = LazyPattern(
     r"\\?[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9_-]{0,12}[A-Za-z0-9])s?\s*(?:\\?[)\]]|[;,])"
 )
-_SHORT_LONG = re.compile(
+_SHORT_LONG = LazyPattern(
     r"(?<![A-Za-z0-9])(?P<abbr>[A-Z][A-Za-z0-9_-]{0,10}[A-Z0-9])\s*\\?[(\[]\s*"
     r"(?P<long>[A-Za-z][^()\[\]\n]{3,80}?)\s*\\?[)\]]"
 )
@@ -1383,12 +1384,12 @@ class Item:
     strict: bool = False  # a named instrument ("Quality of Erection Questionnaire (QEQ)")
 
 
-_TREATMENT_FRAME = re.compile(
+_TREATMENT_FRAME = LazyPattern(
     r"(?:the\s+|a\s+|an\s+)?(?:[a-z]+\s+)?(?:use|usage|addition|administration|application|"
     r"implementation|introduction|delivery|provision|combination|dose|dosing|timing)",
     re.I,
 )
-_RESPONSES_TO = re.compile(r"\s*(?:the\s+)?(?:answers|responses)\s+to\s+(?=(?:the\s+)?[A-Z])")
+_RESPONSES_TO = LazyPattern(r"\s*(?:the\s+)?(?:answers|responses)\s+to\s+(?=(?:the\s+)?[A-Z])")
 
 
 def _head(phrase: str, lex: Lexicon) -> str | None:
@@ -1415,19 +1416,19 @@ def _head(phrase: str, lex: Lexicon) -> str | None:
     return a if m.group(0).strip() == "of" else phrase
 
 
-_BAD_START = re.compile(
+_BAD_START = LazyPattern(
     r"\s*(?:with|without|to|than|versus|vs|as|not|no|alone|then|plus|via|whose|while|because|"
     r"in|on|at|of|for|from|by|into|over|under|after|before|during|these|those|this|that|such|upon|"
     r"although|since|so|thus|here|there|all|both|either|neither|sufficient|insufficient|able|unable|"
     r"necessary|needed|required|enough|likely|possible|new|future|further)\b",
     re.I,
 )
-_INSTRUMENT_NOUN = re.compile(
+_INSTRUMENT_NOUN = LazyPattern(
     r"\b(?:Scales?|Index|Indices|Questionnaires?|Inventory|Instruments?|Surveys?|Tests?|Scores?|"
     r"Assessments?|Profiles?|Checklists?|Ratings?)\b"
 )
-_COMPOUND = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,5}-?[0-9]{3,}[A-Z0-9]*(?![A-Za-z0-9])")
-_GERUND_START = re.compile(
+_COMPOUND = LazyPattern(r"(?<![A-Za-z0-9])[A-Z]{1,5}-?[0-9]{3,}[A-Z0-9]*(?![A-Za-z0-9])")
+_GERUND_START = LazyPattern(
     r"[A-Za-z][a-z]+ing\s+(?:the|a|an|their|its|his|her|our|on|upon|whether|if|how|that|which)\b"
     r"|[a-z]+ing\s+[A-Z]"
     r"|(?:assessed|measured|evaluated|determined|analy[sz]ed|performed|done|conducted|collected|"
@@ -1435,9 +1436,9 @@ _GERUND_START = re.compile(
     r"used|given|administered|prohibited|allowed|required|planned|expected)\b",
     re.I,
 )
-_PRONOUN = re.compile(r"\b(?:we|our|us|they|their|them|it|its|he|she|his|her|you|your|I)\b")
-_ADJ_END = re.compile(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
-_CODE = re.compile(
+_PRONOUN = LazyPattern(r"\b(?:we|our|us|they|their|them|it|its|he|she|his|her|you|your|I)\b")
+_ADJ_END = LazyPattern(r"(?:al|ive|ous|ic|ar|ary|ory|able|ible|ful|less|ing|ed)$")
+_CODE = LazyPattern(
     r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9]|[A-Za-z]+-?[0-9]+[A-Za-z]*)(?![A-Za-z0-9])"
 )
 
@@ -1462,7 +1463,7 @@ def statement_items(
     return out
 
 
-_ENUM_MARK = re.compile(r"(?:^|(?<=[\s,;:]))\(?(?:[ivx]{1,4}|[0-9]{1,2}|[a-h])\)\s+", re.I)
+_ENUM_MARK = LazyPattern(r"(?:^|(?<=[\s,;:]))\(?(?:[ivx]{1,4}|[0-9]{1,2}|[a-h])\)\s+", re.I)
 
 
 def _enumerated(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1478,7 +1479,7 @@ def _enumerated(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-_LOWER_INSTRUMENT = re.compile(
+_LOWER_INSTRUMENT = LazyPattern(
     r"(?<![A-Za-z])[A-Z][a-z]+(?:\s+[a-z]+){0,3}\s+(?:survey|questionnaire|scale|index|inventory|checklist)s?\b(?!\s*[A-Za-z])"
 )
 
@@ -1659,7 +1660,7 @@ def _candidate(
 
 
 _CAUSE_KEY = "~cause-specific"
-_CAUSE_SPECIFIC = re.compile(
+_CAUSE_SPECIFIC = LazyPattern(
     r"\b(?:mortality|deaths?|survival)\s+(?:from|due\s+to|caused\s+by|attributable\s+to|related\s+to)\s+"
     r"(?!any\b|all\b|other\b|whatever\b)[a-z]"
     r"|\b(?<!all-)(?<!all\s)(?!all\b|any\b)[a-z]+[- ](?:specific|related)\s+(?:mortality|deaths?|survival)\b"
@@ -1667,15 +1668,15 @@ _CAUSE_SPECIFIC = re.compile(
     r"[- ](?:mortality|deaths?)\b",
     re.I,
 )
-_LEADING_FRAME = re.compile(
+_LEADING_FRAME = LazyPattern(
     r"(?:the\s+|an?\s+)?(?:[a-z-]+\s+){0,2}?(?:rates?|incidence|proportions?|percentages?|numbers?|"
     r"frequency|frequencies|duration|levels?|severity|occurrence)(?:\s*(?:,|and|or)\s*[a-z]+){0,3}\s+of\b",
     re.I,
 )
-_NOT_A_NAME = re.compile(
+_NOT_A_NAME = LazyPattern(
     r"(?i)\b(?:outcomes?|end ?points?|primary|secondary|objectives?|study|trial)\b"
 )
-_NUMBERED_CODE = re.compile(r"[a-z]{1,6}[0-9]{1,2}[a-z]?")
+_NUMBERED_CODE = LazyPattern(r"[a-z]{1,6}[0-9]{1,2}[a-z]?")
 
 
 def _class_named_at_end(phrase: str, lex: Lexicon) -> bool:
@@ -1740,7 +1741,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-_BASELINE_ITEM = re.compile(r"^\s*(?:the\s+)?baseline\b|\(\s*baseline\s*\)", re.I)
+_BASELINE_ITEM = LazyPattern(r"^\s*(?:the\s+)?baseline\b|\(\s*baseline\s*\)", re.I)
 
 
 def _minus(keys: frozenset[str], condition: frozenset[str]) -> frozenset[str]:
@@ -1766,7 +1767,7 @@ def _named(phrase: str) -> bool:
 # --- the kind --------------------------------------------------------------------------------
 
 
-_INSTRUMENT_AFTER = re.compile(
+_INSTRUMENT_AFTER = LazyPattern(
     r"\s*(?:(?:questionnaires?|instruments?|scales?|index|scores?|measures?)\s*)?\\?[(\[]\s*"
     r"(?P<names>[A-Za-z][A-Za-z0-9-]{1,20}(?:\s*(?:,|and|or|/)\s*[A-Za-z][A-Za-z0-9-]{1,20})*)\s*\\?[)\]]"
 )
@@ -1905,8 +1906,8 @@ def _in_statement(
     return out
 
 
-_NAME_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z'’-]+\s+$")
-_NOUN_AFTER = re.compile(r"\s+(?:Index|Indices|Questionnaires?|Scales?|Inventory|Instruments?)\b")
+_NAME_BEFORE = LazyPattern(r"(?<![A-Za-z])[A-Z][A-Za-z'’-]+\s+$")
+_NOUN_AFTER = LazyPattern(r"\s+(?:Index|Indices|Questionnaires?|Scales?|Inventory|Instruments?)\b")
 
 
 def _inside_named_instrument(text: str, start: int, end: int) -> bool:
@@ -2077,13 +2078,13 @@ def _class_parts(item: Item) -> list[Item]:
     return [dataclasses.replace(item, keys=frozenset([k]), alternatives=()) for k in classes]
 
 
-_COVARIATE_LIST = re.compile(
+_COVARIATE_LIST = LazyPattern(
     r"\b(?:factors|variables|characteristics|covariates|predictors|confounders|demographics|"
     r"features|determinants|moderators|mediators)\s*(?:\(|,|:)?\s*(?:such\s+as|including|like|"
     r"e\.g\.|namely|:)[^.;:]*$",
     re.I,
 )
-_UNDER_CLASS = re.compile(
+_UNDER_CLASS = LazyPattern(
     r"\b(?P<cls>side[- ]effects?|adverse (?:events?|effects?|reactions?)|toxicit(?:y|ies)|"
     r"complications?|immune responses?|pharmacokinetic\w*|biomarkers?|markers?)\b\s*(?:\(|,|:)?\s*"
     r"(?:such\s+as|including|like|e\.g\.|namely|:)[^.;:]*$",
@@ -2107,17 +2108,17 @@ def _listed_under_covered(
     return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
 
 
-_LEVEL_OF = re.compile(
+_LEVEL_OF = LazyPattern(
     r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
 )
 # a drug's own concentration (peak, trough, over the dosing interval) is pharmacokinetics
-_PK_OUTCOME = re.compile(
+_PK_OUTCOME = LazyPattern(
     r"\b(?:study drugs?|pharmacokinetic|C ?max|C ?min|C ?trough|T ?max|AUC|half-life|clearance|"
     r"(?:trough|peak|maximum|minimum)\s+(?:observed\s+)?(?:plasma\s+|serum\s+)?concentration)",
     re.I,
 )
 # immunogenicity: antibodies the body makes against the drug, no pharmacodynamic effect of it
-_ADA_OUTCOME = re.compile(
+_ADA_OUTCOME = LazyPattern(
     r"\b(?:immunogenicity|anti-?drug antibod\w*|ADAs?|neutrali[sz]ing antibod\w*(?:\s+against|\s+to)\s+"
     r"(?:the\s+)?(?:study\s+)?drug)\b",
     re.I,
@@ -2125,7 +2126,7 @@ _ADA_OUTCOME = re.compile(
 
 
 # a tumour marker's response or progression (PSA, CA-125) measures the disease, not the drug
-_TUMOUR_MARKER = re.compile(
+_TUMOUR_MARKER = LazyPattern(
     r"\b(?:PSA|prostate[- ]specific antigen|CA[- ]?125|CA[- ]?19-?9|CA[- ]?15-?3|CEA|"
     r"carcinoembryonic antigen|AFP|alpha[- ]?fetoprotein|M[- ]protein|paraprotein)\b",
     re.I,

@@ -8,7 +8,6 @@ shape it found in ``RecordSet.issues``; this kind reports them, one finding per 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -16,14 +15,15 @@ import pandas as pd
 from ..findings import kind_frame
 from ..frames import RecordSet, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 
 
 def validate(params: dict[str, Any]) -> None:
     require_keys(params, set())
 
 
-_INDEX = re.compile(r"\[[0-9]+\]")
-_ITEM = re.compile(r"\w+\[[0-9]+\]")
+_INDEX = LazyPattern(r"\[[0-9]+\]")
+_ITEM = LazyPattern(r"\w+\[[0-9]+\]")
 
 
 def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:

@@ -34,7 +34,7 @@ from ..findings import kind_frame
 from ..frames import RecordSet, arm_field, isin
 from .arms_links import arm_intervention_links
 from .base import FunctionKind, require_keys
-from .patterns import Carried, alternatives, as_list, check_regex, compiled
+from .patterns import Carried, LazyPattern, alternatives, as_list, check_regex, compiled
 
 _TYPES = (
     "DRUG",
@@ -49,7 +49,7 @@ _TYPES = (
     "DIAGNOSTIC_TEST",
     "OTHER",
 )
-_WORD = re.compile(r"[^\W\d_]{3,}")
+_WORD = LazyPattern(r"[^\W\d_]{3,}")
 
 
 def _check_types(params: dict[str, Any]) -> None:

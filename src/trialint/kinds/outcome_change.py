@@ -25,6 +25,7 @@ from ..frames import RecordSet, carries, outcome_field
 from ..versions import VersionPairs
 from .base import require_keys
 from .outcome_language import Change, Outcome, compare
+from .patterns import LazyPattern
 
 PHASES: tuple[str, ...] = ("before-start", "recruiting", "after-primary-completion", "unknown")
 SECTIONS: tuple[str, ...] = ("primary", "secondary")
@@ -72,7 +73,7 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 # --- when a change was made ------------------------------------------------------------------------
 
-_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2}))?(?:-([0-9]{1,2}))?")
+_DATE = LazyPattern(r"([0-9]{4})(?:-([0-9]{1,2}))?(?:-([0-9]{1,2}))?")
 _MONTHS = {
     m: i
     for i, m in enumerate(

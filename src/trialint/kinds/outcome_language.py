@@ -32,30 +32,32 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from .patterns import LazyPattern
+
 # --- text normalisation --------------------------------------------------------------------------
 
-_SPELLING: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<=[a-z])is(ation|e|ed|es|ing)(?=[^a-z]|$)"), r"iz\1"),
-    (re.compile(r"(?<=[a-z])ys(e|ed|es|is|ing)(?=[^a-z]|$)"), r"yz\1"),
-    (re.compile(r"haem"), "hem"),
-    (re.compile(r"(?<=[a-z])aem"), "em"),
-    (re.compile(r"oedema"), "edema"),
-    (re.compile(r"oesophag"), "esophag"),
-    (re.compile(r"tumour"), "tumor"),
+_SPELLING: tuple[tuple[LazyPattern, str], ...] = (
+    (LazyPattern(r"(?<=[a-z])is(ation|e|ed|es|ing)(?=[^a-z]|$)"), r"iz\1"),
+    (LazyPattern(r"(?<=[a-z])ys(e|ed|es|is|ing)(?=[^a-z]|$)"), r"yz\1"),
+    (LazyPattern(r"haem"), "hem"),
+    (LazyPattern(r"(?<=[a-z])aem"), "em"),
+    (LazyPattern(r"oedema"), "edema"),
+    (LazyPattern(r"oesophag"), "esophag"),
+    (LazyPattern(r"tumour"), "tumor"),
     # -our words only (never "hour", "four", "your", "pour", "tour")
     (
-        re.compile(
+        LazyPattern(
             r"(?<![a-z])(behavi|col|fav|hon|hum|lab|od|tum|vap|rum|neighb|harb|flav|vig|rig|sav|"
             r"endeav|arm|ferv|splend|ranc|clam)our(?=s?(?:[^a-z]|$)|ed|ing|ite|able)"
         ),
         r"\1or",
     ),
-    (re.compile(r"(?<=[a-z])tre(s?)(?=[^a-z]|$)"), r"ter\1"),
-    (re.compile(r"paediatr"), "pediatr"),
-    (re.compile(r"questionn?aire"), "questionnaire"),
-    (re.compile(r"randomi[sz]ation"), "randomization"),
+    (LazyPattern(r"(?<=[a-z])tre(s?)(?=[^a-z]|$)"), r"ter\1"),
+    (LazyPattern(r"paediatr"), "pediatr"),
+    (LazyPattern(r"questionn?aire"), "questionnaire"),
+    (LazyPattern(r"randomi[sz]ation"), "randomization"),
 )
-_TOKEN = re.compile(r"[0-9]+[.,][0-9]+|[a-z0-9]+")
+_TOKEN = LazyPattern(r"[0-9]+[.,][0-9]+|[a-z0-9]+")
 _NUMBER_WORDS = {
     "zero": 0,
     "one": 1,
@@ -167,9 +169,9 @@ UNIVERSAL_ABBREVIATIONS: dict[str, str] = {
     "yrs": "year",
 }
 _ABBR = r"([A-Za-z0-9][A-Za-z0-9\-/]{0,12}[A-Za-z0-9]|[A-Z])"
-_ABBR_AFTER = re.compile(r"\(\s*" + _ABBR + r"\s*[\),;]")  # long form (ABBR)
-_ABBR_BEFORE = re.compile(r"\b" + _ABBR + r"\s*\(([^()]{3,80})\)")  # ABBR (long form)
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_ABBR_AFTER = LazyPattern(r"\(\s*" + _ABBR + r"\s*[\),;]")  # long form (ABBR)
+_ABBR_BEFORE = LazyPattern(r"\b" + _ABBR + r"\s*\(([^()]{3,80})\)")  # ABBR (long form)
+_WORD = LazyPattern(r"[A-Za-z0-9]+")
 
 
 def _is_abbreviation(s: str) -> bool:
@@ -206,15 +208,15 @@ def long_form(abbr: str, text: str) -> str | None:
 
 # a version or item count at the end of an instrument's abbreviation ("ADHD-RS-IV", "PHQ-9",
 # "BDI-II", "RECIST v1.1"): not letters of its long form
-_VERSION = re.compile(
+_VERSION = LazyPattern(
     r"(?:[-\s]?(?:v(?:ersion)?\s?)?[0-9]+(?:\.[0-9]+)*|[-\s](?:I{1,3}|IV|VI{0,3}))$"
 )
 
 
-_COMPOUND = re.compile(r"[0-9]+[.,][0-9]+|[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_COMPOUND = LazyPattern(r"[0-9]+[.,][0-9]+|[a-z0-9]+(?:[-/][a-z0-9]+)*")
 
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_NOT_ALNUM = LazyPattern(r"[^a-z0-9]")
 
 
 def _key(abbr: str) -> str:
@@ -222,7 +224,7 @@ def _key(abbr: str) -> str:
     return _NOT_ALNUM.sub("", fold(abbr))
 
 
-_CLAUSE_END = re.compile(r"[.;:!?](?:\s|$)")
+_CLAUSE_END = LazyPattern(r"[.;:!?](?:\s|$)")
 
 
 def _words_before(text: str, end: int, n: int) -> str:
@@ -662,7 +664,7 @@ def content_words(text: str | None, lex: Lexicon) -> dict[str, str]:
 
 
 # a drug or compound code ("ACC-001", "MDX-010", "CAM2029"): letters and three digits in a row
-_CODE_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+-?[0-9]{3,}[A-Za-z0-9]*(?![A-Za-z0-9])")
+_CODE_WORD = LazyPattern(r"(?<![A-Za-z0-9])[A-Za-z]+-?[0-9]{3,}[A-Za-z0-9]*(?![A-Za-z0-9])")
 
 
 def key_terms(text: str | None, lex: Lexicon) -> dict[str, str]:
@@ -674,12 +676,12 @@ def key_terms(text: str | None, lex: Lexicon) -> dict[str, str]:
 
 # Named instruments and measures: acronyms ("HAM-D", "SF-36", "EQ-5D-5L", "HbA1c", "eGFR") and
 # capitalised names ending in an instrument word ("Beck Depression Inventory").
-_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])")
+_ACRONYM = LazyPattern(r"(?<![A-Za-z0-9])([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![A-Za-z0-9])")
 _INSTRUMENT_WORDS = (
     r"Scale|Inventory|Questionnaire|Index|Test|Score|Assessment|Instrument|Survey|Checklist|"
     r"Profile|Criteria|Classification|Schedule|Battery|Rating|Measure"
 )
-_NAMED = re.compile(
+_NAMED = LazyPattern(
     r"((?:[A-Z][A-Za-z'’]*(?:-[A-Za-z]+)*\s+(?:(?:of|for|the|and|in)\s+)?){1,6})("
     + _INSTRUMENT_WORDS
     + r")\b"
@@ -831,7 +833,7 @@ NOT_INSTRUMENTS = frozenset(
     ]
 )
 # a drug or compound code ("ACC-001", "MDX-010", "CAM2029"): three digits in a row
-_CODE = re.compile(r"[0-9]{3}")
+_CODE = LazyPattern(r"[0-9]{3}")
 
 
 def _is_acronym(token: str) -> bool:
@@ -846,7 +848,7 @@ def instrument_key(token: str) -> str:
     return _key(_ROMAN_VERSION.sub("", token)) or _key(token)
 
 
-_ROMAN_VERSION = re.compile(
+_ROMAN_VERSION = LazyPattern(
     r"(?:[-\s](?:I{1,3}|IV|VI{0,3})|[-\s]?v(?:ersion)?\s?[0-9]+(?:\.[0-9]+)*)$"
 )
 
@@ -882,10 +884,10 @@ def instruments(text: str | None, lex: Lexicon | None = None) -> dict[str, tuple
 
 # --- how it is summarised: aggregation ----------------------------------------------------------
 
-_AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+_AGGREGATIONS: tuple[tuple[str, LazyPattern], ...] = (
     (
         "time-to-event",
-        re.compile(
+        LazyPattern(
             r"\btime (?:to|until|till|from)\b|\btime-to-|\b(?:progression|disease|event|"
             r"recurrence|relapse|metastas[ie]s|failure|leukemia)[- ]free survival\b|"
             r"\boverall survival\b|\bduration of (?:response|remission|disease control)|"
@@ -894,7 +896,7 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "proportion",
-        re.compile(
+        LazyPattern(
             r"\b(?:percent(?:age)?s?|proportions?|numbers?|fractions?|share|count|rate) of "
             r"(?:the )?(?:participants|patients|subjects|people|persons|individuals|women|men|"
             r"children|infants|responders|eyes|cases|volunteers)\b|"
@@ -909,7 +911,7 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "change",
-        re.compile(
+        LazyPattern(
             r"\b(?:percent(?:age)? )?change[sd]? (?:from|in|of|between|since)\b|"
             r"\bchange from baseline\b|\b(?:reduction|decrease|increase|improvement|decline|"
             r"worsening|difference|reductions|increases|decreases)s? (?:from|in|of)\b|"
@@ -919,14 +921,14 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "duration",
-        re.compile(
+        LazyPattern(
             r"\blength of (?:[a-z]+ )?stay\b|\b(?:hospital|icu) stay\b|"
             r"\bduration of (?!response|remission|disease control)[a-z]+"
         ),
     ),
     (
         "count",
-        re.compile(
+        LazyPattern(
             r"\bnumber of (?!participants|patients|subjects|people|persons|individuals|women|"
             r"men|children|infants|responders|eyes|cases|volunteers)[a-z]+|"
             r"\b(?:annuali[sz]ed|annual|yearly|monthly|weekly) (?:[a-z]+ )?rate\b|"
@@ -937,7 +939,7 @@ _AGGREGATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_THRESHOLD = re.compile(r"(?:[<>≤≥]=?|\bat least\b|\bmore than\b|\bless than\b)\s*[0-9]")
+_THRESHOLD = LazyPattern(r"(?:[<>≤≥]=?|\bat least\b|\bmore than\b|\bless than\b)\s*[0-9]")
 
 
 def aggregations(text: str | None) -> frozenset[str]:
@@ -984,7 +986,7 @@ _UNIT_WORDS = (
 _NUM = r"(?:[0-9]+(?:[.,][0-9]+)?|" + "|".join(_NUMBER_WORDS) + r"|a|an|one|half)"
 _NUM_LIST = _NUM + r"(?:\s*(?:,|-|to|and|or|/|&|through|thru)\s*" + _NUM + r")*"
 # "12 weeks", "6-8 months", "0, 4, 8 and 12 weeks", "12-week"
-_POINTS_BEFORE = re.compile(
+_POINTS_BEFORE = LazyPattern(
     r"(?<![a-z0-9.])(?<![a-z0-9]-)(?P<nums>"
     + _NUM_LIST
     + r")\s*-?\s*"
@@ -993,13 +995,13 @@ _POINTS_BEFORE = re.compile(
 )
 # "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6", "Day +30" (days after a transplant),
 # "W24"
-_POINTS_AFTER = re.compile(
+_POINTS_AFTER = LazyPattern(
     r"\b(?P<unit>days?|weeks?|wks?|wk|w|months?|years?|hours?|cycles?)\s*\+?\s*(?P<nums>"
     + _NUM_LIST
     + r")(?![0-9a-z])"
 )
 # durations that are not assessment times
-_NOT_ASSESSMENT = re.compile(
+_NOT_ASSESSMENT = LazyPattern(
     r"(?:recruitment|enrol?l?ment|accrual|inclusion|analys[ie]s and reporting|overall|total|"
     r"study|trial|project)\s+(?:period|phase|duration|time)\b[^.;]*|"
     r"(?:overall|total|study|trial|expected) duration\b[^.;]*|"
@@ -1018,7 +1020,7 @@ _NOT_ASSESSMENT = re.compile(
     r"\bprevious (?:[0-9]+ )?(?:days?|weeks?|months?)|\bpast (?:[0-9]+ )?(?:days?|weeks?|months?)"
     r"|\bper (?:day|week|month|year)\b|\b[0-9]+[- ](?:hours?|days?) (?:recall|diary|period)\b"
 )
-_SPLIT_NUMS = re.compile(r"\s*(?:,|-|to|and|or|/|&|through|thru)\s*")
+_SPLIT_NUMS = LazyPattern(r"\s*(?:,|-|to|and|or|/|&|through|thru)\s*")
 
 
 def _unit(word: str) -> str | None:
@@ -1097,7 +1099,7 @@ def time_points(text: str | None) -> list[float]:
 
 # a sentence that gives when the measure is taken ("The BAD scale will be completed at baseline,
 # months 6, 12 and 18", "assessed at weeks 4, 8 and 12")
-_SCHEDULE = re.compile(
+_SCHEDULE = LazyPattern(
     r"\b(?:assessed|measured|evaluated|completed|collected|performed|recorded|obtained|taken|"
     r"done|administered|determined|scored|rated|repeated|drawn)\s+(?:[a-z]+\s+){0,2}?"
     r"(?:at|on|after|during|in)\b"
@@ -1421,7 +1423,7 @@ def compare(
     return changes
 
 
-_ITEM = re.compile(r"^\s*(?:[-–•*·]|[0-9]{1,2}[.)]|[a-z][.)])\s+")
+_ITEM = LazyPattern(r"^\s*(?:[-–•*·]|[0-9]{1,2}[.)]|[a-z][.)])\s+")
 
 
 def join_list_items(outcomes: Sequence[Outcome]) -> list[Outcome]:
@@ -1501,14 +1503,14 @@ def _pair_changes(
 
 # who is measured and in which analysis set: not what is measured ("in patients with mild to
 # moderate AD", "(ITT population)", "Last Observation Carried Forward (LOCF)")
-_POPULATION = re.compile(
+_POPULATION = LazyPattern(
     r"\b(?:in|among|for)\s+(?:the\s+|all\s+)?(?:[A-Za-z-]+\s+){0,2}?(?:subjects|patients|"
     r"participants|people|persons|individuals|adults|children|women|men|infants|volunteers|"
     r"population)\b(?:\s+(?:with|who|aged|undergoing|receiving|treated|having|on)\b"
     r"[^.;:()\[\]]*)?",
     re.I,
 )
-_ANALYSIS_SET = re.compile(
+_ANALYSIS_SET = LazyPattern(
     r"\b(?:(?:modified\s+)?intent(?:ion)?[- ]to[- ]treat|per[- ]protocol|full analysis|"
     r"safety analysis|m?itt|fas|pps|last observation carried forward|locf|"
     r"(?:fda[- ])?snapshot(?: analysis| algorithm)?|interim analysis|primary analysis|"
@@ -1533,17 +1535,17 @@ _COMPARISON = (
     r"[<>≤≥]=?|\?|(?:at least|more than|less than|greater than|fewer than|above|below|"
     r"exceeding|higher than|lower than)(?: or equal to)?"
 )
-_QUANTITY = re.compile(
+_QUANTITY = LazyPattern(
     r"(?:(?P<cmp>" + _COMPARISON + r")\s*)?(?<![a-z0-9.])(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*"
     r"(?P<unit>" + _UNITS + r")(?![a-z0-9])"
 )
-_SHARE = re.compile(
+_SHARE = LazyPattern(
     r"(?:(?P<cmp>[<>≤≥?]=?|at least|more than|less than|greater than|fewer than|over|under|"
     r"above|below|exceeding|of)\s*)?(?<![0-9.])(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*(?:%|percent)"
     r"(?:\s+(?P<what>reduction|improvement|increase|decrease|change|decline|response|loss|gain|"
     r"or (?:more|greater|less|higher|lower)))?"
 )
-_GRADE = re.compile(
+_GRADE = LazyPattern(
     r"\bgrades?\s*(?P<cmp>[<>≤≥?]=?|of at least|at least)?\s*(?P<num>[0-9])(?![0-9])"
     r"(?:\s*(?P<or>or (?:higher|greater|more|above|worse)|\+))?"
 )
@@ -1615,18 +1617,18 @@ def aggregation_change(a: _Profile, b: _Profile) -> str:
 
 # how a measurement is made: "measured by", "assessed using", "according to", "X was used to
 # measure"
-_METHOD = re.compile(
+_METHOD = LazyPattern(
     r"(?i)\b(?:measured|assessed|evaluated|determined|quantified|scored|rated|graded|confirmed|"
     r"detected|documented|adjudicated|read|calculated|estimated|obtained|recorded)\s+(?:by|using|"
     r"with|via|through|on|from|according to|per|based on)\b\s*(?:the\s+|a\s+|an\s+)?"
     r"(?P<what>[^.;:,(]{3,80})"
 )
-_METHOD_TOOL = re.compile(
+_METHOD_TOOL = LazyPattern(
     r"(?i)\b(?:used|using|with|by)\s+(?:the|a|an)\s+(?P<what>[^.;:,]{2,60}?\b(?:formula|"
     r"equation|device|instrument|assay|analy[sz]er|monitor|probe|meter|camera|software|kit|"
     r"technique|microscopy|microarrays?|oximetry|spirometry|ultrasound|tomography))\b"
 )
-_METHOD_USED = re.compile(
+_METHOD_USED = LazyPattern(
     r"(?i)(?:^|[.;:]\s*)(?:the\s+|a\s+|an\s+)?(?P<what>[a-z][^.;:,()]{2,60}?)\s+(?:was|were|is|are|"
     r"will be)\s+used\s+to\s+(?:assess|measure|determine|evaluate|quantify|calculate|estimate)|"
     # "using TempTest to assess critical temperature thresholds"
@@ -1634,18 +1636,18 @@ _METHOD_USED = re.compile(
     r"(?:assess|measure|determine|evaluate|quantify|calculate|estimate|detect)\b"
 )
 # what a method phrase names that is a scale's range or an analysis, not a way of measuring
-_NOT_METHOD = re.compile(
+_NOT_METHOD = LazyPattern(
     r"(?:\b[0-9]+[- ]?(?:point|item|mm|cm)\b|\bscale (?:of|from)\b|\b(?:analys[ie]s|analyzis|"
     r"algorithm|population|intent(?:ion)?[- ]to[- ]treat|itt|statistic|model|imputation|"
     r"method|snapshot|investigator|sponsor|site|visit|guideline|kaplan|formula of)\b)"
 )
 # a sentence ends at a full stop or semicolon, not at the stop of "i.e.", "e.g.", "vs." or "approx."
-_SENTENCE = re.compile(
+_SENTENCE = LazyPattern(
     r"(?<![^a-z]i\.e\.)(?<![^a-z]e\.g\.)(?<![^a-z]vs\.)(?<!approx\.)(?<=[.;])\s+|\n+", re.I
 )
 # sentences about the analysis (censoring, confidence intervals, imputation, algorithms): how the
 # results were analysed, not what was measured
-_ANALYSIS_SENTENCE = re.compile(
+_ANALYSIS_SENTENCE = LazyPattern(
     r"\b(?:censor|confidence interval|kaplan|meier|imputed|imputation|impute|locf|"
     r"last observation|regression|ancova|anova|mmrm|algorithm|t-test|statistic|hazard ratio|"
     r"intent(?:ion)?[- ]to[- ]treat|per[- ]protocol|cut-?off date|database|snapshot|"
@@ -1653,8 +1655,8 @@ _ANALYSIS_SENTENCE = re.compile(
     r"(?:primary|final|interim) analy[sz]is)"
 )
 # sentences describing a rating scale (its range, items, scoring, direction)
-_SCALE_WORDS = re.compile(r"\b(?:scores?|scales?|points?|rated|scored|questionnaires?|ratings?)\b")
-_SCALE_SENTENCE = re.compile(
+_SCALE_WORDS = LazyPattern(r"\b(?:scores?|scales?|points?|rated|scored|questionnaires?|ratings?)\b")
+_SCALE_SENTENCE = LazyPattern(
     r"\b(?:ranges?|ranging|higher|lower|items?|subscales?|sub-?scores?|domains?|likert|"
     r"consists? of|composed of|comprised of|indicat(?:e|es|ing)|sum|total|"
     r"(?:[0-9]+|four|five|seven|ten)[- ]point)\b|"
@@ -1666,7 +1668,7 @@ _ENDPOINTS = frozenset(["pfs", "os", "dfs", "efs", "rfs", "orr", "ttp", "dor", "
 # what makes a named thing a standard instrument or criterion, whose description in a later
 # version does not change what is measured: a scale, index, questionnaire, score or criteria,
 # or the body that set it (American College of Rheumatology, New York Heart Association)
-_STANDARD = re.compile(
+_STANDARD = LazyPattern(
     r"\b(?:scale|index|inventory|questionnaire|score|criteria|classification|checklist|"
     r"profile|survey|college|society|association|group|organization|consortium)\b"
 )
@@ -1719,21 +1721,21 @@ def _method_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: Lexic
 
 
 # how a summary figure is computed (a percentage, a rate): aggregation detail, not what is measured
-_CALCULATION = re.compile(
+_CALCULATION = LazyPattern(
     r"\b(?:calculated (?:as|by|from)|divided by|dividing|multiplied by|[x×*] ?100\b|sum of|"
     r"summed|numerator|denominator)"
 )
 # what the study aims at, and its arms: neither defines the measure
-_PURPOSE = re.compile(
+_PURPOSE = LazyPattern(
     r"\b(?:objective|aim|purpose|hypothes[ie]s|to demonstrate|to evaluate|to assess|to compare|"
     r"to determine|to investigate)\b"
 )
-_COMPARATOR = re.compile(
+_COMPARATOR = LazyPattern(
     r"\b(?:versus|vs\.?|compared (?:to|with)|comparing|in comparison (?:to|with)|relative to)\b"
     r"[^.;]*"
 )
 # the term a sentence defines: "Complete clearance was defined as ...", "CCyR: ..."
-_DEFINED = re.compile(
+_DEFINED = LazyPattern(
     r"^\W*(?:the\s+|a\s+)?(?P<subject>[^.;:]{2,80}?)\s+(?:is|was|were|are|will be)\s+"
     r"(?:defined|achieved|considered|classified|determined|based|the)\b|^\W*(?P<term>[^.;:]{2,40}):\s"
 )
@@ -1968,7 +1970,7 @@ def _instrument_added(
 
 
 # the words that make a name an instrument's (not a body's: 'American Thoracic Society')
-_INSTRUMENT = re.compile(
+_INSTRUMENT = LazyPattern(
     r"\b(?:scale|index|inventory|questionnaire|score|test|survey|checklist|profile|instrument|"
     r"battery|assessment)\b"
 )
@@ -1977,8 +1979,8 @@ _INSTRUMENT = re.compile(
 # One title that lists several measures ("height SDS and height velocity SDS", "death,
 # re-infarction or major bleeding", "precision and agreement of ..."): its items are the parts
 # between the coordinators, parentheses (abbreviations, units, criteria) left out.
-_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_COORDINATOR = re.compile(
+_BRACKETS = LazyPattern(r"\([^()]*\)|\[[^\[\]]*\]")
+_COORDINATOR = LazyPattern(
     r"\s*(?:[,;&+]|\band/or\b|\band\b|\bor\b|\bas well as\b|\bplus\b)\s*", re.I
 )
 ITEM_ADDED_TERMS = 2  # new terms a listed item must bring to count as a new measure
@@ -1988,7 +1990,7 @@ ITEM_ADDED_TERMS = 2  # new terms a listed item must bring to count as a new mea
 # ("based on a GEE analysis including NIHSS, mRS and Barthel Index", "Food and Drug
 # Administration (FDA)-Defined Snapshot Analysis", "compared with placebo, as determined by
 # ...") are not the measures the title lists
-_HOW_TAIL = re.compile(
+_HOW_TAIL = LazyPattern(
     r"\b(?:using|based on|according to|(?:as\s+)?(?:determined|measured|assessed|evaluated|"
     r"calculated)\s+(?:by|using|with|according to)|versus|vs\.?|compared (?:to|with)|"
     r"in comparison (?:to|with)|relative to)\b[^.;]*",
@@ -2074,7 +2076,7 @@ def list_item_change(
 # words set before a variable that do not narrow it: verbs and participles ("achieve",
 # "dose-normalized": how, not what), and the specimen an analyte is measured in ("plasma HIV
 # RNA" is HIV RNA)
-_NOT_QUALIFIER = re.compile(
+_NOT_QUALIFIER = LazyPattern(
     r"(?:[a-z]+(?:ed|ing)|achieve|attain|reach|experience|show|have|develop|require|receive|"
     r"undergo|maintain|plasma|serum|blood|urine|urinary|whole|venous|capillary|arterial)$"
 )
@@ -2133,7 +2135,7 @@ def _expanded_abbreviation(word: str, text: str) -> bool:
     return "".join(letters) in initials
 
 
-_CALENDAR = re.compile(
+_CALENDAR = LazyPattern(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+([0-9]{4})\b|"
     r"\b([0-9]{4})-([0-9]{2})\b"
 )
@@ -2174,7 +2176,7 @@ def timing_change(a: _Profile, b: _Profile) -> str:
 
 
 # a period up to a time, rather than the time itself ("up to 2 days", "within 16 weeks")
-_WINDOW = re.compile(r"\b(?:up to|within|until|till|throughout|no later than|at the latest)\b")
+_WINDOW = LazyPattern(r"\b(?:up to|within|until|till|throughout|no later than|at the latest)\b")
 
 
 def _window_in_time_frame(time_frame: str) -> bool:

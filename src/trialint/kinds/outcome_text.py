@@ -56,9 +56,9 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import OUTCOME_KINDS, RecordSet, isin, outcome_field
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern, compiled
 from .patterns import as_list as _as_list
 from .patterns import check_regex as _check_regex
-from .patterns import compiled
 from .patterns import mask as _mask
 from .patterns import prefilter as _prefilter
 
@@ -81,8 +81,8 @@ _PATTERN_KEYS = {
     "message",
 }
 _DEFAULT_MESSAGE = "{label} {column} '{text}' matches '{match}'"
-_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_ENUMERATOR = re.compile(r"\((?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)")  # "(1)", "(b)", "(iii)": kept
+_PARENS = LazyPattern(r"\([^()]*\)|\[[^\[\]]*\]")
+_ENUMERATOR = LazyPattern(r"\((?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)")  # "(1)", "(b)", "(iii)": kept
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def run_pattern(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
 
 
 _KIND_ORDER = {k: i for i, k in enumerate(_KINDS)}
-_FIELD = re.compile(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.")
+_FIELD = LazyPattern(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.")
 
 
 def _one_per_record(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -345,13 +345,13 @@ _DEFAULT_ABBR_MESSAGE = (
 )
 # a word with its hyphen-joined parts: "IIEF-5", "SF-36", "HbA1c", "PD-L1", "CD4+" ("FEV1/FVC"
 # gives two tokens)
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z])"
     r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\+?(?![A-Za-z0-9])"
 )
 # a part with two capitals
-_PART_CAPS = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+_PART_CAPS = LazyPattern(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
+_WORD = LazyPattern(r"[A-Za-z][A-Za-z'’]*")
 _TOOL_WORDS = r"(?:score|scale|questionnaire|index|test|inventory|instrument|criteria|assay)"
 _MINOR_WORDS = "of the and in on for with to a an by at or as from per vs versus"
 _MINOR = frozenset(_MINOR_WORDS.split())
@@ -361,12 +361,12 @@ _COMMON_CAPS_WORDS = (
     "all any each new old one two yes"
 )
 _COMMON_CAPS = frozenset(_COMMON_CAPS_WORDS.split())
-_WORD_PART = re.compile(r"[A-Z]?[a-z]{3,}")  # "-mediated", "Pharmacokinetic-": an ordinary word
-_CAPS_WORD = re.compile(
+_WORD_PART = LazyPattern(r"[A-Z]?[a-z]{3,}")  # "-mediated", "Pharmacokinetic-": an ordinary word
+_CAPS_WORD = LazyPattern(
     r"[A-Z]{2,}(?:ing|ed|tion|ive|ity|ness|ment|al|ly)|[A-Z]{2}[a-z]{2,}"
 )  # "SCORing", "HIgh", "CAncer": words
-_LOWER_PREFIX = re.compile(r"[a-z]{4,}([A-Z][A-Za-z0-9]*)")
-_CAMEL_NAME = re.compile(
+_LOWER_PREFIX = LazyPattern(r"[a-z]{4,}([A-Z][A-Za-z0-9]*)")
+_CAMEL_NAME = LazyPattern(
     r"(?:[A-Z][a-z]{2,}|Ma?c)[A-Z][a-z][A-Za-z]*"
 )  # "EuroQol", "McGill": names
 
@@ -424,14 +424,14 @@ def _spelling_regex(abbr: str) -> re.Pattern[str]:
 # (Eosinophil)", "KEED score (cologne ...)"), or '=' / ':' and words ("PFS = ...", "AUC(0-last):
 # Area Under the Curve")
 # "(EORTC OES18)", "(1,5-AG)"
-_OPENS_BEFORE = re.compile(r"[(\[（【]\s*(?:[0-9]+,)?(?:[A-Z][A-Za-z0-9-]*[ /,;]+){0,2}$")
+_OPENS_BEFORE = LazyPattern(r"[(\[（【]\s*(?:[0-9]+,)?(?:[A-Z][A-Za-z0-9-]*[ /,;]+){0,2}$")
 # an alias in the parenthesis after a name written out: "Index of Erectile Function - 5 (IIEF
 # short form/SHIM)"
-_ALIAS_BEFORE = re.compile(
+_ALIAS_BEFORE = LazyPattern(
     r"[A-Z][a-z]+(?:[ \t-]+(?:of|the|and|for|[A-Z][a-z]+|[0-9]+|[-–]))+[ \t]*[(\[]"
     r"[ \t]*(?:[A-Za-z][A-Za-z0-9-]*[ \t]*(?:[ /,;]|or)[ \t]*){1,4}$"
 )
-_EXPLAINED_AFTER = re.compile(
+_EXPLAINED_AFTER = LazyPattern(
     rf"s?(?: {_TOOL_WORDS})?\s*\(\s*(?:[a-z]|[A-Z][a-z])|s?(?:\s*\([^()]*\))?\s*[=:]\s*[A-Za-z]"
     r"|s?[ \t]+[-–—][ \t]+[A-Za-z][a-z]+[ \t-]+[a-z]"  # "ACTH - adrenocorticotropic hormone"
 )
@@ -493,7 +493,7 @@ _TOOL_WORDS_AFTER = (
 )
 # "GAD and IA-2 autoantibodies", "CD45RA, CD45RO phenotypes": the head noun after a short list
 _COORDINATED = r"(?:[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*[A-Za-z0-9][A-Za-z0-9-]*){0,3}"
-_TOOL_AFTER = re.compile(
+_TOOL_AFTER = LazyPattern(
     r"(?:s|'s|’s)?"
     + _COORDINATED
     + r"(?:[ \t]*[-–]?[ \t]*(?:v(?:ersion)?[ .]?[0-9][0-9.]*|[0-9]+(?:[.][0-9]+)?|"
@@ -507,7 +507,7 @@ _MEASURING = (
     "captured|obtained|performed|reported|judged|confirmed|diagnosed|imaged|visuali[sz]ed|"
     "scanned|quantitated|categori[sz]ed|coded|staged|mapped|screened"
 )
-_TOOL_BEFORE = re.compile(
+_TOOL_BEFORE = LazyPattern(
     rf"(?:(?:{_MEASURING})[ \t]+(?:by|using|with|per|via|on|through|according[ \t]+to|in)|"
     r"using|per|via|according[ \t]+to|based[ \t]+on|by[ \t]+means[ \t]+of|"
     r"score[sd]?[ \t]+(?:of|on|in)|scales?[ \t]+(?:of|:)|questionnaires?|criteria[ \t]+of)"
@@ -531,12 +531,12 @@ _ANALYTE_WORDS_AFTER = (
     r"cells|copies|x[ \t]*10|10\^?[0-9])[ \t]*(?:(?:/|per[ \t])[^()\[\]]{0,12})?[)\]]|"
     r"in[ \t]+(?:serum|plasma|blood|urine|saliva)"
 )
-_ANALYTE_AFTER = re.compile(
+_ANALYTE_AFTER = LazyPattern(
     rf"(?:s|'s|’s)?{_COORDINATED}(?:[ \t]*[-–/]?[ \t]*(?:[0-9]+|[α-ωΑ-Ω]|alpha|beta|gamma|kappa|[a-z]))?"
     rf"[ \t]*[-–]?[ \t]*(?:{_ANALYTE_WORDS_AFTER})(?![A-Za-z])",
     re.IGNORECASE,
 )
-_ANALYTE_BEFORE = re.compile(
+_ANALYTE_BEFORE = LazyPattern(
     r"(?:serum|plasma|blood|urinary|urine|salivary|saliva|tissue|tumou?r|circulating|"
     r"intracellular|intratumou?ral|soluble|cellular|cytosolic|fasting|anti|human|peripheral|"
     r"mucosal|nasal|sputum|faecal|fecal|stool|CSF|cerebrospinal|hepatic|renal|"
@@ -555,7 +555,7 @@ _ANALYTE_BEFORE = re.compile(
 _LIST_ITEMS = (
     r"(?:[ \t]*(?:[^,;:.()\[\]]|\([^()]{0,12}\)){1,40}?[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*){0,12}"
 )
-_ANALYTE_LIST = re.compile(
+_ANALYTE_LIST = LazyPattern(
     r"(?:levels?|concentrations?|expression|values|markers?|biomarkers?|cytokines?|"
     r"chemokines?|hormones?|genes?|proteins?|antigens?|epitopes?|peptides?|receptors?|"
     r"mutations?|enzymes?|lipids?|lipid[ \t]+profile|analytes?|interleukins?|immunoglobulins?|"
@@ -566,7 +566,7 @@ _ANALYTE_LIST = re.compile(
     + r"[ \t]*$",
     re.IGNORECASE,
 )
-_TOOL_LIST = re.compile(
+_TOOL_LIST = LazyPattern(
     r"(?:scales?|questionnaires?|instruments?|tests|inventories|indices|indexes|criteria|"
     r"scores|tools|measures|surveys)"
     r"(?:[ \t]+of)?[ \t]*(?:[(:\[]|,|\bsuch[ \t]+as\b|\bincluding\b|\be\.g\.,?)?"
@@ -576,7 +576,7 @@ _TOOL_LIST = re.compile(
 )
 # an abbreviation explained in words right after it: "KINDL is a questionnaire for ...",
 # "HAMD, the Hamilton ...", "X - a validated ..."
-_DEFINED_AFTER = re.compile(
+_DEFINED_AFTER = LazyPattern(
     r"s?[ \t]*(?:(?:is|are|was|means|stands[ \t]+for|refers[ \t]+to)[ \t]+(?:a|an|the)?"
     r"|[,–-][ \t]*(?:a|an|the)|,?[ \t]*(?:which|that)[ \t]+(?:is|are|measures|assesses|"
     r"evaluates|quantifies|rates|consists))[ \t]+[a-z]"
@@ -584,19 +584,19 @@ _DEFINED_AFTER = re.compile(
 # molecules by their naming conventions: a Greek-letter or interleukin name ("IFNgamma",
 # "TNF-α", "IL-6"), or a species prefix (h human, rh recombinant human, o- ovine: "hCG", "rhGH",
 # "o-CRH")
-_MOLECULE = re.compile(
+_MOLECULE = LazyPattern(
     r"[A-Z][A-Za-z0-9]*[-–]?(?:alpha|beta|gamma|delta|kappa|[α-ω])(?:[-–]?[0-9A-Za-z]+)?|"
     r"IL[-–]?[0-9]+[A-Za-z]?|(?:r?h|[a-z][-–])[A-Z]{2,}[A-Za-z0-9-]*"
 )
-_GREEK_AFTER = re.compile(r"[-–]?[ \t]?(?:alpha|beta|gamma|delta|kappa|[α-ω])(?![A-Za-z])", re.I)
+_GREEK_AFTER = LazyPattern(r"[-–]?[ \t]?(?:alpha|beta|gamma|delta|kappa|[α-ω])(?![A-Za-z])", re.I)
 # a brand or trademark sign after the name, or the name in quotes: a product name
-_BRAND_AFTER = re.compile(r"[ \t]*(?:®|™|\(R\)|\(TM\)|\(r\))")
+_BRAND_AFTER = LazyPattern(r"[ \t]*(?:®|™|\(R\)|\(TM\)|\(r\))")
 # chemical formulas and salts (HCl, NaCl, CaCl2, MgSO4, CO2): element symbols and counts
 _ELEMENT = (
     "H|He|Li|Be|B|C|N|O|F|Ne|Na|Mg|Al|Si|P|S|Cl|Ar|K|Ca|Ti|Cr|Mn|Fe|Co|Ni|Cu|Zn|Ga|Ge|As|Se|Br|"
     "Kr|Rb|Sr|Y|Zr|Mo|Ag|Cd|In|Sn|Sb|Te|I|Xe|Cs|Ba|La|Ce|Gd|Pt|Au|Hg|Pb|Bi|Ra|U"
 )
-_FORMULA = re.compile(rf"(?:(?:{_ELEMENT})[0-9]*){{2,}}")
+_FORMULA = LazyPattern(rf"(?:(?:{_ELEMENT})[0-9]*){{2,}}")
 
 
 def _is_known(token: str, known: set[str]) -> bool:
@@ -661,7 +661,7 @@ def _role(token: str, text: str) -> str:
 
 # an outcome description that says what the instrument of its title is for: "For assessing
 # health-related quality of life in children", "A 10-item questionnaire that measures ..."
-_DESCRIBES_TOOL = re.compile(
+_DESCRIBES_TOOL = LazyPattern(
     r"^[ \t\"'•*-]*(?:(?:for|to|used[ \t]+to|designed[ \t]+to|intended[ \t]+to)[ \t]+"
     r"(?:assess|measur|evaluat|quantif|screen|rate|grade|captur)[a-z]*"
     r"|(?:a|an|the|this)[ \t]+(?:[A-Za-z0-9-]+[ \t]+){0,6}(?:questionnaire|scale|instrument|"

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 
 # --- pyarrow helpers -------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ def arrow_match(values: pd.Series, pattern: str) -> pd.Series:
 # --- the occurrence classifier ---------------------------------------------------------------
 
 # Every randomization wording the rule knows (Python re; the pyarrow prefilter is looser).
-_WORDING = re.compile(
+_WORDING = LazyPattern(
     r"(?<![A-Za-z])(?:"
     r"randomi[sz](?:ations?|ing|ed|es|e)(?![A-Za-z])"
     r"|random(?:ly)?[\s-]+(?:assign|allocat)(?:ed|ment|ion|ing|s)?"
@@ -55,11 +56,11 @@ PREFILTER = r"(^|[^a-z])(randomi[sz]|random(ly)?[ \t\r\n-]+(assign|allocat)|(ass
 
 # Sentence limits: . ! ? ; followed by space, a colon ending a line, blank lines, list items and
 # bullets. A bare line break is not one: legacy XML text blocks are hard-wrapped mid-sentence.
-_SENT_END = re.compile(
+_SENT_END = LazyPattern(
     r"[.!?;](?=\s|$)|[.!?](?=[A-Z][a-z])|:[ \t]*\n|\n[ \t]*\n|\n(?=[ \t]*(?:[*•\-–]|[0-9]+[.)]|[a-z][.)])[ \t])|•|\s\*\s|\s-\s(?=[A-Z])"
 )
 
-_NEGATION_BEFORE = re.compile(
+_NEGATION_BEFORE = LazyPattern(
     r"(?:(?<![A-Za-z])(?:non|un|not|no|never|without|neither|nor|absence\s+of|lack\s+of|instead\s+of|rather\s+than)"
     r"|not\s+(?:be\s+)?(?:subject(?:ed)?\s+to|undergo(?:ing)?|involv(?:e|ing)|requir(?:e|ing)|includ(?:e|ing))"
     r"|no\s+need\s+for|there\s+(?:is|will\s+be)\s+no"
@@ -67,7 +68,7 @@ _NEGATION_BEFORE = re.compile(
     r"[\s-]*(?:(?:be|been|being|any|a|an|the|formal|further|patient|participant|subject)\s+)*$",
     re.I,
 )
-_NEGATION_AFTER = re.compile(
+_NEGATION_AFTER = LazyPattern(
     # the wording may head a coordination first: "randomization and blinding are not applicable"
     r"^(?:\s*(?:,|/|and/or|and|or|nor)\s*(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+)?"
     r"\s*(?:(?:is|was|will|would|shall|are|were|has|have|had)\s+)?(?:(?:be|been)\s+)?(?:not|never)\s+"
@@ -88,35 +89,35 @@ _CLAUSE_BREAK = (
     r"receive[sd]?|receiving|get|gets|got)"
 )
 # "(no blinding and) randomization was done by computer": the wording starts a new clause
-_FINITE_AFTER = re.compile(
+_FINITE_AFTER = LazyPattern(
     r"^\s*(?:(?:is|are|was|were|will|shall|would|has|have|had)|(?:is|are|was|were)\s+done)(?![A-Za-z])",
     re.I,
 )
-_COORD_NEGATION_BEFORE = re.compile(
+_COORD_NEGATION_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:no|not|never|without|neither|nor|absence\s+of|lack\s+of|free\s+of)\s+"
     rf"(?:(?!{_CLAUSE_BREAK}(?![A-Za-z]))[A-Za-z][A-Za-z0-9-]*[\s,/]+){{1,7}}?"
     r"(?P<coord>or|nor|and/or|and|,|/)\s*(?:(?:any|a|an|the|of|by|formal|patient|participant|subject)\s+)*$",
     re.I,
 )
 # "from the first dose or random assignment (if any)": a hedge, not a claim
-_HEDGE_AFTER = re.compile(
+_HEDGE_AFTER = LazyPattern(
     r"^\s*(?:\(\s*(?:if|when|where|as)\s+(?:any|applicable|appropriate|relevant)\s*\)"
     r"|,?\s*(?:if|when|where)\s+(?:any|applicable)(?![A-Za-z]))",
     re.I,
 )
-_HEDGE_BEFORE = re.compile(
+_HEDGE_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:usually|typically|generally|e\.g\.,?|such\s+as|for\s+example|where\s+applicable|if\s+applicable)"
     r"\s+(?:the\s+)?(?:(?:date|time|day)\s+of\s+)?$",
     re.I,
 )
 # "From the date of randomization": the lead-in belongs to the reported span
-_LEAD_IN = re.compile(
+_LEAD_IN = LazyPattern(
     r"(?:(?<![A-Za-z])(?:from|since|after|at|until|before|following|prior\s+to)\s+(?:the\s+)?"
     r"(?:(?:date|time|day)\s+of\s+)?|(?<![A-Za-z])(?:the\s+)?(?:date|time|day)\s+of\s+)$",
     re.I,
 )
 # an extension / rollover study: randomization wording there is the parent study's
-_EXTENSION_STUDY = re.compile(
+_EXTENSION_STUDY = LazyPattern(
     r"(?<![A-Za-z])(?:(?<!dose )(?<!dose-)extension\s+(?:study|trial|protocol)|open[- ]label\s+extension"
     r"|roll-?over\s+(?:study|trial|protocol)|continuation\s+(?:study|trial)|OLE)(?![A-Za-z])",
     re.I,
@@ -134,25 +135,25 @@ def extension_studies(studies: pd.DataFrame) -> pd.Series:
 
 
 # randomizing the order of test conditions inside one group is not allocation to arms
-_ORDER_AFTER = re.compile(
+_ORDER_AFTER = LazyPattern(
     r"^\s*(?:of\s+(?:the\s+)?)?(?:order|sequence|sequencing)(?![A-Za-z])", re.I
 )
 # randomizing what is read or reviewed, not who is treated: "Masked Independent Randomized Radiology Review"
-_MATERIAL_AFTER = re.compile(
+_MATERIAL_AFTER = LazyPattern(
     r"^(?:[\s,-]+[A-Za-z]+){0,3}?[\s,-]+(?:review|reviews|reading|reads|readers|images|slides|samples|specimens)(?![A-Za-z])",
     re.I,
 )
-_ORDER_BEFORE = re.compile(
+_ORDER_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:order|sequence)(?:\s+of\s+[^.;]{1,80}?)?\s+(?:will\s+be|is|are|was|were|being|to\s+be)\s+"
     r"(?:[A-Za-z]+ly\s+)?$",
     re.I,
 )
 # a code naming a protocol: "ACP-103-069 is a randomized ...", "KEYNOTE-189 was a randomized ..."
-_PROTOCOL_CODE = re.compile(
+_PROTOCOL_CODE = LazyPattern(
     r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z]*[- ]?[0-9][0-9A-Za-z-]*|NCT[0-9]{8})(?![A-Za-z0-9])"
 )
 # references to other trials, in the same sentence
-_OTHER_TRIAL_SENTENCE = re.compile(
+_OTHER_TRIAL_SENTENCE = LazyPattern(
     r"(?<![A-Za-z])previously\s+(?:(?:been|were|was|had\s+been)\s+)?"
     r"(?:randomi|enrolled|participated|tested|studied|evaluated|treated\s+in\s+(?:a|the)\s+(?:randomi|study|trial))"
     r"|randomi[sz]ed\s+previously"
@@ -169,9 +170,9 @@ _OTHER_TRIAL_SENTENCE = re.compile(
     r"|(?<![A-Za-z])(?:found|reported|concluded)\s+that(?![A-Za-z])",
     re.I,
 )
-_NCT = re.compile(r"NCT[0-9]{8}")
+_NCT = LazyPattern(r"NCT[0-9]{8}")
 # a modifier placing the randomized trial elsewhere: "previous randomized", "a larger randomized"
-_OTHER_MODIFIER_BEFORE = re.compile(
+_OTHER_MODIFIER_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:previous|prior|earlier|recent|past|published|large|larger|future|subsequent|eventual|"
     r"planned|upcoming|pivotal|landmark|separate|another|other|definitive|confirmatory|full[- ]?scale|"
     r"follow[- ]on|next|later|historical|well[- ]designed|several|many|numerous|few|full)"
@@ -179,76 +180,76 @@ _OTHER_MODIFIER_BEFORE = re.compile(
     re.I,
 )
 # "randomized (controlled) trials", "randomized data", "randomized trial (KEYNOTE-189)"
-_PLURAL_AFTER = re.compile(
+_PLURAL_AFTER = LazyPattern(
     r"^(?:[\s,/-]+(?!(?:trial|study|design)(?![A-Za-z]))[A-Za-z0-9-]+){0,4}?[\s,/-]+"
     r"(?:trials|studies|RCTs|data|evidence|comparisons|experience)(?![A-Za-z])"
     r"|^(?:[\s,/-]+[A-Za-z0-9-]+){0,4}?[\s,/-]+(?:trial|study)\s*\((?-i:[A-Z][A-Za-z]*[- ]?[0-9]+|NCT[0-9]{8})",
     re.I,
 )
 # a hypothetical trial: "a randomized trial may be feasible", "a randomized design would ..."
-_HYPOTHETICAL_AFTER = re.compile(
+_HYPOTHETICAL_AFTER = LazyPattern(
     r"^(?:[\s,/-]+[A-Za-z0-9-]+){0,4}?[\s,/-]+(?:trial|study|design|RCT)\s+(?:may|might|could|would|should)(?![A-Za-z])",
     re.I,
 )
 # taking part in another (named) trial: "who completed the X Randomized Clinical Trial"
-_OTHER_TRIAL_BEFORE = re.compile(
+_OTHER_TRIAL_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:completed|finished|participated\s+in|enrolled\s+in|took\s+part\s+in|rolled\s+over\s+from)"
     r"\s+(?:the|a|an)(?![A-Za-z])[^.;]*$",
     re.I,
 )
 # a verb use: "patients will be randomized (to ...)", "randomized 1:1", "randomly assigned"
-_VERB_BEFORE = re.compile(
+_VERB_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:be|been|being|is|are|was|were|get|gets|got|getting)\s+(?:[A-Za-z]+ly\s+)?$",
     re.I,
 )
-_VERB_AFTER = re.compile(
+_VERB_AFTER = LazyPattern(
     r"^\s*(?:to|into|in\s+a|in\s+an|in\s+(?:a\s+)?[0-9]|in\s+equal|[0-9]+\s*:\s*[0-9]|between|among|across|"
     r"at\s+a\s+(?:[0-9]|ratio)|with\s+(?:a|an|equal)|equally|using|by\s+(?:a|an|the|computer|block|stratified)|"
     r"according|off|onto|within|on\s+a\s+[0-9])(?![A-Za-z])",
     re.I,
 )
-_DETERMINERS = re.compile(
+_DETERMINERS = LazyPattern(
     r"(?<![A-Za-z0-9])(this|these|those|that|the|a|an|our|its|their|his|her|each|every|any|such|another)(?![A-Za-z0-9])",
     re.I,
 )
 _OWN_DETERMINERS = {"this", "our", "its", "the"}
-_OWN_SUBJECT = re.compile(r"(?<![A-Za-z])(?:this|our|present|current|proposed)(?![A-Za-z])", re.I)
-_NP_BREAKERS = re.compile(
+_OWN_SUBJECT = LazyPattern(r"(?<![A-Za-z])(?:this|our|present|current|proposed)(?![A-Za-z])", re.I)
+_NP_BREAKERS = LazyPattern(
     r"(?<![A-Za-z])(?:of|in|on|for|to|with|by|from|is|are|was|were|be|will|that|which|who|than|as|at|after|before|"
     r"during|into|whether|if|and\s+then)(?![A-Za-z])",
     re.I,
 )
 # a trial still to be done or wished for: "a randomized trial is necessary", "to inform a future ..."
-_PLANNED_TRIAL = re.compile(
+_PLANNED_TRIAL = LazyPattern(
     r"(?<![A-Za-z])(?:feasibility\s+of|necessary|needed|required|warranted|justif\w*|inform|prepar\w*|"
     r"plan(?:ning)?\s+(?:of|for)|design\s+of|propos\w*|support\w*|power\w*|decision|go/no-go|no-go|pave|"
     r"foundation\w*|future|next\s+(?:phase|step)|later|subsequent|eventual|would|could|should|might|never)(?![A-Za-z])",
     re.I,
 )
-_CONTRAST_BEFORE = re.compile(
+_CONTRAST_BEFORE = LazyPattern(
     r"(?<![A-Za-z])(?:compared\s+(?:to|with)|versus|vs\.?|than|unlike|instead\s+of|rather\s+than|as\s+opposed\s+to)\s*$",
     re.I,
 )
 # the study speaking of itself: "we will perform a ...", "Part B will consist of a ..."
-_OWN_STUDY_CUE = re.compile(
+_OWN_STUDY_CUE = LazyPattern(
     r"(?<![A-Za-z])(?:we|our|investigators?|authors|this\s+(?:study|trial|project|protocol)|the\s+(?:study|trial|present)|"
     r"will\s+(?:be\s+)?(?:perform|conduct|carr|consist|compris|"
     r"recruit|enrol|includ|use|undertake)\w*|designed|consists?\s+of|comprises?|by\s+means\s+of)(?![A-Za-z])",
     re.I,
 )
 # "in a randomized, double-blind way", "according to a randomized schedule": this study's procedure
-_MANNER_AFTER = re.compile(
+_MANNER_AFTER = LazyPattern(
     r"^(?:[\s,/-]+[A-Za-z0-9-]+){0,4}?[\s,/-]+(?:way|fashion|manner|schedule|scheme|sequence\s+list)(?![A-Za-z])",
     re.I,
 )
 # a heading or label before the sentence proper: "[Part 2] A placebo-controlled, randomized ..."
-_LABEL_ONLY = re.compile(
+_LABEL_ONLY = LazyPattern(
     r"^\W*(?:\\?\[[^\]]{0,30}\\?\]|\([^)]{0,30}\)|(?:part|stage|phase|cohort|step|module)\s+[A-Za-z0-9]{1,4})?\W*$",
     re.I,
 )
 # an apposition to the study's name: "The goal of The BEGIN Study, a randomized controlled trial, ..."
-_APPOSITION = re.compile(r"(?:study|trial)\s*(?:\([^()]{1,30}\))?\s*,\s*$", re.I)
-_COPULA_BEFORE_ARTICLE = re.compile(
+_APPOSITION = LazyPattern(r"(?:study|trial)\s*(?:\([^()]{1,30}\))?\s*,\s*$", re.I)
+_COPULA_BEFORE_ARTICLE = LazyPattern(
     r"(?:(?<![A-Za-z])(?:is|was|will\s+be|be|are|were|as|represents?|constitutes?|remains?)|[:])\s*$",
     re.I,
 )
@@ -261,7 +262,7 @@ _COPULA_BEFORE_ARTICLE = re.compile(
 # first part (1) or a later one (2). Disease stages ("stage III", "stage 2 breast cancer") and
 # trial phases ("a phase II trial") are not parts.
 _UNIT = r"(?:parts?|stages?|periods?|steps?|portions?|segments?|modules?|sections?)"
-_PART = re.compile(
+_PART = LazyPattern(
     r"(?<![A-Za-z])(?:"
     r"(?:part|period|step|portion|segment|module)\s*[-:]?\s*(?P<num>[0-9]{1,2}|[A-F]|I{1,3}|IV|V|one|two|three|four)(?![A-Za-z0-9])"
     r"|stage\s*[-:]?\s*(?P<snum>[0-9]|one|two|three)(?![A-Za-z0-9.])"
@@ -277,7 +278,7 @@ _PART = re.compile(
     re.I,
 )
 _FIRST_WORDS = {"1", "a", "i", "one", "first", "initial", "1st"}
-_FIRST_NAMED = re.compile(r"escalation|run-?in|lead-?in|dose[- ]finding", re.I)
+_FIRST_NAMED = LazyPattern(r"escalation|run-?in|lead-?in|dose[- ]finding", re.I)
 
 
 def _part_order(m: re.Match[str]) -> int:
@@ -294,16 +295,16 @@ def _part_order(m: re.Match[str]) -> int:
 
 # what puts the randomized part after the rest: "followed by a second stage during which
 # subjects will be randomized", "the study will proceed with a placebo-controlled randomized study"
-_SEQUENCE = re.compile(
+_SEQUENCE = LazyPattern(
     r"(?<![A-Za-z])(?:followed\s+by|subsequently|thereafter|afterwards|after\s+which|"
     r"(?:proceed|continue|move|progress|advance)(?:s|ed|ing)?\s+(?:with|to|into|on\s+to))"
     r"\s*,?\s*(?:(?:a|an|the|this)\s+)?",
     re.I,
 )
-_UNIT_NOUN = re.compile(
+_UNIT_NOUN = LazyPattern(
     r"(?<![A-Za-z])(?:" + _UNIT + r"|phases?|study|trial|cohorts?|expansion)(?![A-Za-z])", re.I
 )
-_HEADING_END = re.compile(r"[^\n.;]{0,60}?(?::|\n|$)")  # used with .match(text, pos)
+_HEADING_END = LazyPattern(r"[^\n.;]{0,60}?(?::|\n|$)")  # used with .match(text, pos)
 
 
 def later_part(text: str, start: int, end: int, s0: int, s1: int) -> bool:
@@ -486,22 +487,22 @@ def own_ids_by_record(studies: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 # --- design: declared or inferred single-arm -------------------------------------------------
 
-_SINGLE_ARM = re.compile(
+_SINGLE_ARM = LazyPattern(
     r"(?<![A-Za-z0-9])(?:single[\s-]?(?:arm|group|cohort)|one-arm|1-arm|uni-?arm)(?:ed)?(?![A-Za-z0-9])",
     re.I,
 )
 SINGLE_ARM_PREFILTER = (
     r"(^|[^a-z0-9])(single[ \t\r\n-]?(arm|group|cohort)|one-arm|1-arm|uni-?arm)([^a-z0-9]|$)"
 )
-_MULTI_ARM = re.compile(
+_MULTI_ARM = LazyPattern(
     r"(?<![A-Za-z0-9])(?:two|2|three|3|four|4|multi|multiple|dual|double|parallel)[\s-]?(?:arms?|groups?)(?![A-Za-z])"
     r"|(?<![A-Za-z])(?:versus|vs\.?|compared\s+(?:with|to)|against)(?![A-Za-z])",
     re.I,
 )
-_COMPARATOR_BEFORE = re.compile(
+_COMPARATOR_BEFORE = LazyPattern(
     r"(?:versus|vs\.?|compared\s+(?:with|to)|against|than|or)\s+(?:an?\s+|the\s+)?$", re.I
 )
-_PLURAL_SINGLE_ARM_AFTER = re.compile(
+_PLURAL_SINGLE_ARM_AFTER = LazyPattern(
     r"^\s*(?:[A-Za-z-]+\s+){0,2}?(?:trials|studies|data)(?![A-Za-z])", re.I
 )
 _NOT_INTERVENTIONAL = {"OBSERVATIONAL", "EXPANDED_ACCESS"}
@@ -604,8 +605,8 @@ DEFAULT_FIELDS = (
 _ALLOWED = {"fields"}
 
 
-_OUTCOME_FIELD = re.compile(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.([a-z_]+)$")
-_ARM_FIELD = re.compile(r"arms\[([0-9]+)\]\.([a-z_]+)$")
+_OUTCOME_FIELD = LazyPattern(r"outcomes\[([a-z]+)\]\[([0-9]+)\]\.([a-z_]+)$")
+_ARM_FIELD = LazyPattern(r"arms\[([0-9]+)\]\.([a-z_]+)$")
 
 
 def _short(text: str | None, limit: int = 60) -> str:

@@ -17,7 +17,6 @@ report only the repetitions that leave an item wrongly or not at all described:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -30,9 +29,10 @@ from ..findings import kind_frame
 from ..frames import OUTCOME_KINDS, RecordSet
 from .arms_links import arm_intervention_links
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 from .patterns import mask as _mask
 
-_WORD_RE = re.compile(r"[^\W_]+")
+_WORD_RE = LazyPattern(r"[^\W_]+")
 _ARROW_SEP = r"[^\p{L}\p{N}]+"
 
 
@@ -274,7 +274,7 @@ def _validate_outcome(params: dict[str, Any]) -> None:
             raise TypeError(f"{key} must be a list of words")
 
 
-_NUMBER_UNIT = re.compile(r"(?<=[0-9])(?=[^\W\d_])|(?<=[^\W\d_])(?=[0-9])")
+_NUMBER_UNIT = LazyPattern(r"(?<=[0-9])(?=[^\W\d_])|(?<=[^\W\d_])(?=[0-9])")
 
 
 def _words(text: Any) -> list[str]:
@@ -476,7 +476,7 @@ def _coverage(a: list[str], b: list[str], k: int) -> float:
     return float(cover.mean())
 
 
-_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_NUMBER = LazyPattern(r"[0-9]+(?:[.,][0-9]+)?")
 
 
 def _numbers_differ(a: list[str], b: list[str]) -> tuple[str, str] | None:

@@ -60,6 +60,7 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import RecordSet, field_label, field_pattern, term_field
 from .base import FunctionKind, require_keys
+from .patterns import LazyPattern
 from .patterns import alternatives as _alternatives
 from .patterns import arrow as _arrow
 from .patterns import as_list as _as_list
@@ -277,13 +278,13 @@ _DEFAULT_HEADING_MESSAGE = (
     "start the heading on a line of its own"
 )
 # a list marker at the start of a line: "-", "*", "•", "1.", "2)", "a.", "iv)"
-_BULLET = re.compile(r"[ \t]*(?:[-*•·o]|[0-9]{1,2}[.)]|[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])[ \t]+")
+_BULLET = LazyPattern(r"[ \t]*(?:[-*•·o]|[0-9]{1,2}[.)]|[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])[ \t]+")
 # after a heading that ends its line without a colon, what shows it was a heading: a blank
 # line or a list item next (a hard-wrapped legacy XML line goes straight on with text)
-_NEXT_BLOCK = re.compile(
+_NEXT_BLOCK = LazyPattern(
     r"[ \t]*\r?\n[ \t\r]*(?:\n|$|(?:[-*•·o]|[0-9]{1,2}[.)]|[a-zA-Z][.)])[ \t])"
 )
-_WORD = re.compile(r"\S+")
+_WORD = LazyPattern(r"\S+")
 _SENTENCE_END = ".:;!?"
 # words of a title-cased heading phrase that are not capitalized ("Method of Glycemic Control")
 _TITLE_MINOR = frozenset(["of", "and", "the", "for", "in", "on", "to", "with", "a", "an", "&"])
