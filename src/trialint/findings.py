@@ -111,10 +111,19 @@ def coerce_findings(df: pd.DataFrame) -> pd.DataFrame:
 def kind_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """A rule kind's result frame from dict rows (record_id, field, start, end, message, ...)."""
     rows = list(rows)
+    if not rows:  # what most kinds return for most chunks: a copy of one built once
+        return _empty_kind().copy()
     optional = (*RELATED_COLUMNS, OWN_SEVERITY_COLUMN)
     cols = list(KIND_COLUMNS) + [c for c in optional if any(c in r for r in rows)]
     return pd.DataFrame(
         {c: _typed([r.get(c) for r in rows], c in _INT_COLS) for c in cols}, columns=cols
+    )
+
+
+@functools.cache
+def _empty_kind() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: _typed([], c in _INT_COLS) for c in KIND_COLUMNS}, columns=list(KIND_COLUMNS)
     )
 
 
