@@ -82,7 +82,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import fuzz, process
 
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
@@ -1350,6 +1349,8 @@ def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
             short, long = (tok, o) if len(tok) <= len(o) else (o, tok)
             if len(short) >= 6 and long.startswith(short) and len(short) >= 0.7 * len(long):
                 return True
+    from rapidfuzz import fuzz, process  # imported on first use (most records never get here)
+
     return process.extractOne(tok, toks_list, scorer=fuzz.ratio, score_cutoff=88) is not None
 
 

@@ -30,8 +30,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from .patterns import LazyPattern
 
 # --- text normalisation --------------------------------------------------------------------------
@@ -1287,6 +1285,8 @@ def _containment(a: Iterable[str], b: Iterable[str]) -> float:
 
 def similarity(a: _Profile, b: _Profile) -> float:
     """How likely two outcomes are the same outcome, 0..1 (content, not position)."""
+    from rapidfuzz import fuzz  # imported on first use: a check of one version never needs it
+
     if a.norm == b.norm:
         return 1.0
     title = (
@@ -1800,6 +1800,8 @@ def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: L
 
 def _close_to_any(word: str, words: Iterable[str]) -> bool:
     """A misspelling of one of ``words`` ('occurence', 'occurrence')."""
+    from rapidfuzz import fuzz
+
     if len(word) < 6:
         return False
     return any(
