@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus"
+
+# trialint's user cache (trialint.cache: the parsed rule catalog) goes to a folder of this test
+# session, for the trialint processes the tests start too: nothing written to the home folder
+_CACHE = tempfile.mkdtemp(prefix="trialint-test-cache-")
+os.environ["TRIALINT_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

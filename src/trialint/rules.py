@@ -7,10 +7,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-import yaml
-
+from . import cache
 from .errors import MAX_FILE_NESTING, ConfigError, UnknownRuleError, nesting_line
 from .findings import BUILTIN_META, SEVERITIES
 from .resources import builtin_checks_dir
@@ -81,7 +80,6 @@ def _line_of_key(text: str, key: str) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5x faster
 MAX_RULE_VALUES = 100_000  # a rule file's values once aliases are expanded (a "billion laughs")
 
 
@@ -123,8 +121,11 @@ def load_rule_file(path: Path) -> Rule:
     deep = nesting_line(text)
     if deep is not None:
         raise ConfigError(f"{path}:{deep}: nested more than {MAX_FILE_NESTING} deep")
+    import yaml  # imported when a rule file is read (not when the rules come from the cache)
+
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
+        # libyaml when present: 5x faster
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.reader.ReaderError as e:  # a character YAML does not allow: no mark, a position
         at = f"{text.count(chr(10), 0, e.position) + 1}:{e.position - text.rfind(chr(10), 0, e.position)}"
         raise ConfigError(
@@ -219,20 +220,56 @@ def load_rule_file(path: Path) -> Rule:
 
 
 def load_rules(dirs: Iterable[Path] | None = None) -> dict[str, Rule]:
-    """Load the built-in rules plus those in ``dirs``. Duplicated ids are a config error."""
+    """Load the built-in rules plus those in ``dirs``. Duplicated ids are a config error.
+
+    Parsing and validating the rule files (YAML, every pattern compiled) takes longer than
+    checking one record, so a rule set loaded once is kept in the user's cache (trialint.cache)
+    under a digest of every file's path and contents and of the code: the same files load from
+    there, any change to a file (or to trialint) loads and validates them again."""
     folders = [builtin_checks_dir(), *(dirs or [])]
-    rules: dict[str, Rule] = {}
+    paths: list[Path] = []
     for folder in folders:
         if not folder.is_dir():
             raise ConfigError(f"{folder}: rule folder does not exist")
-        for path in sorted(folder.glob("*.y*ml")):
-            rule = load_rule_file(path)
-            if rule.id in rules:
-                raise ConfigError(
-                    f"{path}: rule id '{rule.id}' is already defined in {rules[rule.id].path}"
-                )
-            rules[rule.id] = rule
+        paths.extend(sorted(folder.glob("*.y*ml")))
+    entry = _cache_entry(paths)
+    if entry is not None:
+        cached = cache.load(entry)
+        if _is_rule_set(cached, paths):
+            return cached
+    rules: dict[str, Rule] = {}
+    for path in paths:
+        rule = load_rule_file(path)
+        if rule.id in rules:
+            raise ConfigError(
+                f"{path}: rule id '{rule.id}' is already defined in {rules[rule.id].path}"
+            )
+        rules[rule.id] = rule
+    if entry is not None:
+        cache.store(entry, rules)
     return rules
+
+
+def _cache_entry(paths: list[Path]) -> str | None:
+    """The cache entry of a rule set: its files' paths and contents (None: a file cannot be
+    read, which loading reports)."""
+    if cache.cache_dir() is None:
+        return None
+    parts = []
+    try:
+        for path in paths:
+            parts += [str(path).encode("utf-8", "surrogateescape"), path.read_bytes()]
+    except OSError:
+        return None
+    return cache.key("rules", parts)
+
+
+def _is_rule_set(value: Any, paths: list[Path]) -> TypeGuard[dict[str, Rule]]:
+    return (
+        isinstance(value, dict)
+        and all(isinstance(k, str) and isinstance(r, Rule) for k, r in value.items())
+        and len(value) == len(paths)
+    )
 
 
 def is_pair_rule(rule: Rule) -> bool:

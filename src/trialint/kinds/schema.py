@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import cache
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, arm_field, intervention_field
 from ..resources import builtin_schemas_dir
@@ -62,10 +63,14 @@ def pandera_failures(frame: str, df: pd.DataFrame) -> pd.DataFrame:
         return fc[fc["index"].notna()].copy()
 
 
-# A column of a plain schema: its name and its checks as (pandera's name of the check, the
-# function of a str Series giving True where a value passes).
-_PlainColumn = tuple[str, list[tuple[str, Callable[[pd.Series], pd.Series]]]]
+# A column of a plain schema: its name and its checks, each as pandera's name of the check,
+# the function of a str Series giving True where a value passes (the pandas call pandera makes)
+# and, where it gives the same answers value by value, the same test of one str (None: only
+# the Series call gives pandera's answers, e.g. str_matches, which pandas may run in RE2).
+_PlainCheck = tuple[str, Callable[[pd.Series], pd.Series], Callable[[str], bool] | None]
+_PlainColumn = tuple[str, list[_PlainCheck]]
 _PLAIN_KEYS = {"schema_type", "api", "name", "columns"}
+SMALL_FRAME = 64  # rows up to which the checks that can are run value by value (no pandas call)
 
 
 @functools.cache
@@ -73,12 +78,14 @@ def plain_schema(name: str) -> list[_PlainColumn] | None:
     """The frame's schema (schemas/NAME.yaml, pandera's YAML format) as plain checks, when it
     uses nothing but nullable columns without dtype and the checks isin(list), str_matches(pattern)
     and str_length(max_value); None otherwise (pandera evaluates it)."""
-    import yaml
+    text = (builtin_schemas_dir() / f"{name}.yaml").read_bytes()
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec = yaml.load(
-        (builtin_schemas_dir() / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader
-    )
+    def parse() -> Any:
+        import yaml
+
+        return yaml.load(text.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+    spec = cache.cached("schema", [text], parse, lambda v: isinstance(v, dict))
     if not isinstance(spec, dict) or set(spec) - _PLAIN_KEYS or spec.get("api") != "pandas":
         return None
     if spec.get("schema_type") != "dataframe" or not isinstance(spec.get("columns"), dict):
@@ -88,7 +95,7 @@ def plain_schema(name: str) -> list[_PlainColumn] | None:
         stats = stats or {}
         if not isinstance(column, str) or not isinstance(stats, dict):
             return None
-        checks: list[tuple[str, Callable[[pd.Series], pd.Series]]] = []
+        checks: list[_PlainCheck] = []
         for key, value in stats.items():
             if key == "nullable" and isinstance(value, bool):
                 continue
@@ -102,14 +109,15 @@ def plain_schema(name: str) -> list[_PlainColumn] | None:
     return out
 
 
-def _plain_check(key: str, value: Any) -> tuple[str, Callable[[pd.Series], pd.Series]] | None:
+def _plain_check(key: str, value: Any) -> _PlainCheck | None:
     """pandera's error text of a built-in check and the pandas call it makes (as in
     pandera.backends.pandas.builtin_checks), for the checks ``plain_schema`` evaluates."""
     if key == "isin" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         allowed = list(value)
-        return f"isin({allowed})", lambda s: s.isin(allowed)
+        members = frozenset(allowed)  # pyarrow's is_in: exact equality, as str ==
+        return f"isin({allowed})", lambda s: s.isin(allowed), members.__contains__
     if key == "str_matches" and isinstance(value, str):
-        return f"str_matches('{value}')", lambda s: s.str.match(value, na=False)
+        return f"str_matches('{value}')", lambda s: s.str.match(value, na=False), None
     if key == "str_length" and isinstance(value, dict):
         top = value.get("max_value")
         others = {k: v for k, v in value.items() if k != "max_value"}
@@ -118,7 +126,8 @@ def _plain_check(key: str, value: Any) -> tuple[str, Callable[[pd.Series], pd.Se
             and all(v is None for v in others.values())
             and set(others) <= {"min_value", "exact_value"}
         ):
-            return f"str_length(None, {top})", lambda s: s.str.len() <= top
+            # pyarrow's utf8_length counts code points, as len() does
+            return f"str_length(None, {top})", lambda s: s.str.len() <= top, lambda v: len(v) <= top
     return None
 
 
@@ -132,6 +141,7 @@ def plain_failures(frame: str, df: pd.DataFrame) -> pd.DataFrame | None:
     checks: list[str] = []
     cases: list[Any] = []
     index: list[Any] = []
+    small = len(df) <= SMALL_FRAME
     for column, column_checks in schema:
         if column not in df.columns:
             return None  # pandera reports the column and checks the others: its way
@@ -140,15 +150,30 @@ def plain_failures(frame: str, df: pd.DataFrame) -> pd.DataFrame | None:
         s = df[column]
         if not isinstance(s.dtype, pd.StringDtype):
             return None
-        values = s[s.notna()]  # a nullable column: pandera checks the values that are there
-        if values.empty:
+        # a nullable column: pandera checks the values that are there
+        present = (
+            [(i, v) for i, v in zip(s.index, s.tolist(), strict=True) if isinstance(v, str)]
+            if small
+            else None
+        )
+        if present is not None and not present:
             continue
-        for name, passes in column_checks:
-            failing = values[~passes(values).to_numpy(dtype=bool, na_value=False)]
-            columns += [column] * len(failing)
-            checks += [name] * len(failing)
-            cases += failing.tolist()
-            index += failing.index.tolist()
+        values: pd.Series | None = None
+        for name, passes, passes_one in column_checks:
+            if present is not None and passes_one is not None:
+                failing = [(i, v) for i, v in present if not passes_one(v)]
+                fail_index, fail_cases = [i for i, _ in failing], [v for _, v in failing]
+            else:
+                if values is None:
+                    values = s[s.notna()]
+                if values.empty:
+                    break
+                bad = values[~passes(values).to_numpy(dtype=bool, na_value=False)]
+                fail_index, fail_cases = bad.index.tolist(), bad.tolist()
+            columns += [column] * len(fail_cases)
+            checks += [name] * len(fail_cases)
+            cases += fail_cases
+            index += fail_index
     return pd.DataFrame(
         {"column": columns, "check": checks, "failure_case": cases, "index": index},
         columns=FAILURE_COLUMNS,
