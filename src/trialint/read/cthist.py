@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..lazy_pattern import LazyPattern
 from .build import FrameBuilder
 from .normalize import norm_status
 
@@ -53,7 +54,7 @@ COLUMNS: tuple[str, ...] = (
 )
 VERSION_COLUMNS: tuple[str, ...] = ("record_id", "registry_id", "version", "version_date", "line")
 _SECTIONS = {"primary": "primary", "secondary": "secondary", "other": "other"}
-_CONTENT = re.compile(
+_CONTENT = LazyPattern(
     r"^(?P<measure>.*?)\s*(?:\[\s*Time Frame:\s*(?P<tf>.*?)\s*\]\s*)?(?:\n\s*\n(?P<desc>.*))?$",
     re.S,
 )

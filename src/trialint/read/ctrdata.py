@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from ..lazy_pattern import LazyPattern
 from .build import FrameBuilder
 from .design_text import clean_markup, parse
 from .packed import numbered_items
@@ -215,7 +216,7 @@ def _numbered(items: Any, key: str) -> list[str]:
     return out
 
 
-_CTIS_PHASE = re.compile(r"\(Phase (I{1,3}|IV)\)")
+_CTIS_PHASE = LazyPattern(r"\(Phase (I{1,3}|IV)\)")
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
 

@@ -26,6 +26,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from ..lazy_pattern import LazyPattern
+
 FACETS = ("allocation", "intervention_model", "masking", "who_masked", "primary_purpose")
 
 
@@ -41,7 +43,7 @@ class Design:
         return {f: getattr(self, f) for f in FACETS}
 
 
-_MARKUP = re.compile(r"[<&\r\n\t]|_x000D_|  ")
+_MARKUP = LazyPattern(r"[<&\r\n\t]|_x000D_|  ")
 
 
 def clean_markup(text: str) -> str:
@@ -102,7 +104,7 @@ _VOCAB = {
     "primary_purpose": _PURPOSE,
 }
 _COMPILED = {
-    facet: tuple((code, re.compile(p, re.IGNORECASE | re.MULTILINE)) for code, p in vocab)
+    facet: tuple((code, LazyPattern(p, re.IGNORECASE | re.MULTILINE)) for code, p in vocab)
     for facet, vocab in _VOCAB.items()
 }
 
@@ -116,7 +118,7 @@ _ROLES = (
 
 # --- layer 1: yes/no flags ----------------------------------------------------------------------
 
-_FLAG = re.compile(
+_FLAG = LazyPattern(
     r"(?im)\b(randomi[sz]ed|controlled|open|single blind|double blind|parallel group|cross over)"
     r"\s*:\s*(yes|no)\b"
 )
@@ -138,11 +140,11 @@ _KEY_FACET = (
     ("masking", r"masking|blinding(?: and masking)?"),
     ("primary_purpose", r"(?:primary |study design )?purpose"),
 )
-_KEY = re.compile(
+_KEY = LazyPattern(
     r"(?i)(?<![A-Za-z])(" + "|".join(f"(?P<{f}>{p})" for f, p in _KEY_FACET) + r")\s*:\s*"
 )
 # where a value ends: the next "Word(s):" key, a sentence or item break
-_VALUE_END = re.compile(
+_VALUE_END = LazyPattern(
     r"(?:[.;,]\s+|[;\n]|\s/\s|\s{2,})(?=[A-Za-z][A-Za-z /()-]{0,40}:)|[;\n]|\.\s|$"
 )
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..lazy_pattern import LazyPattern
 from .build import FrameBuilder
 from .design_text import clean_markup, parse
 from .packed import numbered_items, split_conditions
@@ -184,14 +185,14 @@ def sniff_text(text: str) -> bool:
     )
 
 
-_FIELD = re.compile(
+_FIELD = LazyPattern(
     r"^(?P<code>[A-P](?:\.[0-9]+)*|[A-P]\.IMP)\b[^:\n]*?(?P<lang> \([a-z]{2}\))?:[ \t]?(?P<val>.*)$"
 )
-_SUMMARY_FIELD = re.compile(
+_SUMMARY_FIELD = LazyPattern(
     r"^(EudraCT Number|Sponsor's Protocol Code Number|National Competent Authority|Clinical Trial Type"
     r"|Trial Status|Date on which this record was first entered in the EudraCT database|Link)\s*:\s*(.*)$"
 )
-_HEADING = re.compile(
+_HEADING = LazyPattern(
     r"^(?:[A-P]\. [A-Z].*|Summary|Sponsor [0-9]+|MedDRA Classification|D\.IMP: [0-9]+)\s*$"
 )
 
@@ -309,7 +310,7 @@ def is_csv_header(header: list[str]) -> bool:
     return "eudract number" in names or ("id" in roles and "end" in roles)
 
 
-_CC = re.compile(r"'([A-Z]{2})'")
+_CC = LazyPattern(r"'([A-Z]{2})'")
 
 
 def read_csv(text: str, path: str, chunk_size: int) -> Iterator[FrameBuilder]:

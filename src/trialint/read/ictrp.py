@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..lazy_pattern import LazyPattern
 from .build import FrameBuilder
 from .design_text import clean_markup, parse
 from .normalize import clean, norm_date, norm_phases, norm_status
@@ -221,7 +222,7 @@ def _sex(v: str | None) -> str | None:
     return None
 
 
-_AGE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([ymwd])[a-z]*", re.I)
+_AGE = LazyPattern(r"([0-9]+(?:\.[0-9]+)?)\s*([ymwd])[a-z]*", re.I)
 _AGE_UNITS = {"y": "Years", "m": "Months", "w": "Weeks", "d": "Days"}
 
 

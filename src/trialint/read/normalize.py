@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from ..lazy_pattern import LazyPattern
 
 # whole-cell placeholders written by dataframe tools, never by the registry
 NULLS = frozenset({"null", "NULL", "NaN", "nan"})
@@ -24,7 +24,7 @@ MASKINGS = frozenset({"NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"})
 WHO_MASKED = frozenset({"PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"})
 SEXES = frozenset({"ALL", "FEMALE", "MALE"})
 
-_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+_NON_ALNUM = LazyPattern(r"[^A-Z0-9]+")
 
 
 def code(value: str) -> str:
@@ -47,7 +47,7 @@ def norm_status(value: str) -> str | None:
     return c if c in STATUSES else v
 
 
-_PHASE_NUM = re.compile(r"PHASE_?([0-9])")
+_PHASE_NUM = LazyPattern(r"PHASE_?([0-9])")
 
 
 def norm_phases(value: str) -> str | None:
@@ -105,9 +105,9 @@ _MONTHS = {
     )
     for m in names
 }  # fmt: skip
-_DATE_WORDS = re.compile(r"([A-Za-z]+)\.? +(?:([0-9]{1,2}), *)?([0-9]{4})")
-_DATE_ISO = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
-_DATE_SLASH = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_DATE_WORDS = LazyPattern(r"([A-Za-z]+)\.? +(?:([0-9]{1,2}), *)?([0-9]{4})")
+_DATE_ISO = LazyPattern(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+_DATE_SLASH = LazyPattern(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 def norm_date(value: str) -> str | None:
@@ -146,7 +146,7 @@ def norm_enrollment(value: str) -> float | None:
         return None
 
 
-_MASKING = re.compile(r"([^(]*?)\s*(?:\((.*)\))?\s*")
+_MASKING = LazyPattern(r"([^(]*?)\s*(?:\((.*)\))?\s*")
 
 
 def norm_design(value: str) -> dict[str, str | None]:
@@ -185,7 +185,7 @@ def norm_design(value: str) -> dict[str, str | None]:
     return out
 
 
-_AGE = re.compile(
+_AGE = LazyPattern(
     r"(?:([0-9]+ [A-Za-z]+) to ([0-9]+ [A-Za-z]+)|([0-9]+ [A-Za-z]+) and older|up to ([0-9]+ [A-Za-z]+))"
 )
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_BOUNDARY = re.compile(r", (?=[A-Z0-9\"'(\[])")
+from ..lazy_pattern import LazyPattern
+
+_BOUNDARY = LazyPattern(r", (?=[A-Z0-9\"'(\[])")
 
 
 class Part(NamedTuple):
@@ -82,7 +84,7 @@ def split_simple_list(cell: str) -> list[str]:
     return [s.strip() for s in cell.split("|") if s.strip()]
 
 
-_INTERVENTION = re.compile(r"^\s*([A-Za-z_ ]+?)\s*:\s*(.*)$", re.S)
+_INTERVENTION = LazyPattern(r"^\s*([A-Za-z_ ]+?)\s*:\s*(.*)$", re.S)
 
 
 def split_intervention(item: str) -> tuple[str | None, str]:

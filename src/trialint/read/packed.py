@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..lazy_pattern import LazyPattern
 from .design_text import clean_markup
 
 # registries whose ICTRP cells separate items with ';'
@@ -45,7 +46,7 @@ def _dedupe(items: list[str]) -> list[str]:
     return out
 
 
-_NUMBERED = re.compile(r"(?m)^\s*(?:\(?([0-9]{1,2})[.)]|[-•*·])\s+")
+_NUMBERED = LazyPattern(r"(?m)^\s*(?:\(?([0-9]{1,2})[.)]|[-•*·])\s+")
 
 
 def numbered_items(text: str) -> list[str] | None:
@@ -88,15 +89,15 @@ def split_items(text: str | None, registry: str | None) -> list[str]:
 
 # --- outcomes ---------------------------------------------------------------------------------
 
-_BRACKET_TF = re.compile(
+_BRACKET_TF = LazyPattern(
     r"^(?P<m>.*?)\s*\[\s*(?:time ?frame\s*:?\s*)?(?P<tf>[^\[\]]+?)\s*\]\s*$", re.I | re.S
 )
-_TF_KEY = re.compile(
+_TF_KEY = LazyPattern(
     r"\s*(?:\.\s*)?(?:Timepoints?|Time points?|Timepoint\(s\)|Measurement time|Time ?frame)\s*:\s*",
     re.I,
 )
-_METHOD_KEY = re.compile(r"\s*(?:\.\s*)?Method of measurement\s*:\s*", re.I)
-_LEAD = re.compile(
+_METHOD_KEY = LazyPattern(r"\s*(?:\.\s*)?Method of measurement\s*:\s*", re.I)
+_LEAD = LazyPattern(
     r"^\s*(?:primary|secondary|key secondary)?\s*outcomes?\s*(?:measures?)?\s*[-:]\s*", re.I
 )
 
@@ -124,7 +125,7 @@ def outcome_parts(item: str) -> OutcomeItem:
 
 
 # EU CTR packs its end points as keyed segments
-_EU_KEYS = re.compile(
+_EU_KEYS = LazyPattern(
     r"(?i)(Main Objective|Secondary Objective|Primary end point\(s\)|Secondary end point\(s\)"
     r"|Timepoint\(s\) of evaluation of this end point)\s*:\s*"
 )
@@ -199,14 +200,14 @@ _CTGOV_TYPES = {
     "diagnostic test": "DIAGNOSTIC_TEST",
     "combination product": "COMBINATION_PRODUCT",
 }
-_CTGOV_ITEM = re.compile(
+_CTGOV_ITEM = LazyPattern(
     r"(?i)^(" + "|".join(re.escape(k) for k in _CTGOV_TYPES) + r")\s*:\s*(.+)$", re.S
 )
-_GROUP_MARK = re.compile(
+_GROUP_MARK = LazyPattern(
     r"(?i)(?:^|\s)(?=(?:Intervention|Control(?: Intervention)?|Group)\s*[0-9]+\s*:)"
 )
-_EU_PRODUCT = re.compile(r"(?im)^(?:Trade Name|Product Name|INN or Proposed INN)\s*:")
-_EU_NAME = re.compile(r"(?im)^(?:Product Name|Trade Name|INN or Proposed INN)\s*:\s*(.+)$")
+_EU_PRODUCT = LazyPattern(r"(?im)^(?:Trade Name|Product Name|INN or Proposed INN)\s*:")
+_EU_NAME = LazyPattern(r"(?im)^(?:Product Name|Trade Name|INN or Proposed INN)\s*:\s*(.+)$")
 
 NAME_MAX = 150  # a longer (or multi-line) item is a description of the intervention, not its name
 
@@ -279,7 +280,7 @@ def split_conditions(text: str | None) -> tuple[list[str], list[str]]:
 
 
 # a comma inside a country name: "Korea, Republic of", "Iran (Islamic Republic of)", ...
-_COUNTRY_TAIL = re.compile(
+_COUNTRY_TAIL = LazyPattern(
     r"^(?:Republic|Province|Islamic|Democratic|Federated|Plurinational|Bolivarian|United Republic|"
     r"The|Hong Kong|Macao|Taiwan|SAR|Former|People)\b",
     re.I,

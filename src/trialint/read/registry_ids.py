@@ -9,7 +9,7 @@ registration to one key: an EU CTR country record and the bare EudraCT number gi
 
 from __future__ import annotations
 
-import re
+from ..lazy_pattern import LazyPattern
 
 # registry code -> pattern of its ids (anchored where used). Order matters for `registry_of`.
 _ID_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -37,12 +37,12 @@ _ID_PATTERNS: tuple[tuple[str, str], ...] = (
 
 REGISTRIES: tuple[str, ...] = tuple(dict.fromkeys(code for code, _ in _ID_PATTERNS))
 
-_FULL = [(code, re.compile(pat)) for code, pat in _ID_PATTERNS]
+_FULL = [(code, LazyPattern(pat)) for code, pat in _ID_PATTERNS]
 # ids inside free text: not glued to other letters or digits
-_ANY_ID = re.compile(
+_ANY_ID = LazyPattern(
     r"(?<![A-Za-z0-9/-])(?:" + "|".join(f"(?:{p})" for _, p in _ID_PATTERNS) + r")(?![A-Za-z0-9])"
 )
-_EUDRACT = re.compile(r"[0-9]{4}-[0-9]{6}-[0-9]{2}")
+_EUDRACT = LazyPattern(r"[0-9]{4}-[0-9]{6}-[0-9]{2}")
 
 # ICTRP's "Source Register" names -> registry codes
 SOURCE_REGISTERS: dict[str, str] = {

@@ -14,15 +14,15 @@ The interventions line is the anchor: the first line after the title whose items
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ..frames import STUDY_FIELD_PATHS, intervention_field, outcome_field, term_field
+from ..lazy_pattern import LazyPattern
 from .build import FrameBuilder
 from .outcome_cells import INTERVENTION_TYPES, split_cell, split_intervention, split_simple_list
 
 FORMAT = "ctgov-text"
-_NCT = re.compile(r"\bNCT\d{8}\b")
+_NCT = LazyPattern(r"\bNCT\d{8}\b")
 
 
 def _is_interventions_line(line: str) -> bool:
