@@ -136,17 +136,3 @@ def test_what_the_plain_path_does_not_evaluate_goes_to_pandera(chunks):
     status = fc[fc["column"] == "overall_status"]
     assert set(status["failure_case"]) == {"recruiting"}
     assert len(status) == len(bad)
-
-
-def test_a_one_record_check_does_not_import_pandera():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, trialint.api as api; "
-        f"f = api.check([{str(ROOT / 'examples' / 'ctgov-v2-sample.ndjson')!r}], config=False); "
-        "assert len(f.frame); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandera'))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
