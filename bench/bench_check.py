@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRIALINT_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -300,26 +301,21 @@ def main() -> int:
         )
         row(f"end to end, {label}, -j 1", n_rec, r)
 
-    # --- cold start -----------------------------------------------------------------------
-    one = args.out / "one-record.json"
-    one.write_bytes(V2.read_bytes().splitlines()[0] + b"\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    trialint_bin = str(Path(sys.executable).with_name("trialint"))
-    cmd = [trialint_bin, "check", "--isolated", "-q", "--format", "json", str(one)]
-    run(cmd, env)  # writes the bytecode caches a pip install would have written
-    cold = best([run(cmd, env) for _ in range(max(1, args.cold_repeat))])
+    # --- cold start (bench_cold.py) ---------------------------------------------------------
+    from bench_cold import cold_start
+    from bench_cold import report as cold_report
+
+    cold_fig = cold_start(args.out, args.cold_repeat)
+    cold: Any = cold_fig["cached"]  # a Run (of the module bench_cold imported)
     row(
         "cold `trialint check one-record.json`",
         1,
         cold,
-        f"goal <= {GOALS['cold_s']} s (min of {args.cold_repeat})",
+        f"goal <= {GOALS['cold_s']} s (min of {args.cold_repeat}; rule catalog in the user cache)",
     )
-    imp = run([sys.executable, "-X", "importtime", "-c", "import trialint.cli, trialint.api"], env)
-    imports = _importtime(imp.stderr)
-    notes.append(
-        "`python -X importtime -c 'import trialint.cli, trialint.api'` (cumulative ms, largest): "
-        + ", ".join(f"{name} {ms:.0f}" for name, ms in imports[:8])
-    )
+    no_cache: Any = cold_fig["no_cache"]
+    row("cold, the user cache off (a first run)", 1, no_cache)
+    notes.append(cold_report(cold_fig, args.cold_repeat).replace("\n", "\n  "))
 
     # --- GX ---------------------------------------------------------------------------------
     gx = run([sys.executable, str(ROOT / "bench" / "bench_gx.py"), "--rows", str(args.gx_rows)])
@@ -385,16 +381,6 @@ def main() -> int:
     print(text)
     (args.out / "table.md").write_text(text + "\n", encoding="utf-8")
     return 0
-
-
-def _importtime(stderr: str) -> list[tuple[str, float]]:
-    """Top-level packages by cumulative import time (ms)."""
-    out: dict[str, float] = {}
-    for line in stderr.splitlines():
-        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
-        if m and not m.group(2):  # a module imported at the top level
-            out[m.group(3)] = out.get(m.group(3), 0) + int(m.group(1)) / 1000
-    return sorted(out.items(), key=lambda kv: -kv[1])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Run the benchmarks (not tests): every bench/bench_<name>.py, each in its own process.
 
 Usage: python bench/run.py [NAME ...]   e.g. `python bench/run.py html` runs bench/bench_html.py.
-Without names, runs all of them in name order (but `gx`, whose figures bench_check.py's table
-includes). A benchmark prints its figures to stdout.
+Without names, runs all of them in name order (but `gx` and `cold`, whose figures
+bench_check.py's table includes). A benchmark prints its figures to stdout.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv: list[str]) -> int:
     found = {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
-    names = argv or [n for n in found if n != "gx"]
+    names = argv or [n for n in found if n not in ("gx", "cold")]
     unknown = [n for n in names if n not in found]
     if unknown:
         print(
