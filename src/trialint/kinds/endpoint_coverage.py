@@ -2140,7 +2140,7 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     typed = dict(lex.typed)
     if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
         pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
-        pats.append(_LEVEL_OF)
+        pats.append(_LEVEL_OF.compiled())
         return any(
             p.search(o)
             for p in pats
