@@ -584,6 +584,28 @@ BOILERPLATE = frozenset(
         "part",
         "phase",
         "stage",
+        # the direction of a change the study hopes for: how it is summarised, not what is
+        # measured ("a reduction in HF hospitalizations", "improvement of dry eye symptoms")
+        "reduction",
+        "reductions",
+        "reduce",
+        "reduced",
+        "reducing",
+        "increase",
+        "increased",
+        "increasing",
+        "decrease",
+        "decreased",
+        "decreasing",
+        "improvement",
+        "improvements",
+        "improve",
+        "improved",
+        "improving",
+        "decline",
+        # a co-primary endpoint is a primary endpoint ("Co-primary: progression-free survival")
+        "co",
+        "coprimary",
         # anchors of time points: when, not what ("post-randomization", "after enrollment")
         "randomization",
         "randomized",
@@ -882,6 +904,12 @@ def instruments(text: str | None, lex: Lexicon | None = None) -> dict[str, tuple
 
 # --- how it is summarised: aggregation ----------------------------------------------------------
 
+# survival at a landmark time is a proportion ("survival at 3 years", "survival at month 12",
+# "2-year survival", "survival rate"); "survival at the end of the study" is still time to death
+_LANDMARK_SURVIVAL = (
+    r"\bsurvival rate\b|\bsurvival (?:at|to) (?:(?:day|week|month|year)s? )?(?:[0-9]|one|two|"
+    r"three|four|five|six|ten|twelve)|[0-9] ?-?(?:year|month) survival\b"
+)
 _AGGREGATIONS: tuple[tuple[str, LazyPattern], ...] = (
     (
         "time-to-event",
@@ -902,7 +930,7 @@ _AGGREGATIONS: tuple[tuple[str, LazyPattern], ...] = (
             r"clearance|healing|closure|conversion|seroconversion|seroprotection|"
             r"complication|mortality|infection|recurrence|failure|control)[- ]rates?\b|"
             r"\bincidence\b|\bprevalence\b|\b(?:participants|patients|subjects) (?:with|who)\b|"
-            r"\bresponders?\b|\bsurvival (?:at|rate)\b|[0-9] ?-?(?:year|month) survival\b|"
+            r"\bresponders?\b|" + _LANDMARK_SURVIVAL + r"|"
             r"\bmortality\b|\bodds\b|\brisk of\b|\b[a-z]+[- ]free (?:rate|proportion)\b|"
             r"\bratio of (?:the )?(?:participants|patients|subjects)\b"
         ),
@@ -946,11 +974,7 @@ def aggregations(text: str | None) -> frozenset[str]:
     if not t:
         return frozenset()
     found = {name for name, pattern in _AGGREGATIONS if pattern.search(t)}
-    if (
-        "time-to-event" in found
-        and "proportion" in found
-        and re.search(r"\bsurvival (?:at|rate)\b|[0-9] ?-?(?:year|month) survival\b", t)
-    ):
+    if "time-to-event" in found and "proportion" in found and re.search(_LANDMARK_SURVIVAL, t):
         found.discard("time-to-event")  # "survival at 3 years" is a proportion
     return frozenset(found)
 
@@ -1257,7 +1281,9 @@ def _profile(o: Outcome, lex: Lexicon) -> _Profile:
         all_text=" ".join(words),
         points=_merge(points),
         has_time_text=bool(o.time_frame.strip()),
-        aggregation=aggregations(o.measure) or aggregations(o.description[:300]),
+        # (who is measured is no summary: "... in patients with X" is not "patients with X")
+        aggregation=aggregations(who_left_out(o.measure))
+        or aggregations(who_left_out(o.description[:300])),
         norm=" ".join(words),
         instruments=instruments(title, lex),
         mentions=mentions(o.text(), lex),
@@ -1506,8 +1532,28 @@ def _pair_changes(
 _POPULATION = LazyPattern(
     r"\b(?:in|among|for)\s+(?:the\s+|all\s+)?(?:[A-Za-z-]+\s+){0,2}?(?:subjects|patients|"
     r"participants|people|persons|individuals|adults|children|women|men|infants|volunteers|"
-    r"population)\b(?:\s+(?:with|who|aged|undergoing|receiving|treated|having|on)\b"
-    r"[^.;:()\[\]]*)?",
+    r"population)\b(?:\s+(?:with|who|aged|undergoing|receiving|treated|having|on|"
+    r"[a-z]+ed)\b[^.;:()\[\]]*)?",
+    re.I,
+)
+# what an aim compares is the intervention, not the variable: "the efficacy of the combination
+# of ABI-007 and gemcitabine versus gemcitabine alone in improving overall survival", "the
+# effect of flavanols on endothelial function", "as compared to X in terms of PFS"
+_INTERVENTION_OF = LazyPattern(
+    r"\b(?:efficacy|effects?|effectiveness|impact|influence|benefits?|superiority|"
+    r"non-?inferiority|equivalence)\s+of\s+[^.;:]{2,150}?\s+(?:in|on|upon|for)\s+"
+    r"(?:(?:improving|reducing|increasing|decreasing|preventing|prolonging|lowering|raising|"
+    r"delaying|terms\s+of)\s+)?",
+    re.I,
+)
+# the event a time point is counted from: when, not what ("from day 35 after implantation",
+# "12 months after transplantation", "from the day of informed consent")
+_TIME_ANCHOR = LazyPattern(
+    r"(?:\b(?:days?|weeks?|months?|years?|hours?)\s*[0-9]+|\b[0-9]+\s*-?\s*(?:days?|weeks?|"
+    r"months?|years?|hours?|h|d))\s+(?:after|post|following|since|from|before|prior\s+to)\s+"
+    r"(?:(?:the|a|an|first|last|each|every)\s+)*(?:(?!and\b|or\b|in\b|with\b)[A-Za-z-]+"
+    r"(?:\s+|$)){1,3}|"
+    r"\b(?:from|since|after)\s+(?:the\s+)?(?:day|date|time)\s+of\s+[^.;:,()\[\]]*",
     re.I,
 )
 _ANALYSIS_SET = LazyPattern(
@@ -1519,10 +1565,17 @@ _ANALYSIS_SET = LazyPattern(
 )
 
 
-def variable_phrase(title: str | None) -> str:
-    """The title without who is measured and the analysis set: what names the variable."""
+def who_left_out(title: str | None) -> str:
+    """The title without who is measured and the analysis set."""
     t = _POPULATION.sub(" ", title or "")
     return _ANALYSIS_SET.sub(" ", t)
+
+
+def variable_phrase(title: str | None) -> str:
+    """The title without who is measured, the analysis set, the intervention an aim compares
+    and the events its time points are counted from: what names the variable."""
+    t = _INTERVENTION_OF.sub(" ", who_left_out(title))
+    return _TIME_ANCHOR.sub(" ", t)
 
 
 # Criteria of the measurement: a quantity with a unit ("0.5V", "> 10 ppm", "35 mg"), a share with
@@ -1821,10 +1874,13 @@ def measurement_change(
     the outcomes of the new version's list name (an instrument that moved there was not
     dropped); ``rest_old``: the same of the old version's list (a measure that was already
     there was not added)."""
+    spelled_new = _spelled_out(b.outcome.measure, a.mentions.keys)
+    spelled_old = _spelled_out(a.outcome.measure, b.mentions.keys)
     gained = {
         r: w
         for r, w in b.measure_key.items()
         if r not in a.all_words
+        and r not in spelled_new
         and not _expanded_abbreviation(w, a.all_text)
         and not _close_to_any(w, a.mentions.tokens)
     }
@@ -1832,6 +1888,7 @@ def measurement_change(
         r: w
         for r, w in a.measure_key.items()
         if r not in b.all_words
+        and r not in spelled_old
         and not _expanded_abbreviation(w, b.all_text)
         and not _close_to_any(w, b.mentions.tokens)
     }
@@ -2019,9 +2076,15 @@ SAFETY = frozenset(
 )
 
 
+# a word left hanging before a coordinator shares the word after it: one compound, not two
+# measures ("System- or Implant-Related Complications", "pre- and post-operative pain")
+_SUSPENDED = LazyPattern(r"(?<=[A-Za-z0-9])-\s+(?:and/or|and|or|to)\s+(?=[A-Za-z0-9])", re.I)
+
+
 def list_items(title: str | None) -> list[str]:
     """The items of a title that lists measures (one item when it lists none)."""
     t = _HOW_TAIL.sub(" ", _BRACKETS.sub(" ", variable_phrase(title)))
+    t = _SUSPENDED.sub("-", t)
     return [x.strip() for x in _COORDINATOR.split(t) if x.strip()]
 
 
@@ -2034,12 +2097,14 @@ def _item_terms_gone(
     if len(items) < 2:
         return []
     out = []
+    spelled = _spelled_out(a.outcome.measure, b.mentions.keys)
     for item in items:
         terms = key_terms(item, lex)
         gone = {
             r: w
             for r, w in terms.items()
             if r not in b.all_words
+            and r not in spelled
             and not _expanded_abbreviation(w, b.all_text)
             and not _close_to_any(w, b.mentions.tokens)
         }
@@ -2080,7 +2145,7 @@ def list_item_change(
 # RNA" is HIV RNA)
 _NOT_QUALIFIER = LazyPattern(
     r"(?:[a-z]+(?:ed|ing)|achieve|attain|reach|experience|show|have|develop|require|receive|"
-    r"undergo|maintain|plasma|serum|blood|urine|urinary|whole|venous|capillary|arterial)$"
+    r"undergo|underwent|undergone|maintain|plasma|serum|blood|urine|urinary|whole|venous|capillary|arterial)$"
 )
 
 
@@ -2125,6 +2190,23 @@ def _in_criterion(key: str, text: str) -> bool:
         ):
             return True
     return False
+
+
+def _spelled_out(text: str, acronyms: Iterable[str]) -> set[str]:
+    """Roots of the words of ``text`` that spell out an acronym the other version uses without
+    defining it ('Heart Failure Hospitalization' where the other says 'HF hospitalizations'):
+    runs of 2 to 6 content words whose initials are the acronym."""
+    keys = {k for k in acronyms if k.isalpha() and 2 <= len(k) <= 6}
+    if not keys:
+        return set()
+    words = [w for w in tokens(text) if w not in STOPWORDS and not w[0].isdigit()]
+    out: set[str] = set()
+    for k in range(2, 7):
+        for i in range(len(words) - k + 1):
+            run = words[i : i + k]
+            if "".join(w[0] for w in run) in keys:
+                out.update(root(w) for w in run)
+    return out
 
 
 def _expanded_abbreviation(word: str, text: str) -> bool:
