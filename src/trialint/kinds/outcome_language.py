@@ -1124,7 +1124,7 @@ def time_points(text: str | None) -> list[float]:
 _SCHEDULE = LazyPattern(
     r"\b(?:assessed|measured|evaluated|completed|collected|performed|recorded|obtained|taken|"
     r"done|administered|determined|scored|rated|repeated|drawn)\s+(?:[a-z]+\s+){0,2}?"
-    r"(?:at|on|after|during|in)\b"
+    r"(?:at|on|after|during|in|before)\b"
 )
 
 
@@ -2243,7 +2243,7 @@ def timing_change(a: _Profile, b: _Profile) -> str:
     if ca and cb and ca != cb:
         return f"time frame now {b.outcome.time_frame.strip()[:60]!r}, was {a.outcome.time_frame.strip()[:60]!r}"
     if not pa and not pb:
-        return ""
+        return _schedule_given(a, b)
     now = ", ".join(days_text(p) for p in pb)
     was = ", ".join(days_text(p) for p in pa)
     if not pa:
@@ -2256,7 +2256,49 @@ def timing_change(a: _Profile, b: _Profile) -> str:
     gained = _missing(pb, pa)
     if not lost and not gained:
         return _window_changed(a, b, now) or _schedule_dropped(a, b)
+    if _schedule_moved(a, b, pb):
+        return ""
     return f"assessed at {now}, was {was}"
+
+
+def _schedule_moved(a: _Profile, b: _Profile, points: Sequence[float]) -> bool:
+    """The new time frame gives exactly the assessment schedule the old description gave
+    ("Pain level was evaluated before therapy, 12h, 24h, 48 and 72h after surgery" moved into
+    the time frame): when it is assessed was already registered; the old time frame that
+    disagreed with it is corrected, not changed. Every point of the schedule, and no other."""
+    if not b.outcome.time_frame.strip():
+        return False
+    schedule = _merge(schedule_points(a.outcome.description))
+    if len(schedule) < 2:
+        return False
+    if any(p >= 1 for p in schedule):
+        schedule = [p for p in schedule if p >= 1]
+    return not _missing(schedule, points) and not _missing(points, schedule)
+
+
+# assessments counted or named by visit, session or cycle ("5 Visits", "after the second
+# induction cycle", "Cycle 3 Day 1", "at each visit"), or a calendar month ("June 2010")
+_ORDINALS = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|each|every"
+)
+_VISITS = LazyPattern(
+    r"\b(?:[0-9]+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z]+\s+)?"
+    r"(?:visits?|sessions?|cycles?|courses?)\b|"
+    r"\b(?:visits?|sessions?|cycles?|courses?)\s*[0-9]+|"
+    r"\b(?:" + _ORDINALS + r")\s+(?:[a-z]+\s+)?(?:visits?|sessions?|cycles?|courses?)\b"
+)
+
+
+def _schedule_given(a: _Profile, b: _Profile) -> str:
+    """The older version gave no time frame and no time at all; the newer time frame gives its
+    assessments by visit, session or cycle ('5 Visits'), or a calendar month: a time frame is
+    now given, though it names no duration."""
+    if a.has_time_text or _VISITS.search(fold(a.outcome.text())):
+        return ""
+    tf = b.outcome.time_frame
+    if _VISITS.search(fold(tf)) or calendar_dates(tf):
+        return f"a time frame is now given: {tf.strip()[:60]!r}"
+    return ""
 
 
 # a period up to a time, rather than the time itself ("up to 2 days", "within 16 weeks")
