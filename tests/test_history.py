@@ -324,6 +324,12 @@ def test_time_points_in_days():
     assert time_points("EQ-5D-5L at 6 months") == time_points("6 months")
     assert time_points("Recruitment period: 2 years. Follow-up: 1 year") == time_points("1 year")
     assert time_points("each cycle is 21 days, up to 6 months") == time_points("6 months")
+    # the day or week a time frame names as its baseline is the reference, not a time point
+    assert time_points("Baseline (Week 1)") == []
+    assert time_points("Day 1 (Baseline), Week 24") == time_points("Week 24")
+    assert time_points("Baseline (Visit 2, Week 0), Week 12") == time_points("12 weeks")
+    # ... but a baseline listed beside a week is not a label of it
+    assert time_points("Baseline, Week 12") == time_points("12 weeks")
 
 
 def test_time_words_survive_spelling_folding():
@@ -478,6 +484,8 @@ def test_added_detail_that_is_not_a_change():
 
 
 def test_aggregation_classes():
+    assert aggregations("Overall survival at the end of the study") == {"time-to-event"}
+    assert aggregations("Survival at month 12") == {"proportion"}
     assert aggregations("Time to first relapse") == {"time-to-event"}
     assert aggregations("Percentage of Participants With a Relapse") == {"proportion"}
     assert aggregations("Change From Baseline in HbA1c") == {"change"}

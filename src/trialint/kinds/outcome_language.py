@@ -1041,6 +1041,10 @@ _NOT_ASSESSMENT = LazyPattern(
     r"\bcompared (?:to|with) (?:the )?(?:previous|prior|last)\b[^.;]*|"
     r"\bprevious (?:[0-9]+ )?(?:days?|weeks?|months?)|\bpast (?:[0-9]+ )?(?:days?|weeks?|months?)"
     r"|\bper (?:day|week|month|year)\b|\b[0-9]+[- ](?:hours?|days?) (?:recall|diary|period)\b"
+    # the day or week a time frame names as its baseline ("Baseline (Week 1)", "Day 1
+    # (baseline)"): the reference of a change, not a time it is assessed at
+    r"|\bbaseline\s*[(\[]\s*(?:visit\s*[0-9]+\s*,\s*)?(?:day|week|wk|month)\s*-?[0-9]+\s*[)\]]"
+    r"|\b(?:day|week|wk|month)\s*-?[0-9]+\s*[(\[]\s*baseline\b"
 )
 _SPLIT_NUMS = LazyPattern(r"\s*(?:,|-|to|and|or|/|&|through|thru)\s*")
 
@@ -1420,13 +1424,27 @@ def compare(
 
         return get
 
+    # an outcome split into several ("FEV1 at 48 weeks" -> "percent-predicted FEV1 at baseline"
+    # and "change from baseline in percent-predicted FEV1 at week 48"): its parts together keep
+    # its time points, or not
+    parts: dict[int, list[int]] = {}
+    for j, i in extra_new.items():
+        parts.setdefault(i, [pair_of_old[i]]).append(j)
+    split_same_time = {
+        i: not _points_differ(po[i].points, [p for j in js for p in pn[j].points])
+        for i, js in parts.items()
+    }
+
     changes: list[Change] = []
     for i, a in enumerate(po):
         o = a.outcome
         if i in pair_of_old:
             b = pn[pair_of_old[i]]
             rank = _rank(b.outcome.section)
-            changes += _pair_changes(a, b, lex, named(rank), named(rank, older=True))
+            found = _pair_changes(a, b, lex, named(rank), named(rank, older=True))
+            if split_same_time.get(i):
+                found = [c for c in found if c.kind != "timing"]
+            changes += found
         elif i not in extra_old:  # (else merged into a paired outcome)
             section = "primary" if o.section == "primary" else "secondary"
             changes.append(
@@ -1436,17 +1454,27 @@ def compare(
         n = b.outcome
         if j in extra_new:
             rank = _rank(b.outcome.section)
+            skip = {"demoted", "promoted", "reworded"}
+            if split_same_time.get(extra_new[j]):
+                skip.add("timing")
             changes += [
                 c
                 for c in _pair_changes(
                     po[extra_new[j]], b, lex, named(rank), named(rank, older=True)
                 )
-                if c.kind not in ("demoted", "promoted", "reworded")
+                if c.kind not in skip
             ]
         elif j not in pair_of_new:
             section = "primary" if n.section == "primary" else "secondary"
             changes.append(Change("added", section, None, n, f"'{_short(n.measure)}' is new"))
     return changes
+
+
+def _points_differ(old: Sequence[float], new: Sequence[float]) -> bool:
+    """The time points (of a day or more, when there are any) are not the same."""
+    if any(p >= 1 for p in old) or any(p >= 1 for p in new):
+        old, new = [p for p in old if p >= 1], [p for p in new if p >= 1]
+    return bool(_missing(old, new) or _missing(new, old))
 
 
 _ITEM = LazyPattern(r"^\s*(?:[-–•*·]|[0-9]{1,2}[.)]|[a-z][.)])\s+")
