@@ -24,6 +24,7 @@ from trialint.kinds.outcome_language import (
     same_time,
     thresholds,
     time_points,
+    variable_phrase,
 )
 from trialint.read.cthist import read_history, split_content
 
@@ -481,6 +482,23 @@ def test_added_detail_that_is_not_a_change():
     old = [_o("primary", 0, "Percentage change in FEV1", "3 months")]
     new = [_o("primary", 0, "Percentage Change in FEV1 (ITT Population)", "3 months")]
     assert _primary_changes(old, new) == set()
+
+
+def test_variable_phrase_leaves_out_who_the_intervention_and_time_anchors():
+    def words(t):
+        return variable_phrase(t).split()
+
+    assert words("Overall survival in patients with metastatic disease") == ["Overall", "survival"]
+    assert words("The effect of drug A versus placebo on systolic blood pressure") == [
+        "The",
+        "systolic",
+        "blood",
+        "pressure",
+    ]
+    assert "implantation" not in words("Death from day 35 after implantation")
+    assert "consent" not in words("Death from the day of informed consent")
+    # a time inside a token is no anchor: 'AUC0-4h After MMT' keeps its name
+    assert "AUC0-4h" in words("Insulin AUC0-4h After MMT")
 
 
 def test_aggregation_classes():

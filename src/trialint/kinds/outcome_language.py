@@ -1577,7 +1577,7 @@ _INTERVENTION_OF = LazyPattern(
 # the event a time point is counted from: when, not what ("from day 35 after implantation",
 # "12 months after transplantation", "from the day of informed consent")
 _TIME_ANCHOR = LazyPattern(
-    r"(?:\b(?:days?|weeks?|months?|years?|hours?)\s*[0-9]+|\b[0-9]+\s*-?\s*(?:days?|weeks?|"
+    r"(?:\b(?:days?|weeks?|months?|years?|hours?)\s*[0-9]+|(?<![A-Za-z0-9.-])[0-9]+\s*-?\s*(?:days?|weeks?|"
     r"months?|years?|hours?|h|d))\s+(?:after|post|following|since|from|before|prior\s+to)\s+"
     r"(?:(?:the|a|an|first|last|each|every)\s+)*(?:(?!and\b|or\b|in\b|with\b)[A-Za-z-]+"
     r"(?:\s+|$)){1,3}|"
