@@ -1851,6 +1851,7 @@ def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: L
     made up), beyond the standard definition of a measure the old title named, the analysis,
     a rating scale's range or how a percentage is computed."""
     standard = _standard_measures(a, b)
+    endpoint = "time-to-event" in aggregations(who_left_out(a.outcome.measure))
     new: dict[str, str] = {}
     for sentence in sentences:
         f = fold(sentence)
@@ -1864,9 +1865,18 @@ def _definition_added(a: _Profile, b: _Profile, sentences: Sequence[str], lex: L
         if standard:
             m = _DEFINED.match(sentence)
             subject = (m.group("subject") or m.group("term")) if m else ""
-            about = mentions(subject, lex) if subject else None
-            if about is None or any(about.names(k, v) for k, v in standard.items()):
-                continue  # the standard measure's definition
+            if subject:
+                about = mentions(subject, lex)
+                if any(about.names(k, v) for k, v in standard.items()):
+                    continue  # the standard measure's definition
+            elif not endpoint or any(
+                mentions(sentence, lex).names(k, v) for k, v in standard.items()
+            ):
+                # a sentence without a subject is about the standard measure, unless the old
+                # title's measure is a time to an event and the sentence does not name the
+                # standard: "The period from study entry until progression or death" defines
+                # the PFS the old title judged 'based on RECIST'
+                continue
         for r, w in key_terms(_COMPARATOR.sub(" ", variable_phrase(sentence)), lex).items():
             if r not in a.all_words and not _close_to_any(w, a.mentions.tokens):
                 new[r] = w
