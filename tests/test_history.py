@@ -374,6 +374,18 @@ def test_instruments_are_acronyms_and_named_scales_not_units_codes_or_sets():
     )
     assert {"bdi", "hba1c", "hiv1"} <= set(found)
     assert not {"copiesml", "acc001", "itt", "locf", "mg"} & set(found)
+    # a Title Case name starts after what the title says before it, and an acronym with its
+    # score is the acronym's instrument
+    assert set(
+        instruments(
+            "Change From Open-Label Baseline in Attention Deficit Hyperactivity Disorder Rating "
+            "Scale-Fourth Edition (ADHD-RS-IV) Total Score"
+        )
+    ) == {"adhdrs"}
+    assert set(instruments("Change From Baseline in the SGRQ Total Score")) == {"sgrq"}
+    assert set(
+        instruments("Percentage of Participants Achieving Psoriasis Area Severity Index 75")
+    ) == {"pasi"}
 
 
 def test_criteria_are_comparisons_and_units_not_doses_of_time():

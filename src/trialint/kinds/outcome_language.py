@@ -702,7 +702,7 @@ _INSTRUMENT_WORDS = (
     r"Profile|Criteria|Classification|Schedule|Battery|Rating|Measure"
 )
 _NAMED = LazyPattern(
-    r"((?:[A-Z][A-Za-z'’]*(?:-[A-Za-z]+)*\s+(?:(?:of|for|the|and|in)\s+)?){1,6})("
+    r"((?:[A-Z][A-Za-z'’]*(?:-[A-Za-z]+)*\s+(?:(?:of|for|the|and|in)\s+)?){1,10})("
     + _INSTRUMENT_WORDS
     + r")\b"
 )
@@ -754,6 +754,26 @@ _NOT_NAME_WORDS = frozenset(
         "score",
         "scores",
         "sum",
+    ]
+)
+# words after which an instrument's name starts
+_BEFORE_NAME_WORDS = frozenset(
+    [
+        "baseline",
+        "from",
+        "in",
+        "with",
+        "by",
+        "using",
+        "on",
+        "at",
+        "achieving",
+        "achieved",
+        "participants",
+        "patients",
+        "subjects",
+        "versus",
+        "vs",
     ]
 )
 # acronyms that are units, routes, statistics, analysis sets, regulators or study words, not
@@ -890,8 +910,15 @@ def instruments(text: str | None, lex: Lexicon | None = None) -> dict[str, tuple
         out[key] = tuple(long.split()) if long else ()
     for m in _NAMED.finditer(text):
         words = m.group(1).split()
+        # a name starts after what a Title Case title says before it ("Change From Open-Label
+        # Baseline in ...", "Participants Achieving ...")
+        cut = [i for i, w in enumerate(words) if w.lower() in _BEFORE_NAME_WORDS]
+        if cut:
+            words = words[cut[-1] + 1 :]
         while words and words[0].lower() in _NOT_NAME_WORDS | STOPWORDS:
             words = words[1:]
+        if any(_is_acronym(w) for w in words):
+            continue  # an acronym and its score ('WFIRS-P Global Score'): the acronym names it
         name = [*words, m.group(2)]
         content = [w for w in name if w.lower() not in STOPWORDS]
         if len(content) < 2:
