@@ -509,6 +509,7 @@ def test_variable_phrase_leaves_out_who_the_intervention_and_time_anchors():
     ]
     assert "implantation" not in words("Death from day 35 after implantation")
     assert "consent" not in words("Death from the day of informed consent")
+    assert "procedure." not in words("Death at 12 months ±3 months post procedure.")
     # a time inside a token is no anchor: 'AUC0-4h After MMT' keeps its name
     assert "AUC0-4h" in words("Insulin AUC0-4h After MMT")
 

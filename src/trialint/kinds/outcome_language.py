@@ -1606,8 +1606,8 @@ _INTERVENTION_OF = LazyPattern(
 _TIME_ANCHOR = LazyPattern(
     r"(?:\b(?:days?|weeks?|months?|years?|hours?)\s*[0-9]+|(?<![A-Za-z0-9.-])[0-9]+\s*-?\s*(?:days?|weeks?|"
     r"months?|years?|hours?|h|d))\s+(?:after|post|following|since|from|before|prior\s+to)\s+"
-    r"(?:(?:the|a|an|first|last|each|every)\s+)*(?:(?!and\b|or\b|in\b|with\b)[A-Za-z-]+"
-    r"(?:\s+|$)){1,3}|"
+    r"(?:(?:the|a|an|first|last|each|every)\s+)*(?:(?!and\b|or\b|in\b|with\b)[A-Za-z-]+\b"
+    r"\s*){1,3}|"
     r"\b(?:from|since|after)\s+(?:the\s+)?(?:day|date|time)\s+of\s+[^.;:,()\[\]]*",
     re.I,
 )
