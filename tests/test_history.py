@@ -501,6 +501,7 @@ def test_variable_phrase_leaves_out_who_the_intervention_and_time_anchors():
         return variable_phrase(t).split()
 
     assert words("Overall survival in patients with metastatic disease") == ["Overall", "survival"]
+    assert words("ALP in patients with primary biliary cirrhosis (PBC) taking UDCA") == ["ALP"]
     assert words("The effect of drug A versus placebo on systolic blood pressure") == [
         "The",
         "systolic",

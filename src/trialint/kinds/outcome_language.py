@@ -1588,7 +1588,7 @@ _POPULATION = LazyPattern(
     r"\b(?:in|among|for)\s+(?:the\s+|all\s+)?(?:[A-Za-z-]+\s+){0,2}?(?:subjects|patients|"
     r"participants|people|persons|individuals|adults|children|women|men|infants|volunteers|"
     r"population)\b(?:\s+(?:with|who|aged|undergoing|receiving|treated|having|on|"
-    r"[a-z]+ed)\b[^.;:()\[\]]*)?",
+    r"[a-z]+ed)\b(?:[^.;:()\[\]]|\([^()]*\))*)?",
     re.I,
 )
 # what an aim compares is the intervention, not the variable: "the efficacy of the combination
