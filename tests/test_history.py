@@ -329,6 +329,9 @@ def test_time_points_in_days():
     assert time_points("Baseline (Week 1)") == []
     assert time_points("Day 1 (Baseline), Week 24") == time_points("Week 24")
     assert time_points("Baseline (Visit 2, Week 0), Week 12") == time_points("12 weeks")
+    # a follow-up joined to its duration is still that time ("after 1 year-follow-up")
+    assert time_points("after 1 year-follow-up") == time_points("1 year")
+    assert time_points("6-month-old infants") == []
     # ... but a baseline listed beside a week is not a label of it
     assert time_points("Baseline, Week 12") == time_points("12 weeks")
 

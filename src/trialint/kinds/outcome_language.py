@@ -1040,7 +1040,7 @@ _POINTS_BEFORE = LazyPattern(
     + _NUM_LIST
     + r")\s*-?\s*"
     + _UNIT_WORDS
-    + r"(?![a-z0-9]|-[a-z0-9])"
+    + r"(?![a-z0-9]|-(?!follow|fu(?![a-z]))[a-z0-9])"
 )
 # "Week 12", "weeks 9-12", "Day 1, 8 and 15", "month 6", "Day +30" (days after a transplant),
 # "W24"
