@@ -37,9 +37,13 @@ Flow, per chunk:
 5. An item is covered when one registered outcome (measure, description, time frame) carries
    its key words: stemmed, fuzzy (rapidfuzz), synonym classes (``synonyms``: named in both, or
    implied in the outcome: Cmax implies pharmacokinetics, the SF-36 quality of life),
-   abbreviations both ways (the record's own, ``abbreviations``, initials), or, unless the item
-   is a named instrument, some of them (a partial overlap is no clear gap); or when an
-   alternative of it is covered (its abbreviation, its instrument, its class).
+   abbreviations both ways (the record's own, ``abbreviations``, initials), word families (a
+   noun and its verb or adjective: ``family_endings``), or, unless the item is a named
+   instrument, some of them (a partial overlap is no clear gap); or when an alternative of it
+   is covered (its abbreviation, its instrument, its class). A member listed after a whole
+   ("complications (i.e., thrombosis)", "mediators of inflammation (e.g., C5a, IL-8)") is
+   covered by the outcome that measures the whole by its own words (never a category such as
+   "cytokines", a generic aim, or a named instrument member).
 
 One finding per record and missing endpoint, at its first mention (fields in ``fields`` order);
 the message names the endpoint, where it was named and the outcomes registered.
@@ -65,6 +69,7 @@ Params. Every pattern is a Python regex, or a list of alternatives; ``names`` an
 - ``ignore_words``, ``frame_words``, ``generic_words``, ``generic_classes``, ``measure_heads``,
   ``nonmeasure_heads``, ``methods``, ``not_instruments``: the lexicon of items.
 - ``synonyms``: list of {key, names, implied_by?, covers?}: synonym classes.
+- ``family_endings``: derivational endings of a stem that make one word family in coverage.
 - ``abbreviations``: a general vocabulary of endpoint abbreviations (ABBR: expansion).
 """
 
@@ -134,6 +139,7 @@ _ALLOWED = {
     "graded",
     "strong_frames",
     "category_words",
+    "family_endings",
 }
 _REQUIRED = {
     "endpoints",
@@ -794,6 +800,7 @@ class Lexicon:
     strong_frame: re.Pattern[str]  # "the rate of X", "X levels"
     category: frozenset[str]  # stems that name only a category ("cytokines", "complications")
     vocab_codes: frozenset[str]  # the vocabulary's abbreviations, normalised ("orr")
+    family: re.Pattern[str]  # a derivational ending of a stem: "requirement" / "required"
     cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -871,6 +878,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         vocab_codes=frozenset(
             _norm_code(str(a)) for ep in params["endpoints"] for a in ep.get("abbreviations") or ()
         ),
+        family=re.compile(f"(?:{_pat(params.get('family_endings') or r'(?!x)x')})$"),
     )
 
 
@@ -1250,11 +1258,14 @@ def record_abbreviations(text: str) -> dict[str, str]:
 
 @dataclass
 class OutcomeIndex:
-    """The registered outcomes of one record, as token sets (one per outcome)."""
+    """The registered outcomes of one record, as token sets (one per outcome), and the word
+    families of those tokens (their roots: ``family_root``)."""
 
     sets: list[frozenset[str]]
     lists: list[list[str]]
     titles: list[str]
+    roots: list[frozenset[str]]
+    lex: Lexicon
 
 
 def outcome_index(
@@ -1275,7 +1286,8 @@ def outcome_index(
             if code not in present and keys and keys <= toks:
                 toks.add(code)
         sets.append(frozenset(toks))
-    return OutcomeIndex(sets, [sorted(s) for s in sets], titles)
+    roots = [frozenset(family_root(t, lex) for t in one if not t.startswith("~")) for one in sets]
+    return OutcomeIndex(sets, [sorted(s) for s in sets], titles, roots, lex)
 
 
 def _classes_of_other_meaning(
@@ -1339,11 +1351,27 @@ def implied_classes(low: str, lex: Lexicon) -> set[str]:
     return out
 
 
-def _token_in(tok: str, toks: frozenset[str], toks_list: list[str]) -> bool:
+_FAMILY_MIN = 5  # letters a root keeps: "respon" (response, responders), "requir"
+
+
+def family_root(tok: str, lex: Lexicon) -> str:
+    """The word family of a stem: the stem without one derivational ending of
+    ``family_endings`` when five letters or more remain ("requirement" and "required":
+    "requir"; "responders", "respond" and "response": "respon"; "hospitalization" and
+    "hospitalized": "hospitaliz"). Stems are already free of inflections (``stem``)."""
+    m = lex.family.search(tok)
+    return tok[: m.start()] if m is not None and m.start() >= _FAMILY_MIN else tok
+
+
+def _token_in(
+    tok: str, toks: frozenset[str], toks_list: list[str], roots: frozenset[str], lex: Lexicon
+) -> bool:
     if tok in toks:
         return True
     if tok.startswith("~") or len(tok) < 5:
         return False
+    if family_root(tok, lex) in roots:
+        return True  # one word family: "transfusion requirements" / "transfusion required"
     for o in toks_list:
         if len(o) >= 5 and not o.startswith("~"):
             short, long = (tok, o) if len(tok) <= len(o) else (o, tok)
@@ -1359,8 +1387,11 @@ def covering_outcome(keys: frozenset[str], index: OutcomeIndex, strict: bool = F
     instrument must be named) some of them: an outcome that shares what it measures in part
     leaves no clear gap."""
     best: int | None = None
-    for i, (toks, toks_list) in enumerate(zip(index.sets, index.lists, strict=True)):
-        missing = [k for k in keys if not _token_in(k, toks, toks_list)]
+    lex = index.lex
+    for i, (toks, toks_list, roots) in enumerate(
+        zip(index.sets, index.lists, index.roots, strict=True)
+    ):
+        missing = [k for k in keys if not _token_in(k, toks, toks_list, roots, lex)]
         if not missing:
             return i
         if best is None and not strict and len(missing) < len(keys) and len(keys) >= 2:
@@ -2016,10 +2047,11 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
         drug_words = _treatment_words(str(iv_names.get(rid, "")), cfg.lex)
         cond_words = key_tokens(str(conditions.get(rid, "")), cfg.lex)
         seen: set[str] = set()
-        seen_items: set[frozenset[str]] = set()
+        seen_items: dict[frozenset[str], bool] = {}  # an item's keys -> whether covered
         for col, text in zip(cols, texts, strict=True):
             mentions = find_mentions(text, cfg)
             stmts = endpoint_statements(text, cfg)
+            covered_at: list[int] = []  # where items found covered end (their members follow)
             for stmt in stmts:
                 for s, e, surface, key in _in_statement(mentions, text, stmt, cfg):
                     if meanings is None:
@@ -2045,21 +2077,37 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     if _COVARIATE_LIST.search(before):
                         continue  # "risk factors such as age, BMI and dose": covariates
                     if item.keys in seen_items:
+                        if seen_items[item.keys]:
+                            covered_at.append(item.end)  # its members are covered too
                         continue
-                    seen_items.add(item.keys)
+                    seen_items[item.keys] = False
                     if index is None:
                         index = outcome_index(outcomes, rtitles, abbrs.all(), cfg.lex)
+                    parts = _class_parts(item)
+                    direct = [_directly_covered(part, index) for part in parts]
+                    if all(direct):
+                        if _whole_covered(item, index, cfg.lex):
+                            covered_at.append(item.end)  # a whole its listed members belong to
+                            seen_items[item.keys] = True
+                        continue
                     if all(
-                        covering_outcome(part.keys, index, part.strict) is not None
-                        or any(
-                            covering_outcome(a, index, part.strict) is not None
-                            for a in part.alternatives
-                        )
+                        done
                         or _category_covered(part, outcomes, cfg.lex)
                         or _listed_under_covered(
                             part, text[item.start : item.end], before, index, cfg.lex
                         )
-                        for part in _class_parts(item)
+                        or _member_of_covered(
+                            part,
+                            text,
+                            item.start,
+                            covered_at,
+                            before,
+                            index,
+                            cfg.lex,
+                            drug_words,
+                            cond_words,
+                        )
+                        for part, done in zip(parts, direct, strict=True)
                     ):
                         continue
                     surface = " ".join(text[item.start : item.end].split())
@@ -2067,6 +2115,26 @@ def run(rs: RecordSet, params: dict[str, Any]) -> pd.DataFrame:
                     msg = _message(meaning, surface, stmt, text, item.start, rtitles)
                     rows.append(_row(rid, col, item.start, item.end, msg))
     return kind_frame(rows)
+
+
+def _directly_covered(item: Item, index: OutcomeIndex) -> bool:
+    """An outcome carries the item's key words, or those of an alternative of it (its
+    abbreviation, its instrument, its class)."""
+    return covering_outcome(item.keys, index, item.strict) is not None or any(
+        covering_outcome(a, index, item.strict) is not None for a in item.alternatives
+    )
+
+
+def _whole_covered(item: Item, index: OutcomeIndex, lex: Lexicon) -> bool:
+    """Whether an outcome carries every key word of the item (or of an alternative of it),
+    and the item names more than a category ("cytokines", "markers": any outcome of the kind
+    covers those, not the members a list then names)."""
+    if item.keys <= lex.category:
+        return False
+    return any(
+        covering_outcome(keys, index, strict=True) is not None
+        for keys in (item.keys, *item.alternatives)
+    )
 
 
 def _class_parts(item: Item) -> list[Item]:
@@ -2109,13 +2177,93 @@ def _listed_under_covered(
     return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
 
 
+# a list of members after what they belong to: "complications (i.e., thrombosis)", "gene
+# expression and mutations, including CDKN2A and CDK4"
+_MEMBERS_INTRO = r"(?:i\.\s?e\.|e\.\s?g\.|such\s+as|including|namely|in\s+particular|particularly|especially|specifically|notably)"
+_MEMBERS_AFTER = LazyPattern(rf"^\s*(?:[,:(\[]\s*)?{_MEMBERS_INTRO}\s*[,:]?\s*[^.;:()\[\]]*$", re.I)
+_PARENT_BEFORE = LazyPattern(
+    rf"(?P<parent>[^.;:()\[\]]{{3,120}}?)\s*(?:[,:(\[]\s*)?\b{_MEMBERS_INTRO}\s*[,:]?\s*[^.;:()\[\]]*$",
+    re.I,
+)
+# where a parent phrase starts: after a preposition or a measuring verb
+_PARENT_START = LazyPattern(
+    r".*\b(?:for|on|in|by|with|to|from|at|as|assess\w*|evaluat\w*|measur\w*|determin\w*|"
+    r"examin\w*|analy[sz]\w*|include[sd]?|are|is|were|was|be)\s+",
+    re.I | re.S,
+)
+
+
+def _member_of_covered(
+    item: Item,
+    text: str,
+    start: int,
+    covered_at: list[int],
+    before: str,
+    index: OutcomeIndex,
+    lex: Lexicon,
+    topic: frozenset[str],
+    condition: frozenset[str],
+) -> bool:
+    """A member listed after what it belongs to ("clinically significant catheter-related
+    complications (i.e., asymptomatic catheter-related thrombosis)", "mediators of
+    inflammation (e.g., C5a, leukotriene B4, interleukins)") is measured by the outcome that
+    measures the whole: covered when the item right before the list is covered by its own key
+    words, or when one outcome carries the key words of the whole and its head noun (the
+    measured thing, not only a modifier: "p53 and other genes, particularly p21" is not
+    covered by an outcome on p53 alone). A named instrument is never covered so: it must be
+    named ("quality of life, such as the SF-36 and the EQ-5D" with only the SF-36 registered
+    leaves the EQ-5D out)."""
+    if item.strict:
+        return False
+    if any(_MEMBERS_AFTER.search(text[end:start]) for end in covered_at if end <= start):
+        return True
+    m = _PARENT_BEFORE.search(before)
+    if m is None:
+        return False
+    parent = m.group("parent")
+    cut = _PARENT_START.match(parent)
+    if cut is not None:
+        parent = parent[cut.end() :]
+    parent = re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", parent)[-1]  # the last conjunct
+    parent = " ".join(parent.split()[-6:])
+    lead = lex.lead_start.match(parent)  # "Compare the quality of life, including ..."
+    if lead is not None:
+        parent = parent[lead.end() :]
+    whole = _head(parent.strip(), lex)
+    last = _WORD.findall(_normalised(whole)) if whole else []
+    if whole is None or not last:
+        return False
+    head = stem(last[-1])
+    if head in lex.ignore or head in lex.generic or head in lex.category:
+        # "biometric health data, including heart rate, sleep": a category, or a generic
+        # aim ("quality of life, including palliation of bone pain"): the members are the
+        # endpoints
+        return False
+    if head in lex.nonmeasure or (head in topic and head not in lex.measure_heads):
+        return False  # "the effects of aspirin, including ...": no measured whole
+    keys = (_minus(key_tokens(whole, lex) - topic, condition) - lex.generic) | {head}
+    keys = frozenset(k for k in keys if not k.startswith("~") or k in lex.typed_classes)
+    for toks, toks_list, roots in zip(index.sets, index.lists, index.roots, strict=True):
+        carried = [k for k in keys if _token_in(k, toks, toks_list, roots, lex)]
+        if head in carried and (len(carried) >= 2 or len(keys) == 1):
+            return True  # the outcome measures the whole: its head noun and a modifier
+    return False
+
+
 _LEVEL_OF = LazyPattern(
     r"\b(?:levels?|concentrations?)\s+of\b|\b[A-Za-z0-9-]+\s+(?:levels?|concentrations?)\b", re.I
+)
+# what a drug's effect is read on: proteins, enzymes, receptors and their changes ("HSP90
+# client protein changes", "proteasome activity", "receptor phosphorylation")
+_PD_MARKER = LazyPattern(
+    r"\b(?:proteins?|enzymes?|receptors?|kinases?|phosphorylation|enzyme activity)\b", re.I
 )
 # a drug's own concentration (peak, trough, over the dosing interval) is pharmacokinetics
 _PK_OUTCOME = LazyPattern(
     r"\b(?:study drugs?|pharmacokinetic|C ?max|C ?min|C ?trough|T ?max|AUC|half-life|clearance|"
-    r"(?:trough|peak|maximum|minimum)\s+(?:observed\s+)?(?:plasma\s+|serum\s+)?concentration)",
+    r"(?:trough|peak|maximum|minimum)\s+(?:observed\s+)?(?:plasma\s+|serum\s+)?concentration|"
+    r"drug\s+(?:concentrations?|levels?)|(?:concentrations?|levels?)\s+of\s+(?:the\s+)?"
+    r"(?:study|investigational|trial)\s+(?:drugs?|products?|medications?))",
     re.I,
 )
 # immunogenicity: antibodies the body makes against the drug, no pharmacodynamic effect of it
@@ -2138,9 +2286,11 @@ def _category_covered(item: Item, outcomes: list[str], lex: Lexicon) -> bool:
     """An item that names only a category ("cytokines", "inflammatory markers",
     "complications") is covered by any outcome of its kind (an analyte, an event)."""
     typed = dict(lex.typed)
-    if item.keys == {"~pd"}:  # pharmacodynamics: any outcome on an analyte or a molecular measure
+    # the class with words that say nothing more ("PD effects", "pharmacodynamic parameters")
+    if item.keys - lex.generic - lex.frame == {"~pd"}:
+        # pharmacodynamics: any outcome on an analyte or a molecular measure
         pats = [p for k in ("analytes", "molecular") if (p := typed.get(k)) is not None]
-        pats.append(_LEVEL_OF.compiled())
+        pats += [_LEVEL_OF.compiled(), _PD_MARKER.compiled()]
         return any(
             p.search(o)
             for p in pats
