@@ -68,7 +68,8 @@ Params. Every pattern is a Python regex, or a list of alternatives; ``names`` an
   ``item_stop``, ``item_split``, ``item_junk``, ``item_max_words``: the grammar of open items.
 - ``ignore_words``, ``frame_words``, ``generic_words``, ``generic_classes``, ``measure_heads``,
   ``nonmeasure_heads``, ``methods``, ``not_instruments``: the lexicon of items.
-- ``synonyms``: list of {key, names, implied_by?, covers?}: synonym classes.
+- ``synonyms``: list of {key, names?, implied_by?, covers?}: synonym classes (one without
+  ``names`` is read in outcomes only: what implies it there covers the items it ``covers``).
 - ``family_endings``: derivational endings of a stem that make one word family in coverage.
 - ``abbreviations``: a general vocabulary of endpoint abbreviations (ABBR: expansion).
 """
@@ -801,6 +802,7 @@ class Lexicon:
     category: frozenset[str]  # stems that name only a category ("cytokines", "complications")
     vocab_codes: frozenset[str]  # the vocabulary's abbreviations, normalised ("orr")
     family: re.Pattern[str]  # a derivational ending of a stem: "requirement" / "required"
+    outcome_only: frozenset[str]  # classes without names: read in outcomes, never items
     cache: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -879,6 +881,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
             _norm_code(str(a)) for ep in params["endpoints"] for a in ep.get("abbreviations") or ()
         ),
         family=re.compile(f"(?:{_pat(params.get('family_endings') or r'(?!x)x')})$"),
+        outcome_only=frozenset(f"~{c['key']}" for c in syn if not c.get("names")),
     )
 
 
@@ -1651,7 +1654,7 @@ def _candidate(
         if _ABBR_WORD.fullmatch(inner):
             alts.append(key_tokens(_singular(inner), lex))
     alts += [frozenset([key]) for key, pat in lex.covered_as if pat.search(_normalised(main))]
-    implied = implied_classes(_normalised(main), lex) - lex.generic
+    implied = implied_classes(_normalised(main), lex) - lex.generic - lex.outcome_only
     if (
         implied
         and (codes or _INSTRUMENT_NOUN.search(main))
@@ -2173,7 +2176,7 @@ def _listed_under_covered(
         keys |= key_tokens(m.group("cls"), lex) & set(lex.synonym_keys)
     if item.kind in ("analytes", "pk", "molecular"):
         low = _normalised(surface)
-        keys |= implied_classes(low, lex) - lex.generic
+        keys |= implied_classes(low, lex) - lex.generic - lex.outcome_only
     return any(covering_outcome(frozenset([k]), index) is not None for k in keys)
 
 
