@@ -2237,10 +2237,19 @@ def _member_of_covered(
     if whole is None or not last:
         return False
     head = stem(last[-1])
-    if head in lex.ignore or head in lex.generic or head in lex.category:
-        # "biometric health data, including heart rate, sleep": a category, or a generic
-        # aim ("quality of life, including palliation of bone pain"): the members are the
-        # endpoints
+    if head in lex.category or head in lex.frame:
+        # a category ("EGFR-signaling pathway biomarkers, including ... p27"): the whole is
+        # what its modifiers name, and an outcome must carry two of them (or the only one)
+        mods = _minus(key_tokens(whole, lex) - topic, condition) - lex.generic - lex.category
+        mods = frozenset(k for k in mods if not k.startswith("~"))
+        need = min(2, len(mods))
+        return need > 0 and any(
+            sum(_token_in(k, toks, toks_list, roots, lex) for k in mods) >= need
+            for toks, toks_list, roots in zip(index.sets, index.lists, index.roots, strict=True)
+        )
+    if head in lex.ignore or head in lex.generic:
+        # a generic aim ("quality of life, including palliation of bone pain"): the members
+        # are the endpoints
         return False
     if head in lex.nonmeasure or (head in topic and head not in lex.measure_heads):
         return False  # "the effects of aspirin, including ...": no measured whole
@@ -2338,7 +2347,8 @@ def _row(rid: str, col: str, start: int, end: int, msg: str) -> dict[str, Any]:
 def _treatment_words(names: str, lex: Lexicon) -> frozenset[str]:
     """Stems of the interventions' names and the initials of each ("Sentinel Lymph Node
     Dissection" -> "slnd"): what names the treatment, not a measured thing."""
-    out = {stem(w) for w in words(names) if len(w) >= 4}
+    # words of four letters or more, and shorter codes with a digit ("Ad5" of "PDGF-B/Ad5")
+    out = {stem(w) for w in words(names) if len(w) >= 4 or (len(w) >= 2 and _HAS_DIGIT.search(w))}
     for name in names.split("|"):
         found = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _FUNCTION_WORDS]
         if 2 <= len(found) <= 6:
