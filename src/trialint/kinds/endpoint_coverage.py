@@ -92,6 +92,7 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
+from .literal_gate import AnyOf, Gated, fold, folded
 from .patterns import LazyPattern
 
 _ALLOWED = {
@@ -195,13 +196,18 @@ class Config:
     generic_label: re.Pattern[str]
     keep_scope: re.Pattern[str]
     cues: re.Pattern[str]
-    cues_before: re.Pattern[str]
+    cues_before: Gated
     cues_weak: re.Pattern[str]
     not_after: re.Pattern[str]
     background: re.Pattern[str]
     procedural: re.Pattern[str]
+    # the same, for a sentence: whether one matches (each alternative behind its literal gate)
+    cues_any: AnyOf
+    cues_weak_any: AnyOf
+    background_any: AnyOf
+    procedural_any: AnyOf
     explicit: re.Pattern[str]  # a heading that lists endpoints
-    explicit_cue: re.Pattern[str]  # a sentence that lists endpoints
+    explicit_cue: Gated  # a sentence that lists endpoints
     qualifiers: re.Pattern[str]
     scope_lines: int
     lex: Lexicon
@@ -343,13 +349,17 @@ def _compile(frozen: str) -> Config:
         generic_label=re.compile(r"^[^A-Za-z]*[A-Za-z][A-Za-z0-9 ,/&()'-]{1,60}:(?:[ \t]|$)"),
         keep_scope=re.compile(_pat(params.get("keep_scope_labels") or r"(?!x)x"), re.I),
         cues=re.compile(_pat(params["cues"]), re.I),
-        cues_before=re.compile(_pat(params.get("cues_before") or r"(?!x)x"), re.I),
+        cues_before=Gated(_pat(params.get("cues_before") or r"(?!x)x"), re.I),
         cues_weak=re.compile(_pat(params.get("cues_weak") or r"(?!x)x"), re.I),
         not_after=re.compile("(?:" + _pat(params.get("not_after") or r"(?!x)x") + r")\s*$", re.I),
         background=re.compile(_pat(params["background"]), re.I),
         procedural=re.compile(_pat(params.get("procedural") or r"(?!x)x"), re.I),
+        cues_any=AnyOf(_pat(params["cues"]), re.I),
+        cues_weak_any=AnyOf(_pat(params.get("cues_weak") or r"(?!x)x"), re.I),
+        background_any=AnyOf(_pat(params["background"]), re.I),
+        procedural_any=AnyOf(_pat(params.get("procedural") or r"(?!x)x"), re.I),
         explicit=re.compile(r"\b(?:end[- ]?points?|outcomes?|measures?|variables?)\b", re.I),
-        explicit_cue=re.compile(
+        explicit_cue=Gated(
             r"\b(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b"
             r"(?:\s+[a-z]+){0,3}?\s*(?:is|are|was|were|will\s+be|will\s+include|include[sd]?|"
             r"including|consist|comprise[sd]?|:)",
@@ -467,7 +477,7 @@ _CONTEXT_LABEL = LazyPattern(
     r"\b(?:background|context|rationale|introduction|overview|significance|justification)\b", re.I
 )
 _FUTURE = LazyPattern(r"\s*(?:will|would|shall|to|can|may)\b", re.I)
-_STATS_COMPARE = LazyPattern(
+_STATS_COMPARE = Gated(
     r"\b(?:used|performed|done|applied)\s+to\s+(?:compare|analy[sz]e|assess|evaluate)\s+(?:the\s+)?"
     r"(?:incidences?|instances?|rates?|frequenc(?:y|ies)|proportions?|occurrences?|numbers?)\s+of\b",
     re.I,
@@ -480,12 +490,12 @@ _STATS_TEST = LazyPattern(
 # "Efficacy will be analyzed by ORR, symptom control and QoL": what defines a generic aim is
 # the list of its endpoints (not safety: "safety will be assessed by AEs" is monitoring);
 # every match holds a `statement_words` phrase ("be assessed", "is evaluated"): the prefilter
-_SAFETY_DEFINED = LazyPattern(
+_SAFETY_DEFINED = Gated(
     r"\b(?:safety|tolerability|toxicity)\s+(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|monitored|analy[sz]ed|determined)\s+(?:by|with|through|using|via)\b",
     re.I,
 )
-_AIM_DEFINED = LazyPattern(
+_AIM_DEFINED = Gated(
     r"\b(?:efficacy|effectiveness|(?:clinical|anti-?tumou?r)\s+(?:activity|benefit))\s+"
     r"(?:will|shall|is|are|was|were)\s+(?:be\s+)?"
     r"(?:assessed|evaluated|measured|analy[sz]ed|determined)\s+"
@@ -550,26 +560,32 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                 low = sent.lower()
                 if not any(w in low for w in _CUE_WORDS):
                     continue  # no cue can match: not an endpoint statement
-                if not cfg.cues.search(sent) and not _AIM_DEFINED.search(sent):
-                    m_before = cfg.cues_before.search(text, s, e)
+                f = low if sent.isascii() else fold(sent)
+                if not cfg.cues_any.search(sent, f) and not _AIM_DEFINED.search(sent, folded=f):
+                    m_before = cfg.cues_before.search(text, s, e, folded=folded(text))
                     if m_before is None:
-                        if not cfg.cues_weak.search(sent):
+                        if not cfg.cues_weak_any.search(sent, f):
                             continue
                         weak_cue = True
-            if cfg.background.search(sent):
+            else:
+                f = fold(sent)
+            if cfg.background_any.search(sent, f):
                 continue
-            proc = cfg.procedural.search(sent)
-            if proc is not None and _STATS_COMPARE.search(sent):
+            proc = cfg.procedural_any.search(sent, f)
+            if proc and _STATS_COMPARE.search(sent, folded=f):
                 # "Chi-square analysis will be used to compare the incidence of X, Y and Z":
                 # the test names the method, the outcomes compared are the endpoints
-                proc = cfg.procedural.search(_STATS_TEST.sub(" ", sent))
-            if proc is not None:
+                proc = cfg.procedural_any.search(_STATS_TEST.sub(" ", sent))
+            if proc:
                 continue
             explicit = bool(
                 (label and cfg.explicit.search(label))
-                or cfg.explicit_cue.search(sent)
-                or _IS_ENDPOINT.search(sent)
-                or (_AIM_DEFINED.search(sent) and not _SAFETY_DEFINED.search(sent))
+                or cfg.explicit_cue.search(sent, folded=f)
+                or _IS_ENDPOINT.search(sent, folded=f)
+                or (
+                    _AIM_DEFINED.search(sent, folded=f)
+                    and not _SAFETY_DEFINED.search(sent, folded=f)
+                )
             )
             if m_before is None:
                 out.append(Statement(s, e, label, e, explicit, weak_cue))
@@ -1116,7 +1132,7 @@ _BASELINE_FIRST = LazyPattern(
     r"inclusion|study entry|entry|admission|randomi[sz]ation|diagnosis)\b",
     re.I,
 )
-_IS_ENDPOINT = LazyPattern(
+_IS_ENDPOINT = Gated(
     r"\b(?:is|are|was|were|will\s+be|would\s+be)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?"
     r"(?:(?:primary|secondary|main|key|co-?primary|exploratory|tertiary|other|additional)\s+)+"
     r"(?:end[- ]?points?|outcomes?(?:\s+(?:measures?|variables?))?|outcome\s+measures)\b",
@@ -1173,7 +1189,10 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
             return out  # "A CA125 and an ultrasound will be done": the procedure
         return [Region((m.end() if m else s), stmt.limit, False), *out]
     s, e = stmt.start, stmt.end
-    subject = _IS_ENDPOINT.search(text, s, e) or _AIM_DEFINED.search(text, s, e)
+    ftext = folded(text)
+    subject = _IS_ENDPOINT.search(text, s, e, folded=ftext) or _AIM_DEFINED.search(
+        text, s, e, folded=ftext
+    )
     used = _USED_TO.search(text, s, e)
     if subject is not None or used is not None:
         # "QoL and ADL will be secondary outcome measures as assessed by the SF-36": the
