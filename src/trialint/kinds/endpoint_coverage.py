@@ -92,7 +92,7 @@ import pyarrow.compute as pc
 from ..findings import kind_frame
 from ..frames import STUDY_FIELD_PATHS, RecordSet, isin
 from .base import FunctionKind, require_keys
-from .literal_gate import AnyOf, Gated, fold, folded
+from .literal_gate import AnyOf, FirstOf, Gated, fold, folded, required_literals
 from .patterns import LazyPattern
 
 _ALLOWED = {
@@ -792,12 +792,13 @@ class Lexicon:
     ignore: frozenset[str]  # stems that say nothing about what is measured
     generic: frozenset[str]  # stems and classes of aims with no specific measure
     names: re.Pattern[str]  # a synonym class named (both sides), one group per class
+    names_literals: tuple[str, ...] | None  # one of these is in every match (a literal gate)
     implied: tuple[tuple[str, re.Pattern[str]], ...]  # what implies a class (Cmax -> PK)
     any_implied: re.Pattern[str]  # any of them
     covered_as: tuple[tuple[str, re.Pattern[str]], ...]  # items an outcome of a class covers
     synonym_keys: tuple[str, ...]
     abbreviations: dict[str, str]  # a general vocabulary: normalised ABBR -> expansion
-    lead: re.Pattern[str]  # what introduces the measured thing
+    lead: FirstOf  # what introduces the measured thing
     lead_start: re.Pattern[str]  # the same at the start of a statement
     stop: re.Pattern[str]  # where an item phrase ends
     split: re.Pattern[str]  # between items
@@ -837,6 +838,12 @@ def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])")
 
 
+def _first_of(pattern: str, flags: int) -> FirstOf:
+    found = FirstOf(pattern, flags)
+    found.parts()  # compiled now: a bad pattern fails when the rule loads
+    return found
+
+
 def compile_lexicon(params: dict[str, Any]) -> Lexicon:
     def stems(key: str) -> frozenset[str]:
         return frozenset(stem(w) for w in words(" ".join(params.get(key) or ())))
@@ -844,6 +851,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
     syn = list(params.get("synonyms") or [])
     verbs = _pat(params["item_verbs"])
     keys = tuple(f"~{s['key']}" for s in syn)
+    names = _class_alternation(syn, "names")
     generic = stems("generic_words") | {f"~{k}" for k in params.get("generic_classes") or ()}
     return Lexicon(
         ignore=stems("ignore_words") | stems("frame_words"),
@@ -851,7 +859,8 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         measure_heads=stems("measure_heads"),
         nonmeasure=stems("nonmeasure_heads"),
         generic=generic,
-        names=_class_alternation(syn, "names"),
+        names=names,
+        names_literals=required_literals(names.pattern, names.flags),
         covered_as=tuple(
             (f"~{c['key']}", re.compile(rf"(?<![a-z0-9])(?:{_pat(c['covers'])})(?![a-z0-9])"))
             for c in syn
@@ -873,7 +882,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         abbreviations={
             _norm_code(str(k)): str(v) for k, v in (params.get("abbreviations") or {}).items()
         },
-        lead=re.compile(_pat(params["item_lead"]).replace("{verbs}", verbs), re.I),
+        lead=_first_of(_pat(params["item_lead"]).replace("{verbs}", verbs), re.I),
         lead_start=re.compile(_pat(params["item_lead_start"]).replace("{verbs}", verbs), re.I),
         stop=re.compile(_pat(params["item_stop"]), re.I),
         split=re.compile(_pat(params["item_split"]), re.I),
@@ -917,7 +926,8 @@ def _key_tokens(phrase: str, lex: Lexicon) -> frozenset[str]:
     keys: set[str] = set()
     parts = []
     pos = 0
-    for m in lex.names.finditer(low):
+    named = lex.names_literals is None or any(map(fold(low).__contains__, lex.names_literals))
+    for m in lex.names.finditer(low) if named else ():
         keys.add(lex.synonym_keys[int((m.lastgroup or "s0")[1:])])
         parts.append(low[pos : m.start()])
         pos = m.end()
@@ -1202,7 +1212,7 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         intro = _INTRO.match(text, s, cue.start())
         first = intro.end() if intro else s
         return [Region(first, cue.start(), True, used is not None), Region(cue.end(), e, True)]
-    m = lex.lead_start.match(text, s, e) or lex.lead.search(text, s, e)
+    m = lex.lead_start.match(text, s, e) or lex.lead.search(text, s, e, folded=ftext)
     label_list = bool(stmt.label) and bool(
         re.search(r"end ?points?|outcomes?|measures?|variables?", stmt.label, re.I)
     )
@@ -1227,7 +1237,7 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
             pos = m2.end()
         monitoring = bool(_MONITOR.search(text, prev, pos))
         prev = pos
-        m = lex.lead.search(text, pos, e)
+        m = lex.lead.search(text, pos, e, folded=ftext)
         end = m.start() if m else e
         if _TOOL_LEAD.search(text, max(s, pos - 60), pos):
             continue  # "a tool to measure pain": the means
@@ -1714,7 +1724,7 @@ def _candidate(
 
 
 _CAUSE_KEY = "~cause-specific"
-_CAUSE_SPECIFIC = LazyPattern(
+_CAUSE_SPECIFIC = Gated(
     r"\b(?:mortality|deaths?|survival)\s+(?:from|due\s+to|caused\s+by|attributable\s+to|related\s+to)\s+"
     r"(?!any\b|all\b|other\b|whatever\b)[a-z]"
     r"|\b(?<!all-)(?<!all\s)(?!all\b|any\b)[a-z]+[- ](?:specific|related)\s+(?:mortality|deaths?|survival)\b"

@@ -380,3 +380,64 @@ class AnyOf:
 
     def __repr__(self) -> str:
         return f"AnyOf({self.pattern!r}, {self.flags})"
+
+
+class FirstOf:
+    """The first match of an alternation "A|B|C" as Python ``re`` finds it (the leftmost start,
+    there the first alternative that matches), each alternative searched on its own, only when
+    the text holds one of its literals: for a long alternation that a text rarely matches.
+    ``start()``, ``end()``, ``group()`` and named groups are those of the whole pattern's
+    match; numbered groups are the alternative's own."""
+
+    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+        self.pattern = pattern
+        self.flags = int(flags)
+        self._parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] | None = None
+        self._whole: re.Pattern[str] | None = None
+
+    def parts(self) -> list[tuple[tuple[str, ...] | None, re.Pattern[str]]]:
+        """(literals or None, compiled pattern) per top-level alternative."""
+        if self._parts is None:
+            self._whole = re.compile(self.pattern, self.flags)
+            try:
+                pieces = top_alternatives(self.pattern)
+                compiled = [re.compile(p, self.flags) for p in pieces]
+            except re.error:
+                pieces, compiled = [self.pattern], [self._whole]
+            self._parts = [
+                (required_literals(p, self.flags), c) for p, c in zip(pieces, compiled, strict=True)
+            ]
+        return self._parts
+
+    def compiled(self) -> re.Pattern[str]:
+        """The whole pattern, compiled."""
+        self.parts()
+        assert self._whole is not None
+        return self._whole
+
+    def search(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
+    ) -> re.Match[str] | None:
+        parts = self.parts()
+        f = fold(string) if folded is None else folded
+        if pos or endpos < len(f):
+            f = f[pos:endpos]
+        best: re.Match[str] | None = None
+        for lits, pat in parts:
+            if lits is not None and not any(map(f.__contains__, lits)):
+                continue
+            m = pat.search(string, pos, endpos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m  # an earlier alternative keeps a tie: it is tried first there
+                if best.start() == pos:
+                    break
+        return best
+
+    def match(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
+    ) -> re.Match[str] | None:
+        """The whole pattern's (an anchored match tries one position: no gate pays off)."""
+        return self.compiled().match(string, pos, endpos)
+
+    def __repr__(self) -> str:
+        return f"FirstOf({self.pattern!r}, {self.flags})"
