@@ -5,10 +5,15 @@
   "cycle" or "course", and with its rest patterns only when it holds a rest word: over the
   corpus's texts with those words blanked out, no such pattern matches (so a pattern added
   without them fails here), and ``parse`` / ``rest_days`` give what the patterns give.
+- endpoint_coverage's literal gates (kinds/literal_gate.py): ``fold`` folds every character
+  that case-insensitive matching equates with ASCII; every match of a gated pattern in the
+  corpus's narratives and outcomes holds one of its literals; the split searches (``AnyOf``,
+  ``FirstOf``, ``Gated``) answer as the whole pattern.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import cache
 
@@ -16,10 +21,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
 from trialint.frames import RecordSet, isin
 from trialint.kinds import cycle_length as cl
+from trialint.kinds import endpoint_coverage as ec
+from trialint.kinds import literal_gate as lg
 from trialint.read import read_paths
+from trialint.rules import load_rule_file
 
 
 @cache
@@ -126,3 +134,123 @@ def test_parse_without_cycle_words_finds_only_durations_and_days() -> None:
         assert all(pt.form == "day" for pt in p.points)
         durations += len(p.durations)
     assert durations > 100
+
+
+# --- literal gates (kinds/literal_gate.py) and endpoint_coverage's use of them -------------
+
+
+def test_fold_keeps_the_length_and_every_letter_re_ignorecase_matches_to_ascii() -> None:
+    """A gate looks for a pattern's ASCII literals in ``fold(text)``: every character that
+    Python's case-insensitive matching equates with an ASCII character must fold to it, and
+    folding must keep every offset."""
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    folded_chars = lg.fold(chars)
+    assert len(folded_chars) == len(chars)
+    for a in map(chr, range(128)):
+        for m in re.finditer(re.escape(a), chars, re.I):
+            assert folded_chars[m.start()] == a.lower(), (hex(ord(m.group(0))), a)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [
+        (r"\bdisease control rates?\b", re.I, ("disease control rate",)),
+        (r"end[- ]?points?", 0, ("point",)),  # one literal of 4+ letters beats three longer
+        (r"(?:ab|cd)(?:ef|gh)x", 0, ("abefx", "abghx", "cdefx", "cdghx")),
+        (r"\bto (?:assess|evaluate)\b", re.I, ("to assess", "to evaluate")),
+        (r"(?:we|investigators) will (?:assess|evaluate|compare)", 0, (" will ",)),
+        (r"(?-i:HR)\s*[:=]", re.I, ("hr",)),
+        (r"(?<!received )\b(?:standard|usual) (?:of )?care\b", re.I, ("care",)),
+        (r"[A-Z]{2,6}-\d+", 0, ("-",)),
+        (r"a|\w+", 0, None),  # one alternative names no literal: no gate
+        (r"(?:\s*\S+){0,3}", 0, None),  # may match the empty string
+        (r"\bµg\b", re.I, ("g",)),  # a non-ASCII letter: no literal from it
+    ],
+)
+def test_required_literals(pattern: str, flags: int, expected: tuple[str, ...] | None) -> None:
+    assert lg.required_literals(pattern, flags) == expected
+
+
+def test_top_alternatives_split_only_the_top_level() -> None:
+    assert lg.top_alternatives(r"(?:a|b)|c[|]|\||(d|e)") == ["a", "b", "c[|]", r"\|", "(d|e)"]
+    assert lg.top_alternatives(r"(?i)a|(?:b)(?:c)") == ["(?i)a", "(?i)(?:b)(?:c)"]
+    assert lg.top_alternatives(r"(?P<x>a)|(?P=x)b") == [r"(?P<x>a)|(?P=x)b"]
+
+
+@cache
+def _narratives() -> list[str]:
+    """The texts endpoint-not-defined reads: the narratives and the registered outcomes of the
+    corpus's API v2 records."""
+    rs = RecordSet.concat(
+        read_paths([CORPUS / "ctgov_v2_json" / "studies.ndjson"], chunk_size=100_000)
+    )
+    cols = [rs.studies[c] for c in ("brief_summary", "detailed_description")]
+    cols += [rs.outcomes[c] for c in ("measure", "description")]
+    return [str(t) for col in cols for t in col.dropna()]
+
+
+def _endpoint_gates() -> list[tuple[str, tuple[str, ...] | None, re.Pattern[str]]]:
+    """Every literal gate endpoint_coverage uses, as (name, literals, the pattern they gate):
+    its module's gated patterns, its config's and its lexicon's (found by type, so a new one
+    is checked too)."""
+    cfg = ec._config(load_rule_file(ROOT / "checks" / "endpoint-not-defined.yaml").params)
+    found: list[tuple[str, tuple[str, ...] | None, re.Pattern[str]]] = []
+
+    def add(name: str, obj: object) -> None:
+        if isinstance(obj, lg.Gated):
+            found.append((name, obj.literals, obj.compiled()))
+        elif isinstance(obj, lg.AnyOf | lg.FirstOf):
+            found.extend((f"{name}[{i}]", lits, p) for i, (lits, p) in enumerate(obj.parts()))
+
+    for name, obj in vars(ec).items():
+        add(name, obj)
+    for holder in (cfg, cfg.lex):
+        for f in dataclasses.fields(holder):
+            add(f.name, getattr(holder, f.name))
+    found.append(("lex.names", cfg.lex.names_literals, cfg.lex.names))
+    return found
+
+
+def test_every_match_of_a_gated_pattern_holds_one_of_its_literals() -> None:
+    """The gates' premise on real text: wherever a gated pattern (or alternative) matches in
+    the corpus's narratives and outcomes, the match holds one of its literals, so a text the
+    gate turns away has no match (a literal left out of the analysis fails here)."""
+    gates = _endpoint_gates()
+    assert len(gates) > 60
+    assert sum(lits is not None for _, lits, _ in gates) > 50  # most alternatives are gated
+    texts = _narratives()
+    matched = 0
+    for name, lits, pat in gates:
+        if lits is None:
+            continue
+        for text in texts:
+            for m in pat.finditer(text):
+                matched += 1
+                span = lg.fold(m.group(0))
+                assert any(lit in span for lit in lits), (name, m.group(0), lits)
+    assert matched > 10_000
+
+
+def test_gated_searches_answer_as_the_whole_pattern_on_the_corpus() -> None:
+    """AnyOf is a boolean search of the whole alternation, FirstOf and Gated its first match
+    (span and named groups), from any start position."""
+    cfg = ec._config(load_rule_file(ROOT / "checks" / "endpoint-not-defined.yaml").params)
+    texts = _narratives()
+    anys = [cfg.cues_any, cfg.cues_weak_any, cfg.background_any, cfg.procedural_any]
+    firsts: list[lg.FirstOf | lg.Gated] = [cfg.lex.lead, cfg.cues_before, ec._AIM_DEFINED]
+    hits = 0
+    for text in texts[::3]:
+        f = lg.fold(text)
+        for a in anys:
+            want = re.compile(a.pattern, a.flags).search(text) is not None
+            assert a.search(text) == want == a.search(text, f), a.pattern[:60]
+            hits += want
+        for g in firsts:
+            whole = re.compile(g.pattern, g.flags)
+            for pos in (0, len(text) // 3):
+                want_m = whole.search(text, pos)
+                got = g.search(text, pos, folded=f)
+                assert (got and (got.span(), got.groupdict().get("list"))) == (
+                    want_m and (want_m.span(), want_m.groupdict().get("list"))
+                ), g.pattern[:60]
+    assert hits > 1000
