@@ -171,6 +171,24 @@ def test_required_literals(pattern: str, flags: int, expected: tuple[str, ...] |
     assert lg.required_literals(pattern, flags) == expected
 
 
+def test_required_clauses_are_all_needed() -> None:
+    """Every match holds one literal of each clause: a name hard-wrapped across lines needs
+    each of its words."""
+    assert lg.required_clauses(r"disease\s+control\s+rates?", re.I) == (
+        ("disease",),
+        ("control",),
+        ("rate",),
+    )
+    assert lg.required_clauses(r"(?:primary|secondary) end ?points?") == (
+        ("point",),
+        (" end",),
+        ("primary", "secondary"),
+    )
+    # an optional part requires nothing; a repeated one does
+    assert lg.required_clauses(r"x(?:abcd)?y") == (("xy", "xabcdy"), ("x",), ("y",))
+    assert lg.required_clauses(r"(?:abcd)+y") == (("abcd",), ("y",))
+
+
 def test_top_alternatives_split_only_the_top_level() -> None:
     assert lg.top_alternatives(r"(?:a|b)|c[|]|\||(d|e)") == ["a", "b", "c[|]", r"\|", "(d|e)"]
     assert lg.top_alternatives(r"(?i)a|(?:b)(?:c)") == ["(?i)a", "(?i)(?:b)(?:c)"]
@@ -189,16 +207,16 @@ def _narratives() -> list[str]:
     return [str(t) for col in cols for t in col.dropna()]
 
 
-def _endpoint_gates() -> list[tuple[str, tuple[str, ...] | None, re.Pattern[str]]]:
-    """Every literal gate endpoint_coverage uses, as (name, literals, the pattern they gate):
+def _endpoint_gates() -> list[tuple[str, lg.Clauses, re.Pattern[str]]]:
+    """Every literal gate endpoint_coverage uses, as (name, clauses, the pattern they gate):
     its module's gated patterns, its config's and its lexicon's (found by type, so a new one
     is checked too)."""
     cfg = ec._config(load_rule_file(ROOT / "checks" / "endpoint-not-defined.yaml").params)
-    found: list[tuple[str, tuple[str, ...] | None, re.Pattern[str]]] = []
+    found: list[tuple[str, lg.Clauses, re.Pattern[str]]] = []
 
     def add(name: str, obj: object) -> None:
         if isinstance(obj, lg.Gated):
-            found.append((name, obj.literals, obj.compiled()))
+            found.append((name, obj.clauses, obj.compiled()))
         elif isinstance(obj, lg.AnyOf | lg.FirstOf):
             found.extend((f"{name}[{i}]", lits, p) for i, (lits, p) in enumerate(obj.parts()))
 
@@ -207,33 +225,36 @@ def _endpoint_gates() -> list[tuple[str, tuple[str, ...] | None, re.Pattern[str]
     for holder in (cfg, cfg.lex):
         for f in dataclasses.fields(holder):
             add(f.name, getattr(holder, f.name))
-    found.append(("lex.names", cfg.lex.names_literals, cfg.lex.names))
+    names = cfg.lex.names_literals
+    found.append(("lex.names", None if names is None else (names,), cfg.lex.names))
     return found
 
 
 def test_every_match_of_a_gated_pattern_holds_one_of_its_literals() -> None:
     """The gates' premise on real text: wherever a gated pattern (or alternative) matches in
-    the corpus's narratives and outcomes, the match holds one of its literals, so a text the
-    gate turns away has no match (a literal left out of the analysis fails here)."""
+    the corpus's narratives and outcomes, the match holds a literal of each of its clauses, so
+    a text the gate turns away has no match (a literal the analysis got wrong fails here)."""
     gates = _endpoint_gates()
     assert len(gates) > 60
-    assert sum(lits is not None for _, lits, _ in gates) > 50  # most alternatives are gated
+    assert sum(c is not None for _, c, _ in gates) > 50  # most alternatives are gated
+    assert sum(len(c or ()) > 1 for _, c, _ in gates) > 20  # most by more than one clause
     texts = _narratives()
     matched = 0
-    for name, lits, pat in gates:
-        if lits is None:
+    for name, clauses, pat in gates:
+        if clauses is None:
             continue
         for text in texts:
             for m in pat.finditer(text):
                 matched += 1
                 span = lg.fold(m.group(0))
-                assert any(lit in span for lit in lits), (name, m.group(0), lits)
+                for lits in clauses:
+                    assert any(lit in span for lit in lits), (name, m.group(0), lits)
     assert matched > 10_000
 
 
 def test_gated_searches_answer_as_the_whole_pattern_on_the_corpus() -> None:
     """AnyOf is a boolean search of the whole alternation, FirstOf and Gated its first match
-    (span and named groups), from any start position."""
+    (span and named groups), from any start position, FirstOf.finditer its matches."""
     cfg = ec._config(load_rule_file(ROOT / "checks" / "endpoint-not-defined.yaml").params)
     texts = _narratives()
     anys = [cfg.cues_any, cfg.cues_weak_any, cfg.background_any, cfg.procedural_any]
@@ -254,3 +275,12 @@ def test_gated_searches_answer_as_the_whole_pattern_on_the_corpus() -> None:
                     want_m and (want_m.span(), want_m.groupdict().get("list"))
                 ), g.pattern[:60]
     assert hits > 1000
+    # every match, in order, with its endpoint group: the vocabulary's names
+    names = cfg.names_lower.compiled()
+    found = 0
+    for text in texts:
+        low = text.lower()
+        want = [(m.span(), m.lastgroup) for m in names.finditer(low)]
+        assert [(m.span(), m.lastgroup) for m in cfg.names_lower.finditer(low)] == want
+        found += len(want)
+    assert found > 500

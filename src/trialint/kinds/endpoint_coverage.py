@@ -186,7 +186,7 @@ class Config:
     by_abbr: dict[str, Endpoint]
     abbr_re: re.Pattern[str]  # any vocabulary abbreviation as a token (case-sensitive)
     names_re: re.Pattern[str]  # any vocabulary name (case-insensitive), group per endpoint
-    names_lower: re.Pattern[str]  # the same, case-sensitive, for lower-cased text
+    names_lower: FirstOf  # the same, case-sensitive, for lower-cased text
     name_groups: tuple[str, ...]  # group name -> endpoint key, by position
     prefilter_mention: str  # RE2
     prefilter_statement: str  # RE2
@@ -309,7 +309,13 @@ def _compile(frozen: str) -> Config:
         f"(?P<{g}>{ep.names.pattern})" for g, ep in zip(groups, endpoints, strict=True)
     )
     names_re = re.compile(f"(?<![A-Za-z0-9])(?:{names_alts})", re.I)
-    names_lower = re.compile(f"(?<![a-z0-9])(?:{names_alts})")  # on lower-cased text: faster
+    # the same on lower-cased text (faster), endpoint by endpoint behind literal gates
+    names_lower = FirstOf.around(
+        [f"(?P<{g}>{ep.names.pattern})" for g, ep in zip(groups, endpoints, strict=True)],
+        0,
+        "(?<![a-z0-9])",
+    )
+    names_lower.parts()
     alts = "|".join(re.escape(a) for a in sorted(all_abbrs, key=len, reverse=True))
     prefilter_mention = (
         f"(?:^|[^A-Za-z0-9])(?:{alts})s?(?:$|[^A-Za-z0-9])|"
@@ -518,6 +524,7 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
     label = ""
     left = 0
     consumed = gap = False
+    ftext: str | None = None  # fold(text), once needed
     for span in logical_lines(text, cfg):
         if span is None:
             gap = gap or consumed
@@ -562,7 +569,8 @@ def endpoint_statements(text: str, cfg: Config, only: list[int] | None = None) -
                     continue  # no cue can match: not an endpoint statement
                 f = low if sent.isascii() else fold(sent)
                 if not cfg.cues_any.search(sent, f) and not _AIM_DEFINED.search(sent, folded=f):
-                    m_before = cfg.cues_before.search(text, s, e, folded=folded(text))
+                    ftext = fold(text) if ftext is None else ftext
+                    m_before = cfg.cues_before.search(text, s, e, folded=ftext)
                     if m_before is None:
                         if not cfg.cues_weak_any.search(sent, f):
                             continue
@@ -802,7 +810,7 @@ class Lexicon:
     lead_start: re.Pattern[str]  # the same at the start of a statement
     stop: re.Pattern[str]  # where an item phrase ends
     split: re.Pattern[str]  # between items
-    pivot: re.Pattern[str]  # "the effect of X on" / "in terms of": what follows counts
+    pivot: Gated  # "the effect of X on" / "in terms of": what follows counts
     instrument: re.Pattern[str]  # "as measured by" / "using": both sides count
     not_instrument: re.Pattern[str]  # criteria sets and imaging modalities
     methods: re.Pattern[str]  # laboratory and imaging methods: no endpoint of their own
@@ -836,6 +844,12 @@ def _class_alternation(syn: list[dict[str, Any]], key: str) -> re.Pattern[str]:
         "|".join(f"(?P<s{i}>{_pat(s[key])})" for i, s in enumerate(syn) if s.get(key)) or r"(?!x)x"
     )
     return re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])")
+
+
+def _gated(pattern: str, flags: int) -> Gated:
+    found = Gated(pattern, flags)
+    found.compiled()  # compiled now: a bad pattern fails when the rule loads
+    return found
 
 
 def _first_of(pattern: str, flags: int) -> FirstOf:
@@ -886,7 +900,7 @@ def compile_lexicon(params: dict[str, Any]) -> Lexicon:
         lead_start=re.compile(_pat(params["item_lead_start"]).replace("{verbs}", verbs), re.I),
         stop=re.compile(_pat(params["item_stop"]), re.I),
         split=re.compile(_pat(params["item_split"]), re.I),
-        pivot=re.compile(_pat(params["item_pivot"]), re.I),
+        pivot=_gated(_pat(params["item_pivot"]), re.I),
         instrument=re.compile(_pat(params["item_instrument"]), re.I),
         junk=re.compile(_pat(params.get("item_junk") or r"(?!x)x"), re.I),
         methods=re.compile(_pat(params.get("methods") or r"(?!x)x"), re.I),
@@ -999,9 +1013,9 @@ _CORRELATIVE = LazyPattern(r"predict|correlat|associat|relat", re.I)
 _CORRELATE = LazyPattern(r"\bcorrelat\w*\s*$", re.I)
 
 
-def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+def _last(pattern: Gated, text: str, start: int, end: int) -> re.Match[str] | None:
     found = None
-    for found in pattern.finditer(text, start, end):  # noqa: B007 - the last one is wanted
+    for found in pattern.finditer(text, start, end, folded(text)):  # noqa: B007 - the last
         pass
     return found
 
@@ -1224,7 +1238,7 @@ def item_regions(text: str, stmt: Statement, lex: Lexicon) -> list[Region]:
         if label_list and not _FINITE.search(text, s, e):
             return [Region(s, e, True)]
         # "Hypothesis: X will reduce the incidence of Y": what the pivot names
-        if lex.pivot.search(text, s, e) and _HYPOTHESIS.search(stmt.label or text[s:e]):
+        if lex.pivot.search(text, s, e, ftext) and _HYPOTHESIS.search(stmt.label or text[s:e]):
             return [Region(s, e, False)]
         return []
     regions: list[Region] = []

@@ -38,6 +38,7 @@ _LONG = 4  # a literal this long is rare enough: fewer literals beat longer ones
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 Info = tuple[set[str] | None, set[str] | None]  # (every string it can match, one required)
+Clauses = tuple[tuple[str, ...], ...] | None  # sets of literals: a match holds one of each
 
 
 def fold(text: str) -> str:
@@ -69,16 +70,17 @@ def _best(cands: list[set[str]]) -> set[str] | None:
     return max(cands, key=_score)
 
 
-def _sequence(items: Any) -> Info:
+def _sequence(items: Any, clauses: list[set[str]] | None = None) -> Info:
     """A sequence matches the concatenation of its items: the strings it can match, when few
     (products of the items'), and otherwise the best of what its items require (any run of
-    items with known strings, any item's own requirement)."""
+    items with known strings, any item's own requirement). ``clauses``: where to add every
+    requirement found (each holds for the whole match: all of them must be met)."""
     cands: list[set[str]] = []
     cur: set[str] = {""}
     run = ""  # the current run of single characters ("will" in "we will (assess|...)")
     exact = True
     for node in items:
-        ex, req = _node(node)
+        ex, req = _node(node, clauses)
         if ex is not None and len(ex) == 1:
             run += next(iter(ex))
         else:
@@ -109,10 +111,14 @@ def _sequence(items: Any) -> Info:
         cands.append({run})
     if "" not in cur:
         cands.append(cur)
+    if clauses is not None:
+        clauses.extend(cands)
     return (cur if exact else None), _best(cands)
 
 
-def _node(node: tuple[Any, Any]) -> Info:
+def _node(node: tuple[Any, Any], clauses: list[set[str]] | None = None) -> Info:
+    """What a node can match, and requires; ``clauses``: see ``_sequence`` (only for the parts
+    every match of the node goes through: a group, a repeat at least once)."""
     op, av = node
     if op is _C.LITERAL:
         ch = chr(av)
@@ -127,9 +133,9 @@ def _node(node: tuple[Any, Any]) -> Info:
             chars.add(chr(item).lower())
         return (chars, None) if len(chars) <= 8 else (None, None)
     if op is _C.SUBPATTERN:
-        return _sequence(av[-1])
+        return _sequence(av[-1], clauses)
     if op is _C.ATOMIC_GROUP:
-        return _sequence(av)
+        return _sequence(av, clauses)
     if op is _C.BRANCH:
         exacts: list[set[str] | None] = []
         reqs: list[set[str] | None] = []
@@ -145,7 +151,7 @@ def _node(node: tuple[Any, Any]) -> Info:
         return union, required
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
         lo, hi, item = av
-        ex, req = _sequence(item)
+        ex, req = _sequence(item, clauses if lo >= 1 else None)
         if ex is not None and lo in (0, 1) and hi == 1:
             return (ex | {""}, None) if lo == 0 else (ex, req)
         if lo == 0:
@@ -160,25 +166,50 @@ def _node(node: tuple[Any, Any]) -> Info:
     return None, None  # ., a category, a back reference, a conditional: anything
 
 
-def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
-    """Lower-case ASCII strings one of which every match of ``pattern`` contains (shortest
-    first, none containing another), or None when the pattern names no such strings."""
-    try:
-        ex, req = _sequence(_P.parse(pattern, flags).data)
-    except Exception:  # an unexpected tree: no gate, never a wrong one
-        return None
-    found = _best([c for c in (req, _required(ex)) if c])
-    if not found:
-        return None
+def _minimal(strings: set[str]) -> tuple[str, ...]:
+    """The strings, shortest first, without those that contain another (the same test)."""
     out: list[str] = []
-    for s in sorted(found, key=lambda s: (len(s), s)):
-        if not any(o in s for o in out):
-            out.append(s)
+    for x in sorted(strings, key=lambda x: (len(x), x)):
+        if not any(o in x for o in out):
+            out.append(x)
     return tuple(out)
 
 
-def _allows(literals: tuple[str, ...] | None, folded_text: str) -> bool:
-    return literals is None or any(map(folded_text.__contains__, literals))
+def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which every match of ``pattern`` contains (shortest
+    first, none containing another), or None when the pattern names no such strings."""
+    found = required_clauses(pattern, flags)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=1024)
+def required_clauses(
+    pattern: str, flags: int = 0, most: int = 3
+) -> tuple[tuple[str, ...], ...] | None:
+    """Up to ``most`` sets of literals (the most selective first) such that every match of
+    ``pattern`` contains one literal of each set: "disease\\s+control\\s+rate" needs
+    "disease", "control" and "rate". None when the pattern names no such strings."""
+    clauses: list[set[str]] = []
+    try:
+        ex, req = _sequence(_P.parse(pattern, flags).data, clauses)
+    except Exception:  # an unexpected tree: no gate, never a wrong one
+        return None
+    best = _best([c for c in (req, _required(ex)) if c])
+    if not best:
+        return None
+    ranked = sorted((c for c in clauses if c and "" not in c), key=_score, reverse=True)
+    out = [_minimal(best)]
+    for c in ranked:
+        m = _minimal(c)
+        if len(out) < most and m not in out:
+            out.append(m)
+    return tuple(out)
+
+
+def _allows(clauses: Clauses, folded_text: str) -> bool:
+    """Whether ``folded_text`` holds a literal of every clause (no clauses: it may match)."""
+    has = folded_text.__contains__
+    return clauses is None or all(any(map(has, c)) for c in clauses)
 
 
 class Gated:
@@ -190,30 +221,30 @@ class Gated:
         self.pattern = pattern
         self.flags = int(flags)
         self._compiled: re.Pattern[str] | None = None
-        self._literals: tuple[str, ...] | None = None
+        self._clauses: Clauses = None
 
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._literals = required_literals(self.pattern, self.flags)
+            self._clauses = required_clauses(self.pattern, self.flags)
             self._compiled = re.compile(self.pattern, self.flags)
         return self._compiled
 
     @property
-    def literals(self) -> tuple[str, ...] | None:
+    def clauses(self) -> Clauses:
         self.compiled()
-        return self._literals
+        return self._clauses
 
     def allows(
         self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
     ) -> bool:
         """False only when the pattern cannot match ``string[pos:endpos]``."""
         self.compiled()
-        if self._literals is None:
+        if self._clauses is None:
             return True
         f = fold(string) if folded is None else folded
         if pos or endpos < len(f):
             f = f[pos:endpos]
-        return _allows(self._literals, f)
+        return _allows(self._clauses, f)
 
     def search(
         self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
@@ -335,19 +366,19 @@ def _split_depth_ok(inner: str) -> bool:
 class AnyOf:
     """Whether ``pattern`` matches anywhere in a text: ``search(text)`` is
     ``bool(re.search(pattern, text, flags))``. The top-level alternatives are searched one by
-    one, and only those one of whose literals the text holds (each distinct literal of all the
-    alternatives is looked for once per text)."""
+    one, and only those whose literal clauses the text meets (each distinct literal of the
+    alternatives' first clauses is looked for once per text, then their other clauses)."""
 
     def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
         self.pattern = pattern
         self.flags = int(flags)
-        self._parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] | None = None
+        self._parts: list[tuple[Clauses, re.Pattern[str]]] | None = None
         self._literals: tuple[str, ...] = ()
         self._by_literal: dict[str, tuple[int, ...]] = {}
         self._always: tuple[int, ...] = ()
 
-    def parts(self) -> list[tuple[tuple[str, ...] | None, re.Pattern[str]]]:
-        """(literals or None, compiled pattern) per top-level alternative."""
+    def parts(self) -> list[tuple[Clauses, re.Pattern[str]]]:
+        """(literal clauses or None, compiled pattern) per top-level alternative."""
         if self._parts is None:
             try:
                 pieces = top_alternatives(self.pattern)
@@ -355,15 +386,15 @@ class AnyOf:
             except re.error:  # an alternative that cannot stand alone: the whole pattern
                 pieces, compiled = [self.pattern], [re.compile(self.pattern, self.flags)]
             parts = [
-                (required_literals(p, self.flags), c) for p, c in zip(pieces, compiled, strict=True)
+                (required_clauses(p, self.flags), c) for p, c in zip(pieces, compiled, strict=True)
             ]
             by_literal: dict[str, list[int]] = {}
-            for i, (lits, _) in enumerate(parts):
-                for lit in lits or ():
+            for i, (clauses, _) in enumerate(parts):
+                for lit in clauses[0] if clauses else ():
                     by_literal.setdefault(lit, []).append(i)
             self._literals = tuple(by_literal)
             self._by_literal = {lit: tuple(ix) for lit, ix in by_literal.items()}
-            self._always = tuple(i for i, (lits, _) in enumerate(parts) if lits is None)
+            self._always = tuple(i for i, (clauses, _) in enumerate(parts) if clauses is None)
             self._parts = parts
         return self._parts
 
@@ -376,7 +407,11 @@ class AnyOf:
         todo = set(self._always)
         for lit in present:
             todo.update(self._by_literal[lit])
-        return any(parts[i][1].search(string) is not None for i in sorted(todo))
+        for i in sorted(todo):
+            clauses, pat = parts[i]
+            if (clauses is None or _allows(clauses[1:], f)) and pat.search(string) is not None:
+                return True
+        return False
 
     def __repr__(self) -> str:
         return f"AnyOf({self.pattern!r}, {self.flags})"
@@ -387,25 +422,44 @@ class FirstOf:
     there the first alternative that matches), each alternative searched on its own, only when
     the text holds one of its literals: for a long alternation that a text rarely matches.
     ``start()``, ``end()``, ``group()`` and named groups are those of the whole pattern's
-    match; numbered groups are the alternative's own."""
+    match; numbered groups are the alternative's own.
 
-    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+    ``pieces``: the alternatives, when the pattern is ``before(?:A|B|C)after`` rather than
+    "A|B|C" (see ``around``)."""
+
+    def __init__(
+        self, pattern: str, flags: int | re.RegexFlag = 0, pieces: list[str] | None = None
+    ) -> None:
         self.pattern = pattern
         self.flags = int(flags)
-        self._parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] | None = None
+        self._pieces = pieces
+        self._parts: list[tuple[Clauses, re.Pattern[str]]] | None = None
         self._whole: re.Pattern[str] | None = None
 
-    def parts(self) -> list[tuple[tuple[str, ...] | None, re.Pattern[str]]]:
-        """(literals or None, compiled pattern) per top-level alternative."""
+    @classmethod
+    def around(
+        cls,
+        alternatives: list[str],
+        flags: int | re.RegexFlag = 0,
+        before: str = "",
+        after: str = "",
+    ) -> FirstOf:
+        """``before(?:A|B|...)after``, searched as ``before(?:A)after``, ``before(?:B)after``...
+        (at a place, the whole pattern matches by the first of these that matches there)."""
+        pattern = before + "(?:" + "|".join(alternatives) + ")" + after
+        return cls(pattern, flags, [f"{before}(?:{a}){after}" for a in alternatives])
+
+    def parts(self) -> list[tuple[Clauses, re.Pattern[str]]]:
+        """(literal clauses or None, compiled pattern) per alternative."""
         if self._parts is None:
             self._whole = re.compile(self.pattern, self.flags)
             try:
-                pieces = top_alternatives(self.pattern)
+                pieces = self._pieces or top_alternatives(self.pattern)
                 compiled = [re.compile(p, self.flags) for p in pieces]
             except re.error:
                 pieces, compiled = [self.pattern], [self._whole]
             self._parts = [
-                (required_literals(p, self.flags), c) for p, c in zip(pieces, compiled, strict=True)
+                (required_clauses(p, self.flags), c) for p, c in zip(pieces, compiled, strict=True)
             ]
         return self._parts
 
@@ -415,17 +469,21 @@ class FirstOf:
         assert self._whole is not None
         return self._whole
 
-    def search(
-        self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
-    ) -> re.Match[str] | None:
+    def _open(
+        self, string: str, pos: int, endpos: int, folded: str | None
+    ) -> list[re.Pattern[str]]:
+        """The alternatives whose gate lets ``string[pos:endpos]`` through, in order."""
         parts = self.parts()
         f = fold(string) if folded is None else folded
         if pos or endpos < len(f):
             f = f[pos:endpos]
+        return [p for clauses, p in parts if _allows(clauses, f)]
+
+    def search(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
+    ) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        for lits, pat in parts:
-            if lits is not None and not any(map(f.__contains__, lits)):
-                continue
+        for pat in self._open(string, pos, endpos, folded):
             m = pat.search(string, pos, endpos)
             if m is not None and (best is None or m.start() < best.start()):
                 best = m  # an earlier alternative keeps a tie: it is tried first there
@@ -438,6 +496,31 @@ class FirstOf:
     ) -> re.Match[str] | None:
         """The whole pattern's (an anchored match tries one position: no gate pays off)."""
         return self.compiled().match(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize, folded: str | None = None
+    ) -> Iterator[re.Match[str]]:
+        """As ``re.finditer``: after a match the next is searched from where it ends (each
+        alternative's next match kept until the search passes its start; a match found from
+        one place is the same from an earlier one when nothing lies between)."""
+        pats = self._open(string, pos, endpos, folded)
+        nxt = [p.search(string, pos, endpos) for p in pats]
+        start = pos
+        while True:
+            best: re.Match[str] | None = None
+            for m in nxt:
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+            if best is None:
+                return
+            if best.end() == best.start():  # an empty match: re's own rules from here on
+                yield from self.compiled().finditer(string, start, endpos)
+                return
+            yield best
+            start = best.end()
+            for i, m in enumerate(nxt):
+                if m is not None and m.start() < start:
+                    nxt[i] = pats[i].search(string, start, endpos)
 
     def __repr__(self) -> str:
         return f"FirstOf({self.pattern!r}, {self.flags})"
