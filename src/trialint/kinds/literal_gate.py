@@ -36,6 +36,7 @@ _C: Any = importlib.import_module("re._constants")
 _CAP = 64  # exact sets larger than this are not expanded further
 _LONG = 4  # a literal this long is rare enough: fewer literals beat longer ones
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 Info = tuple[set[str] | None, set[str] | None]  # (every string it can match, one required)
 Clauses = tuple[tuple[str, ...], ...] | None  # sets of literals: a match holds one of each
@@ -43,7 +44,9 @@ Clauses = tuple[tuple[str, ...], ...] | None  # sets of literals: a match holds 
 
 def fold(text: str) -> str:
     """``text`` as the gates compare it: lower case, same length (see the module doc)."""
-    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    if text.isascii() or not any(ch in text for ch in _SPECIAL):
+        return text.lower()
+    return text.translate(_FOLD).lower()  # (translate is slow: only when needed)
 
 
 @functools.lru_cache(maxsize=16)
@@ -208,8 +211,13 @@ def required_clauses(
 
 def _allows(clauses: Clauses, folded_text: str) -> bool:
     """Whether ``folded_text`` holds a literal of every clause (no clauses: it may match)."""
+    if clauses is None:
+        return True
     has = folded_text.__contains__
-    return clauses is None or all(any(map(has, c)) for c in clauses)
+    for c in clauses:  # noqa: SIM110 - a loop: no generator frame per call (a hot path)
+        if not any(map(has, c)):
+            return False
+    return True
 
 
 class Gated:
